@@ -45,7 +45,8 @@ def at(day: int, hour: float) -> float:
 def format_time(t: float) -> str:
     """'day 2 Wed 12:05:09' — for logs, captions and the console."""
     s = int(t % DAY_S)
-    return f"day {day_of(t)} {WEEKDAYS[weekday_of(t)][:3]} {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    clock = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"day {day_of(t)} {WEEKDAYS[weekday_of(t)][:3]} {clock}"
 
 
 @runtime_checkable
