@@ -347,6 +347,10 @@ class Experience(Message):
     importance: Unit = 0.5
     source: ExperienceSource = ExperienceSource.SYS1
     archived: bool = False
+    # Links that let the daily reflection tell which goals paid off and how the battery went.
+    goal_id: str | None = None
+    request_id: str | None = None
+    battery: Unit | None = None
 
     @field_validator("caption")
     @classmethod
