@@ -84,6 +84,9 @@ class OpenAICompatibleServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/v1"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up at its deadline closes the socket: not an error here."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: OpenAICompatibleServer
