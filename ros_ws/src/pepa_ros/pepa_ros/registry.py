@@ -1,0 +1,85 @@
+"""The nodes PEPA can run, by name: the one place a new node is made known.
+
+An entry names a module and a factory ``create(context, parameters) -> Node``; nothing is
+imported until the node is built, so listing the registry (``pepa --help``) never loads
+rclpy. Other packages add nodes without editing this file through the ``pepa_ros.nodes``
+entry-point group (``name = "package.module:create"``), or at run time with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from rclpy.context import Context
+    from rclpy.node import Node
+
+NodeFactory = Callable[["Context", dict[str, Any]], "Node"]
+ENTRY_POINT_GROUP = "pepa_ros.nodes"
+
+
+class UnknownNodeError(ValueError):
+    """A node name the registry does not know; the text lists the known ones."""
+
+
+class NodeEntry(BaseModel):
+    """A runnable node: where its factory lives and what it is for."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    target: str = Field(pattern=r"^[\w.]+:\w+$", description="'module:factory'")
+    summary: str = ""
+
+    def factory(self) -> NodeFactory:
+        module, attr = self.target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+_BUILTIN: tuple[NodeEntry, ...] = (
+    NodeEntry(
+        name="sim",
+        target="pepa_ros.sim_node:create",
+        summary="the simulated office: robot, camera, battery, elevators, clock",
+    ),
+    NodeEntry(
+        name="recorder",
+        target="pepa_ros.recorder:create",
+        summary="records every topic into an MCAP file",
+    ),
+)
+
+_extra: dict[str, NodeEntry] = {}
+
+
+def register(name: str, target: str, summary: str = "") -> NodeEntry:
+    """Make a node known under ``name`` (replaces an earlier one of the same name)."""
+    entry = NodeEntry(name=name, target=target, summary=summary)
+    _extra[name] = entry
+    return entry
+
+
+def entries() -> dict[str, NodeEntry]:
+    """Every known node: built-in, then entry points, then :func:`register` calls."""
+    found = {e.name: e for e in _BUILTIN}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found[ep.name] = NodeEntry(name=ep.name, target=ep.value, summary=f"from {ep.group}")
+    found.update(_extra)
+    return found
+
+
+def lookup(name: str) -> NodeEntry:
+    known = entries()
+    if name not in known:
+        raise UnknownNodeError(f"unknown node {name!r}; known nodes: {', '.join(sorted(known))}")
+    return known[name]
+
+
+def build(name: str, context: Context, parameters: dict[str, Any]) -> Node:
+    """Build the node ``name`` in ``context`` with parameter overrides ``parameters``."""
+    return lookup(name).factory()(context, parameters)
