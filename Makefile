@@ -13,8 +13,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+$(VENV)/.run-deps: pyproject.toml ros_ws/src/pepa_ros/setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e ".[ros]"
+	$(BIN)/pip install -q -e ros_ws/src/pepa_ros
 	touch $@
 
 $(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
