@@ -17,35 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, Field
 
-from agent.knowledge import WorldKnowledge
-from agent.llm import LLMClient, LLMSettings
+from agent.llm import LLMClient, LLMOutcome, LLMSettings
 from agent.llm.client import SCHEMA_SUPPORT, extract_json
-from agent.messages import Place, Pose, SkillCall
+from agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
 
-WORLD = WorldKnowledge(
-    places={
-        name: Place(name=name, floor=0, kind="room", pose=Pose(x=i, y=0, floor=0))
-        for i, name in enumerate(("kitchen", "lobby", "dock"))
-    },
-    floors=[0],
-)
-
-
-class Rule(BaseModel):
-    condition: str = Field(min_length=1)
-    skill: str
-    place: str
-
-
-class Rules(BaseModel):
-    rules: list[Rule] = Field(min_length=1, max_length=5)
-
-
-def world_check(rules: Rules) -> list[str]:
-    return WORLD.check_all(SkillCall(skill=r.skill, args={"place": r.place}) for r in rules.rules)
-
+WORLD = probe_world(["kitchen", "lobby", "dock"])
 
 GOOD = json.dumps(
     {"rules": [{"condition": "someone is hungry", "skill": "navigate", "place": "kitchen"}]}
@@ -53,7 +30,6 @@ GOOD = json.dumps(
 UNKNOWN_PLACE = json.dumps(
     {"rules": [{"condition": "it is noon", "skill": "navigate", "place": "moon_base"}]}
 )
-VARIABLES = {"places": "kitchen, lobby, dock", "skills": "navigate", "count": 1, "wish": "eat"}
 
 
 @dataclass
@@ -173,15 +149,15 @@ def make_client(url: str, **overrides: Any) -> LLMClient:
     return LLMClient(settings, system="sys3")
 
 
-def ask(client: LLMClient) -> Any:
-    return client.structured("llm_check_rules", VARIABLES, Rules, check=world_check)
+def ask(client: LLMClient) -> LLMOutcome[ProbeRules]:
+    return run_probe(client, WORLD, wish="eat", count=1)
 
 
 def test_valid_answer_is_parsed_checked_and_counted(server: OpenAICompatibleServer) -> None:
     with make_client(server.base_url) as client:
         out = ask(client)
     assert out.fallback_reason is None
-    assert out.value == Rules.model_validate_json(GOOD)
+    assert out.value == ProbeRules.model_validate_json(GOOD)
     assert not out.repaired
     assert (out.prompt_tokens, out.completion_tokens) == (100, 20)
     assert out.latency_s > 0
@@ -193,7 +169,7 @@ def test_valid_answer_is_parsed_checked_and_counted(server: OpenAICompatibleServ
     assert request["max_tokens"] == 512
     assert request["response_format"]["type"] == "json_schema"
     schema = request["response_format"]["json_schema"]["schema"]
-    assert schema == Rules.model_json_schema()
+    assert schema == ProbeRules.model_json_schema()
     system = request["messages"][0]["content"]
     assert "kitchen, lobby, dock" in system and "{places}" not in system
 
@@ -229,7 +205,6 @@ def test_invalid_schema_errors_are_named_in_the_repair(server: OpenAICompatibleS
     assert out.ok and out.repaired
     repair_text = server.state.requests[1]["messages"][-1]["content"]
     assert "rules.0.condition: Field required" in repair_text
-    assert "rules.0.place: Field required" in repair_text
 
 
 def test_unknown_place_fails_the_world_check(server: OpenAICompatibleServer) -> None:
@@ -248,7 +223,7 @@ def test_unknown_place_repaired_reaches_the_caller_only_when_valid(
     server.state.replies = [Reply(content=UNKNOWN_PLACE), Reply(content=GOOD)]
     with make_client(server.base_url) as client:
         out = ask(client)
-    assert out.value is not None and world_check(out.value) == []
+    assert out.value is not None and rule_problems(WORLD, out.value) == []
 
 
 def test_timeout_falls_back_within_the_budget(server: OpenAICompatibleServer) -> None:
@@ -320,7 +295,7 @@ def test_json_schema_rejection_switches_to_json_mode_and_is_remembered(
     kinds = [r["response_format"]["type"] for r in server.state.requests]
     assert kinds == ["json_schema", "json_object", "json_object"]
     fallback_request = server.state.requests[1]
-    assert fallback_request["response_format"]["schema"] == Rules.model_json_schema()
+    assert fallback_request["response_format"]["schema"] == ProbeRules.model_json_schema()
     assert '"condition"' in fallback_request["messages"][0]["content"]  # schema in the prompt
     assert SCHEMA_SUPPORT.rejected(server.base_url)
     with make_client(server.base_url) as other:  # e.g. Sys2 on the same server
@@ -339,7 +314,7 @@ def test_offline_backend_answers_at_once_without_a_server() -> None:
 def test_offline_backend_still_rejects_a_missing_template_variable() -> None:
     client = LLMClient(LLMSettings())
     with pytest.raises(ValueError, match=r"llm_check_rules\.md: missing variable\(s\) wish"):
-        client.structured("llm_check_rules", {"places": "", "skills": "", "count": 1}, Rules)
+        client.structured("llm_check_rules", {"places": "", "skills": "", "count": 1}, ProbeRules)
 
 
 @pytest.mark.parametrize(
