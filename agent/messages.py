@@ -409,6 +409,33 @@ class Reflection(Message):
     created_at: Seconds = 0.0
 
 
+# --- elevator interface (the robot's side of an elevator: call it, watch it) -----------------
+
+
+class ElevatorCall(Message):
+    """A button press: ``hall`` calls the car to ``floor``, ``car`` asks it to go there."""
+
+    elevator: str = Field(min_length=1, max_length=32)
+    floor: int = Field(ge=0)
+    button: Literal["hall", "car"] = "hall"
+
+
+class ElevatorStatus(Message):
+    """What a rider can see of one car: where it is, where it goes, whether doors are open."""
+
+    elevator: str = Field(min_length=1, max_length=32)
+    time: Seconds
+    floor: int = Field(ge=0)
+    state: str = Field(min_length=1, max_length=32)
+    direction: Literal[-1, 0, 1] = 0
+    doors_open: bool = False
+    hall_calls: list[int] = Field(default_factory=list)
+    car_calls: list[int] = Field(default_factory=list)
+    load: int = Field(default=0, ge=0)
+    capacity: int = Field(default=1, ge=1)
+    robot_aboard: bool = False
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     m.__name__: m
     for m in (
@@ -424,5 +451,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         Experience,
         AgentStatus,
         Reflection,
+        ElevatorCall,
+        ElevatorStatus,
     )
 }

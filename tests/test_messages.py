@@ -17,6 +17,8 @@ from agent.messages import (
     Condition,
     DailyGoal,
     Decision,
+    ElevatorCall,
+    ElevatorStatus,
     Experience,
     Goal,
     Insight,
@@ -74,6 +76,8 @@ EXAMPLES = [
         weight_changes=[WeightChange(feature="social", old=0.2, new=0.25)],
         tomorrow_goals=[GOAL],
     ),
+    ElevatorCall(elevator="A", floor=2, button="car"),
+    ElevatorStatus(elevator="A", time=4.0, floor=1, state="moving", direction=1, car_calls=[2]),
 ]
 
 
