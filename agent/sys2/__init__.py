@@ -1,0 +1,1 @@
+"""Sys2 — deliberation: requests, arbitration, Monte-Carlo planning, validation, replanning."""
