@@ -86,4 +86,8 @@ class LLMSettings(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            raise ValueError(f"invalid {prefix}* environment settings: {exc}") from exc
+            problems = "; ".join(
+                f"{prefix}{'_'.join(str(p) for p in e['loc']).upper() or '*'}: {e['msg']}"
+                for e in exc.errors(include_url=False)
+            )
+            raise ValueError(f"invalid LLM settings in the environment: {problems}") from None
