@@ -7,6 +7,7 @@ checks how the client validates, repairs, falls back and counts.
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import threading
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from agent.llm import LLMClient, LLMOutcome, LLMSettings
+from agent.llm.cli import register
 from agent.llm.client import SCHEMA_SUPPORT, extract_json
 from agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
 
@@ -332,3 +334,28 @@ def test_json_is_found_in_fenced_or_chatty_answers(text: str, expected: Any) -> 
 def test_empty_answer_is_malformed() -> None:
     with pytest.raises(ValueError, match="empty"):
         extract_json("  ")
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="pepa")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def test_cli_ask_prints_the_checked_outcome(
+    server: OpenAICompatibleServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["llm", "ask", "--backend", "openai", "--model", "test", "--base-url", server.base_url]
+    assert run_cli([*argv, "--places", "kitchen,lobby"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["value"]["rules"][0]["place"] == "kitchen"
+    assert report["problems"] == [] and report["stats"]["successes"] == 1
+    assert "kitchen, lobby" in server.state.requests[0]["messages"][0]["content"]
+
+
+def test_cli_ask_exits_non_zero_on_fallback(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    argv = ["llm", "ask", "--backend", "openai", "--model", "m", "--base-url", url]
+    assert run_cli(argv) == 1
+    assert json.loads(capsys.readouterr().out)["fallback_reason"] == "connection"
