@@ -205,6 +205,11 @@ class LLMClient:
         return self._base_url
 
     @property
+    def local_server(self) -> LocalLLMServer | None:
+        """The launcher of the local backend (None for other backends)."""
+        return self._server
+
+    @property
     def stats(self) -> LLMStats:
         with self._lock:
             return self._stats.model_copy(deep=True)

@@ -91,6 +91,11 @@ class LocalLLMServer:
         return f"http://{self.host}:{self.port}/v1"
 
     @property
+    def pid(self) -> int | None:
+        """The process id of the server this launcher started, if any."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def owned(self) -> bool:
         """True while this launcher's own child process runs."""
         return self._proc is not None and self._proc.poll() is None
