@@ -76,7 +76,11 @@ class ParamSpec(BaseModel):
     def constraint_text(self) -> str:
         parts = []
         if self.minimum is not None or self.maximum is not None:
-            parts.append(f"in [{self.minimum}, {self.maximum}]")
+            whole = isinstance(self.default, int) and not isinstance(self.default, bool)
+            lo, hi = (
+                (int(v) if whole and v is not None else v) for v in (self.minimum, self.maximum)
+            )
+            parts.append(f"in [{lo}, {hi}]")
         if self.choices:
             parts.append("one of " + ", ".join(self.choices))
         if self.constraints:
