@@ -1,0 +1,1 @@
+"""Sys3, the robot's self: ultimate goal, daily goals, intrinsic reward, daily reflection."""
