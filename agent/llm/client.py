@@ -177,6 +177,7 @@ class LLMClient:
         self._lock = threading.Lock()
         self._base_url = settings.resolved_base_url()
         self._server = server
+        self._local_checked = False
         if settings.backend == "local" and self._server is None:
             self._server = LocalLLMServer(
                 model_path=Path(settings.local_model_path) if settings.local_model_path else None,
@@ -185,6 +186,12 @@ class LLMClient:
             )
         self._openai: openai.OpenAI | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        if settings.backend == "openai" and settings.api_key() is None:
+            log.warning(
+                "%s LLM: no API key in $%s; servers that need one will refuse",
+                system,
+                settings.api_key_env,
+            )
         if self.enabled:
             self._openai = openai.OpenAI(
                 base_url=self._base_url,
@@ -282,6 +289,8 @@ class LLMClient:
                     {"role": "user", "content": repair.user},
                 ]
         except _AttemptError as failure:
+            if failure.reason == "connection":
+                self._local_checked = False
             outcome.value = None
             outcome.fallback_reason = failure.reason
             outcome.detail = failure.detail
@@ -313,9 +322,14 @@ class LLMClient:
         return outcome
 
     def _ensure_local_server(self) -> None:
-        """Kick off the local server in the background if none answers; never blocks long."""
-        if self._server is not None and self.settings.local_autostart:
-            self._server.start(wait_s=0.0)
+        """Kick off the local server in the background if none answers; never blocks long.
+
+        Checked on the first call and again after a refused connection only.
+        """
+        if self._server is None or not self.settings.local_autostart or self._local_checked:
+            return
+        self._local_checked = True
+        self._server.start(wait_s=0.0)
 
     def _mode(self) -> Literal["json_schema", "json_object"]:
         mode = self.settings.response_format
