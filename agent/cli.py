@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules that provide ``register(subparsers)``; each sub-command sets ``func`` on its parser.
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli", "agent.llm.cli", "personalities.cli")
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli", "agent.llm.cli", "personalities.cli", "memory.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,7 +36,7 @@ _TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f4115
 _TOKENIZER_IN_PACKAGE = ("embeddings", "data", MODEL_ID, "tokenizer.json")
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(ValueError):
     """The embedding model or its tokenizer is missing or is not the pinned file."""
 
 

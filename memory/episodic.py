@@ -81,7 +81,8 @@ class EpisodicMemory:
 
     ``known_places`` maps each floor to its room names; episodes elsewhere are refused
     (None skips the check until the building is known). ``importance_scorer`` sets the
-    importance of episodes recorded without an explicit one.
+    importance of episodes recorded without an explicit one. ``create=False`` opens an
+    existing local store only (for readers).
     """
 
     def __init__(
@@ -95,6 +96,7 @@ class EpisodicMemory:
         weights: ScoreWeights | None = None,
         importance_scorer: ImportanceScorer | None = None,
         consolidation: ConsolidationConfig | None = None,
+        create: bool = True,
     ) -> None:
         if (data_dir is None) == (url is None):
             raise ValueError("give exactly one of data_dir (local store) or url (server)")
@@ -107,7 +109,7 @@ class EpisodicMemory:
         else:
             root = Path(data_dir) / STORE_SUBDIR  # type: ignore[arg-type]
             self.location = str(root)
-            client = open_local(root)
+            client = open_local(root, create)
         self._client = client
         self._episodes: Collection = collection(client, f"{namespace}_episodes", self.location)
         self._facts: Collection = collection(client, f"{namespace}_facts", self.location)

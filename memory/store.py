@@ -37,7 +37,7 @@ MANIFEST = "store.json"
 CHROMA_DIR = "chroma"
 
 
-class StoreError(RuntimeError):
+class StoreError(ValueError):
     """The store directory or server cannot be used as a memory store (nothing was changed)."""
 
 
@@ -99,9 +99,11 @@ def _settings() -> Settings:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def open_local(root: Path) -> ClientAPI:
+def open_local(root: Path, create: bool = True) -> ClientAPI:
     """A PersistentClient on ``root`` (``DATA/memory``), creating the store only if empty."""
     root = Path(root)
+    if not create and not (root / MANIFEST).is_file():
+        raise StoreError(f"{root}: no memory store here")
     if root.exists() and not root.is_dir():
         raise StoreError(f"{root}: memory store path is a file, not a directory")
     manifest = root / MANIFEST
