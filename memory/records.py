@@ -13,7 +13,7 @@ from typing import Any
 from agent.clock import hour_of_day
 from agent.messages import Experience, Pose
 
-_OPTIONAL_TEXT = ("skill", "outcome")
+_OPTIONAL_TEXT = ("skill", "outcome", "goal_id", "request_id", "battery")
 _LISTS = ("people", "objects")
 
 
@@ -58,6 +58,9 @@ def from_record(episode_id: str, caption: str, meta: Mapping[str, Any]) -> Exper
             kind=meta["kind"],
             skill=meta.get("skill"),
             outcome=meta.get("outcome"),
+            goal_id=meta.get("goal_id"),
+            request_id=meta.get("request_id"),
+            battery=meta.get("battery"),
             people=list(meta.get("people") or []),
             objects=list(meta.get("objects") or []),
             caption=caption,

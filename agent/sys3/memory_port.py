@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
-from agent.clock import DAY_S
 from agent.messages import Experience
 
 
@@ -44,15 +43,14 @@ class EpisodeList:
 
 
 class EpisodicMemoryPort:
-    """Adapts an episodic memory offering ``by_time(start, end)`` and ``add(experience)``."""
+    """Adapts the project's :class:`memory.episodic.EpisodicMemory` to :class:`EpisodeStore`."""
 
     def __init__(self, memory: Any) -> None:
         self._memory = memory
 
     def episodes(self, day: int) -> list[Experience]:
-        found = self._memory.by_time(day * DAY_S, (day + 1) * DAY_S)
-        items = [getattr(hit, "experience", hit) for hit in found]
-        return sorted((e for e in items if e.day == day), key=lambda e: e.time)
+        found = self._memory.iter_episodes(where={"day": day}, include_archived=True)
+        return sorted(found, key=lambda e: (e.time, e.id))
 
     def record(self, experience: Experience) -> None:
-        self._memory.add(experience)
+        self._memory.record(experience)
