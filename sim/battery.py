@@ -80,7 +80,8 @@ class Battery:
         left = seconds
         while left > 1e-9:
             step = min(left, 30.0)
-            net = self.charge_power_w() - load_w
+            # the charger feeds the load first; the battery takes what the BMS allows
+            net = min(self.charge_power_w(), self.config.charge_w - load_w)
             if net >= 0:
                 gained = min(net * step / 3600.0, self.config.capacity_wh - self.energy_wh)
                 self.energy_wh += gained

@@ -96,6 +96,19 @@ class FloorCSpace:
         z = self.zone_list[r][c]
         return z >= 0 and z in open_elevators
 
+    def free_zone(self, x: float, y: float, open_elevators: frozenset[int]) -> int:
+        """-2 when blocked; otherwise the elevator zone of the free cell (-1: none)."""
+        g = self.grid
+        res = g.resolution_m
+        r = math.floor((y - g.origin[1]) / res)
+        c = math.floor((x - g.origin[0]) / res)
+        if r < 0 or c < 0 or r >= len(self.blocked_list) or c >= len(self.blocked_list[0]):
+            return -2
+        z = self.zone_list[r][c]
+        if not self.blocked_list[r][c]:
+            return z
+        return z if z >= 0 and z in open_elevators else -2
+
     def zone_at(self, x: float, y: float) -> int:
         """Index of the elevator whose doorway/car holds (x, y), or -1."""
         r, c = self.grid.to_cell(x, y)

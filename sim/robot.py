@@ -33,7 +33,7 @@ class RobotConfig(BaseModel):
     max_v: float = Field(default=1.0, gt=0)
     max_reverse_v: float = Field(default=0.3, ge=0)
     max_w: float = Field(default=1.5, gt=0)
-    max_substep_m: float = Field(default=0.05, gt=0)
+    max_substep_m: float = Field(default=0.1, gt=0)  # <= grid cell: no tunnelling
     odom_noise_v: float = Field(default=0.02, ge=0)  # relative, per metre travelled
     odom_noise_w: float = Field(default=0.02, ge=0)  # relative, per radian turned
     odom_drift_w: float = Field(default=0.001, ge=0)  # rad per metre
@@ -207,10 +207,12 @@ class RobotBase:
     def _odometry(self, ds: float, dth: float) -> None:
         c = self.config
         rng = self._rng
+        if ds == 0.0 and dth == 0.0:
+            return
         n_ds = ds * (1.0 + rng.gauss(0.0, c.odom_noise_v)) if c.odom_noise_v else ds
-        n_dth = dth * (1.0 + rng.gauss(0.0, c.odom_noise_w)) if c.odom_noise_w else dth
-        if c.odom_drift_w:
-            n_dth += rng.gauss(0.0, c.odom_drift_w) * abs(ds)
+        # relative turn noise and a drift proportional to the distance, in one draw
+        sd = math.hypot(c.odom_noise_w * dth, c.odom_drift_w * ds)
+        n_dth = dth + rng.gauss(0.0, sd) if sd > 0 else dth
         mid = self.odom_theta + 0.5 * n_dth
         self.odom_x += n_ds * math.cos(mid)
         self.odom_y += n_ds * math.sin(mid)

@@ -512,7 +512,7 @@ class Router:
 
         def heur(i: int) -> float:
             dr, dc = abs(i // w - gr), abs(i % w - gc)
-            return (dr + dc) + (sq2 - 2) * min(dr, dc)
+            return ((dr + dc) + (sq2 - 2) * min(dr, dc)) * 1.001  # break ties forward
 
         best = {start: 0.0}
         came: dict[int, int] = {}

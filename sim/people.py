@@ -1,0 +1,230 @@
+"""People who work in the building, moving along their weekday schedules.
+
+Nobody is integrated step by step: each person's day is planned once (arrive, desk, meetings,
+lunch, leave, with seeded jitter) as a timeline of stays and walks along routed paths, and a
+position is computed from the time on demand. A walk that takes an elevator hides the person
+for the ride (they are inside the car); stairs are walked like any path, the floor changing
+half-way up.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from dataclasses import dataclass
+
+from sim.building import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
+from sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
+
+DAY_S = 86_400.0
+
+
+@dataclass(frozen=True)
+class PersonState:
+    id: str
+    floor: int
+    x: float
+    y: float
+    heading: float
+    activity: str  # "desk", "meeting", "lunch", "walking", "arriving", "leaving"
+    room: str | None
+
+
+@dataclass
+class _Segment:
+    t0: float
+    t1: float
+    activity: str
+    room: str | None
+    floor: int | None  # None: hidden (riding an elevator)
+    points: list[tuple[float, float]]
+    cum: list[float]
+    floor_after: int | None = None  # for stairs: the floor past the half-way mark
+    switch_at: float = math.inf  # distance along the path where the floor changes
+
+
+@dataclass(frozen=True)
+class Stay:
+    room: str
+    start_h: float
+    end_h: float
+    activity: str
+
+
+class People:
+    """Schedules and positions of everyone in the building description."""
+
+    def __init__(self, building: Building, router: Router, seed: int = 0) -> None:
+        self.building = building
+        self.router = router
+        self.seed = seed
+        self._days: dict[int, dict[str, list[_Segment]]] = {}
+        self._starts: dict[int, dict[str, list[float]]] = {}
+        self._route_cache: dict[tuple, list] = {}
+        self._desk_spots = {
+            p.id: self._spot(p.desk, random.Random(f"{seed}/{p.id}/desk")) for p in building.people
+        }
+
+    def _spot(self, room_id: str, rng: random.Random) -> tuple[int, float, float]:
+        r = self.building.room(room_id)
+        x0, y0, x1, y1 = r.rect
+        m = 1.2
+        for _ in range(30):
+            p = (rng.uniform(x0 + m, x1 - m), rng.uniform(y0 + m, y1 - m))
+            if self.router.cspace.segment_free(r.floor, p, p):
+                return (r.floor, p[0], p[1])
+        return (r.floor, *self.router.free_near(r.floor, r.center))
+
+    def stays(self, person: PersonSpec, day: int) -> list[Stay]:
+        """The person's planned stays on ``day`` (empty when they do not come in)."""
+        wd = WEEKDAY_NAMES[day % 7]
+        sch = person.schedule
+        if wd not in sch.days:
+            return []
+        rng = random.Random(f"{self.seed}/{person.id}/{day}")
+
+        def jit(h: float, minutes: float) -> float:
+            return h + rng.uniform(-minutes, minutes) / 60.0
+
+        arrive = jit(hhmm_hours(sch.arrive), 10)
+        leave = jit(hhmm_hours(sch.leave), 10)
+        events: list[tuple[float, float, str, str]] = []
+        for m in sch.meetings:
+            if wd in m.days:
+                s = hhmm_hours(m.start) - rng.uniform(0, 3) / 60.0
+                events.append((s, s + m.minutes / 60.0, m.room, "meeting"))
+        if sch.lunch:
+            s = jit(hhmm_hours(sch.lunch.start), 5)
+            events.append((s, s + sch.lunch.minutes / 60.0, sch.lunch.room, "lunch"))
+        events.sort()
+        out: list[Stay] = []
+        t = arrive
+        for s, e, room, act in events:
+            if s < t or e > leave:
+                continue
+            if s > t:
+                out.append(Stay(person.desk, t, s, "desk"))
+            out.append(Stay(room, s, e, act))
+            t = e
+        if leave > t:
+            out.append(Stay(person.desk, t, leave, "desk"))
+        return out
+
+    def _route(self, a: tuple[int, float, float], b: tuple[int, float, float]) -> list:
+        key = (a, b)
+        if key not in self._route_cache:
+            try:
+                self._route_cache[key] = self.router.route(a, b).legs
+            except NoRouteError:
+                self._route_cache[key] = []
+        return self._route_cache[key]
+
+    def _plan(self, person: PersonSpec, day: int) -> list[_Segment]:
+        stays = self.stays(person, day)
+        if not stays:
+            return []
+        base = day * DAY_S
+        entrance = self.building.entrance
+        door = (entrance.floor, *self.router.free_near(entrance.floor, entrance.center))
+        speed = person.walk_speed_mps
+        segs: list[_Segment] = []
+        here = door
+        t = base + stays[0].start_h * 3600.0
+        rng = random.Random(f"{self.seed}/{person.id}/{day}/spots")
+        for i, st in enumerate(stays):
+            spot = (
+                self._desk_spots[person.id] if st.activity == "desk" else self._spot(st.room, rng)
+            )
+            t = self._walk(segs, here, spot, t, speed, "arriving" if i == 0 else "walking")
+            end = max(t, base + st.end_h * 3600.0)
+            segs.append(_Segment(t, end, st.activity, st.room, spot[0], [spot[1:]], [0.0]))
+            here, t = spot, end
+        self._walk(segs, here, door, t, speed, "leaving")
+        return segs
+
+    def _walk(
+        self,
+        segs: list[_Segment],
+        a: tuple[int, float, float],
+        b: tuple[int, float, float],
+        t: float,
+        speed: float,
+        activity: str,
+    ) -> float:
+        for leg in self._route(a, b):
+            if isinstance(leg, DriveLeg | StairsLeg):
+                pts = list(leg.points)
+                cum = [0.0]
+                for p, q in zip(pts, pts[1:], strict=False):
+                    cum.append(cum[-1] + math.dist(p, q))
+                s_speed = speed if isinstance(leg, DriveLeg) else speed * 0.5
+                dur = cum[-1] / s_speed
+                if isinstance(leg, StairsLeg):
+                    seg = _Segment(
+                        t,
+                        t + dur,
+                        activity,
+                        None,
+                        leg.from_floor,
+                        pts,
+                        cum,
+                        leg.to_floor,
+                        cum[-1] / 2,
+                    )
+                else:
+                    seg = _Segment(t, t + dur, activity, None, leg.floor, pts, cum)
+                segs.append(seg)
+                t += dur
+            elif isinstance(leg, ElevatorLeg):
+                e = self.building.elevators_by_id[leg.elevator_id]
+                ride = 25.0 + abs(leg.to_floor - leg.from_floor) * e.travel_s_per_floor
+                segs.append(_Segment(t, t + ride, activity, None, None, [leg.hall], [0.0]))
+                t += ride
+        return t
+
+    def _day(self, day: int) -> tuple[dict[str, list[_Segment]], dict[str, list[float]]]:
+        if day not in self._days:
+            plans = {p.id: self._plan(p, day) for p in self.building.people}
+            self._days[day] = plans
+            self._starts[day] = {pid: [s.t0 for s in segs] for pid, segs in plans.items()}
+            for old in [d for d in self._days if d < day - 1]:
+                del self._days[old]
+                del self._starts[old]
+        return self._days[day], self._starts[day]
+
+    def state(self, person_id: str, t: float) -> PersonState | None:
+        """Where a person is at ``t``; None when out of the building or inside an elevator."""
+        plans, starts = self._day(int(t // DAY_S))
+        segs = plans[person_id]
+        i = bisect.bisect_right(starts[person_id], t) - 1
+        if i < 0 or t > segs[i].t1 or segs[i].floor is None:
+            return None
+        s = segs[i]
+        if len(s.points) == 1:
+            return PersonState(person_id, s.floor, *s.points[0], 0.0, s.activity, s.room)
+        frac = 0.0 if s.t1 <= s.t0 else (t - s.t0) / (s.t1 - s.t0)
+        d = frac * s.cum[-1]
+        k = min(len(s.cum) - 2, max(0, bisect.bisect_right(s.cum, d) - 1))
+        (x0, y0), (x1, y1) = s.points[k], s.points[k + 1]
+        seg_len = s.cum[k + 1] - s.cum[k]
+        u = 0.0 if seg_len <= 0 else (d - s.cum[k]) / seg_len
+        floor = s.floor_after if s.floor_after is not None and d >= s.switch_at else s.floor
+        return PersonState(
+            person_id,
+            floor,
+            x0 + u * (x1 - x0),
+            y0 + u * (y1 - y0),
+            math.atan2(y1 - y0, x1 - x0),
+            s.activity,
+            None,
+        )
+
+    def states(self, t: float) -> list[PersonState]:
+        """Everyone in the building (and not in an elevator) at ``t``."""
+        out = []
+        for p in self.building.people:
+            st = self.state(p.id, t)
+            if st is not None:
+                out.append(st)
+        return out
