@@ -282,6 +282,14 @@ SIM_PARAMETERS: tuple[ParamSpec, ...] = (
         description="rate of /clock (wall clock)",
     ),
     ParamSpec(
+        name="cmd_vel_timeout_s",
+        default=0.5,
+        minimum=0.0,
+        maximum=60.0,
+        description="stop the robot when no /cmd_vel arrived for this long (wall clock); "
+        "0 disables the watchdog",
+    ),
+    ParamSpec(
         name="odom_frame",
         default="odom",
         read_only=True,
@@ -313,18 +321,21 @@ DATA_DIR = ParamSpec(
     "and recordings",
 )
 
+PERSONALITY = ParamSpec(
+    name="personality",
+    default="Curious",
+    read_only=True,
+    check=_known_personality,
+    description="personality prototype (Lazy, Playful, Cautious, Working, Curious) or a "
+    "user personality's name or YAML file",
+)
+
+LLM_PARAMETERS: tuple[ParamSpec, ...] = (*_llm_specs("sys2"), *_llm_specs("sys3"))
+
 AGENT_PARAMETERS: tuple[ParamSpec, ...] = (
-    ParamSpec(
-        name="personality",
-        default="Curious",
-        read_only=True,
-        check=_known_personality,
-        description="personality prototype (Lazy, Playful, Cautious, Working, Curious) or a "
-        "user personality's name or YAML file",
-    ),
+    PERSONALITY,
     DATA_DIR,
-    *_llm_specs("sys2"),
-    *_llm_specs("sys3"),
+    *LLM_PARAMETERS,
     ParamSpec(
         name="control_rate_hz",
         default=20.0,
@@ -337,6 +348,8 @@ AGENT_PARAMETERS: tuple[ParamSpec, ...] = (
 
 RECORDER_PARAMETERS: tuple[ParamSpec, ...] = (
     DATA_DIR,
+    PERSONALITY,
+    *LLM_PARAMETERS,
     ParamSpec(
         name="output",
         default="",

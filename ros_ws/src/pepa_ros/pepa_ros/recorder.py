@@ -137,6 +137,13 @@ class RecorderNode(Node):
         self.sink = McapSink(Path(output))
         self._subs: dict[str, Subscription] = {}
         self._refused: set[str] = set()
+        self.sink.add_metadata(
+            "pepa.run",
+            {
+                spec.name: str(values[spec.name])
+                for spec in (params.PERSONALITY, *params.LLM_PARAMETERS)
+            },
+        )
         self.get_logger().info(f"recording to {self.sink.path}")
         self._discover()
         self.create_timer(values["discovery_period_s"], self._discover)

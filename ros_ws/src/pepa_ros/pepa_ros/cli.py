@@ -1,0 +1,140 @@
+"""``pepa run`` (the nodes on real ROS 2 topics) and ``pepa replay`` (read a recording).
+
+Registered in the ``pepa`` command; nothing here imports rclpy until a command runs, so
+``pepa --help`` works without ROS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NODES: tuple[str, ...] = ("sim",)
+"""The nodes ``pepa run`` starts; the agent's nodes join this list as they are registered."""
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _mcap_path(text: str) -> Path:
+    if not text.endswith(".mcap"):
+        raise argparse.ArgumentTypeError(f"{text!r}: a recording file must end in .mcap")
+    return Path(text)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = sub.add_parser(
+        "run",
+        help="run the robot's nodes on ROS 2 (simulated office by default)",
+        description="Start the PEPA nodes as real ROS 2 nodes: composed in one process on a "
+        "multi-threaded executor, or with --processes one supervised process per node.",
+    )
+    run.add_argument(
+        "--nodes",
+        default=",".join(DEFAULT_NODES),
+        help="comma-separated registered nodes (default: %(default)s)",
+    )
+    run.add_argument("--duration", type=_positive, help="stop after S wall-clock seconds")
+    run.add_argument("--processes", action="store_true", help="one supervised process per node")
+    run.add_argument("--speed", type=_positive, default=1.0, help="simulated s per wall s")
+    run.add_argument("--seed", type=int, default=1, help="simulation seed")
+    run.add_argument("--personality", default="Curious", help="personality name or YAML file")
+    run.add_argument("--data-dir", type=Path, default=Path("data"), help="data directory")
+    for system in ("sys2", "sys3"):
+        run.add_argument(
+            f"--{system}-llm",
+            default="offline",
+            choices=("offline", "openai", "local"),
+            help=f"{system.capitalize()}'s LLM backend (default: offline)",
+        )
+        run.add_argument(f"--{system}-model", default="", help=f"{system.capitalize()}'s model")
+        run.add_argument(f"--{system}-url", default="", help=f"{system.capitalize()}'s server")
+    run.add_argument(
+        "--camera-rate", type=float, default=5.0, help="camera frames per second (0: off)"
+    )
+    run.add_argument(
+        "--record", type=_mcap_path, metavar="FILE.mcap", help="record every topic to FILE"
+    )
+    run.set_defaults(func=cmd_run)
+
+    replay = sub.add_parser(
+        "replay",
+        help="summarise or print an MCAP recording",
+        description="Summarise a recording (topics, types, counts, rates) or print its messages.",
+    )
+    replay.add_argument("file", type=Path, help="the .mcap file")
+    replay.add_argument("--print", action="store_true", help="print the messages")
+    replay.add_argument("--topic", action="append", help="only this topic (repeatable)")
+    replay.add_argument("--limit", type=int, default=0, help="print at most N messages")
+    replay.add_argument("--json", action="store_true", help="the summary as JSON")
+    replay.set_defaults(func=cmd_replay)
+
+
+def run_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The ROS parameters every node is started with (each node declares the ones it uses)."""
+    values: dict[str, Any] = {
+        "speed": float(args.speed),
+        "seed": int(args.seed),
+        "camera_rate_hz": float(args.camera_rate),
+        "personality": args.personality,
+        "data_dir": str(args.data_dir),
+    }
+    for system in ("sys2", "sys3"):
+        values[f"{system}_llm_backend"] = getattr(args, f"{system}_llm")
+        values[f"{system}_llm_model"] = getattr(args, f"{system}_model")
+        values[f"{system}_llm_base_url"] = getattr(args, f"{system}_url")
+    if args.record is not None:
+        values["output"] = str(args.record)
+    return values
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pepa_ros import registry
+
+    names = [n.strip() for n in args.nodes.split(",") if n.strip()]
+    if not names:
+        raise ValueError("--nodes: no node named")
+    for name in names:
+        registry.lookup(name)
+    if args.record is not None and "recorder" not in names:
+        names.append("recorder")
+    parameters = run_parameters(args)
+    if not args.processes:
+        from pepa_ros.runner import run_composed
+
+        return run_composed(names, parameters, duration=args.duration)
+
+    from pepa_ros.supervisor import Supervisor, node_children, write_params_file
+
+    with tempfile.TemporaryDirectory(prefix="pepa-run-") as tmp:
+        params_file = write_params_file(Path(tmp) / "params.yaml", parameters)
+        supervisor = Supervisor(node_children(names, params_file))
+        codes = supervisor.run(duration=args.duration)
+    restarts = supervisor.restarts()
+    log.info("stopped; exit codes %s, restarts %s", codes, restarts)
+    return 0 if all(c in (0, None) for c in codes.values()) else 1
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pepa_ros.replay import format_message, format_summary, iter_messages, summarise
+
+    if not args.print:
+        summary = summarise(args.file)
+        if args.topic:
+            summary.topics = [t for t in summary.topics if t.topic in args.topic]
+        print(summary.model_dump_json(indent=2) if args.json else format_summary(summary))
+        return 0
+    for n, (topic, type_name, stamp, decoded) in enumerate(iter_messages(args.file, args.topic)):
+        if args.limit and n >= args.limit:
+            break
+        print(format_message(topic, type_name, stamp, decoded))
+    return 0
