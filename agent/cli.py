@@ -9,7 +9,13 @@ import sys
 from collections.abc import Sequence
 
 # Modules that provide ``register(subparsers)``; each sub-command sets ``func`` on its parser.
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli", "agent.llm.cli", "personalities.cli", "memory.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "sim.cli",
+    "agent.llm.cli",
+    "personalities.cli",
+    "memory.cli",
+    "pepa_ros.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
