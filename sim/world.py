@@ -285,7 +285,7 @@ class World:
             else:
                 was_floor = r.floor
                 was_stairs = r.on_stairs
-                dist, stairs_t = r.integrate(dt, self._free)
+                dist, _stairs_t = r.integrate(dt, self._free)
                 self._after_move(was_floor, was_stairs)
                 v = dist / dt
                 self._use_power(self.battery.load_w(v, r.w, r.energy_factor), dt)
