@@ -168,7 +168,11 @@ class RobotBase:
             ny = self.y + v * h * math.sin(th)
             if v != 0.0:
                 region, stairs, gfloor, base = self._resolve(nx, ny)
-                if not free(gfloor, nx, ny):
+                ok = free(gfloor, nx, ny)
+                if not ok and region == "mid" and base is not None:
+                    # the mid landing joins two floors' flights: either floor's grid may hold it
+                    ok = free(base + 1, nx, ny)
+                if not ok:
                     self.collided = True
                     self.collisions += 1
                     self.v = 0.0

@@ -140,7 +140,8 @@ class TourController:
         c = self.config
         pts = self._path
         end = pts[-1]
-        if math.hypot(end[0] - r.x, end[1] - r.y) < c.goal_tolerance_m:
+        last = self._seg >= len(pts) - 2
+        if last and math.hypot(end[0] - r.x, end[1] - r.y) < c.goal_tolerance_m:
             w.set_cmd_vel(0.0, 0.0)
             return True
         # advance along the path: the lookahead point is the first one beyond the lookahead
