@@ -131,7 +131,9 @@ class Lexicon:
 
     # --- entities -------------------------------------------------------------------------
 
-    def mentions(self, text: str, kinds: tuple[str, ...] = ("place", "object", "person")) -> list[str]:
+    def mentions(
+        self, text: str, kinds: tuple[str, ...] = ("place", "object", "person")
+    ) -> list[str]:
         """Every id some alias of which appears (as whole words) in ``text``."""
         padded = f" {normalise(text)} "
         found: list[str] = []
@@ -167,9 +169,7 @@ class Lexicon:
             if mention.floor is not None:
                 on_floor = [i for i in ids if self.site.floor_of(i) == mention.floor]
                 if not on_floor:
-                    return Resolution(
-                        problem=f"no {kind} {core!r} known on floor {mention.floor}"
-                    )
+                    return Resolution(problem=f"no {kind} {core!r} known on floor {mention.floor}")
                 ids = on_floor
             if len(ids) > 1 and default_floor is not None:
                 here = [i for i in ids if self.site.floor_of(i) == default_floor]

@@ -86,9 +86,7 @@ _LOW = re.compile(
 )
 _WITHIN = re.compile(r"\b(?:within|in the next|in)\s+(\d+)\s*(minutes?|mins?|hours?|hrs?|h)\b")
 _BY_TIME = re.compile(r"\bby\s+(\d{1,2})(?::(\d\d))?\s*(am|pm)?\b")
-_DURATION = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
-)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b")
 
 # synonyms → the catalogue's emotions
 _EMOTION_WORDS: dict[str, str] = {e: e for e in EMOTIONS}
@@ -148,51 +146,115 @@ class RequestParser:
         self.llm = llm
         self._rules: list[tuple[str, re.Pattern[str], Callable[[_Ctx, re.Match[str]], ParsedTask]]]
         self._rules = [
-            ("deliver_message", re.compile(
-                r"^(?:deliver|send|give|pass|take|bring|carry)\s+(?:a|this|the|my)?\s*"
-                r"(?:message|note|word|msg)\s+(?:to|for)\s+(?P<rest>.+)$"), self._deliver),
-            ("guide_person", re.compile(
-                r"^(?:guide|lead|escort|accompany|walk|take|bring|show)\s+(?P<who>.+?)\s+"
-                r"(?:to|into|towards?|the way to)\s+(?P<place>.+)$"), self._guide),
-            ("deliver_message", re.compile(
-                r"^(?:tell|inform|remind|notify|let|ask|message)\s+(?P<rest>.+)$"), self._tell),
-            ("greet", re.compile(
-                r"^(?:greet|welcome|wave\s+(?:to|at)|say\s+(?:hi|hello|good morning|"
-                r"good afternoon|good evening)\s+to)\s+(?P<who>.+)$"), self._greet),
-            ("follow_person", re.compile(
-                r"^follow\s+(?P<who>.+?)(?:\s+for\s+(?P<dur>.+))?$"), self._follow),
-            ("report", re.compile(
-                r"^report\s+(?:back\s+)?to\s+(?P<rest>.+)$"), self._report),
-            ("charge", re.compile(
-                r"(?:\b(?:re)?charg(?:e|ing)\b|\bdock\b|\bplug (?:yourself )?in\b"
-                r"|\bbattery\b)"), self._charge),
-            ("return_home", re.compile(
-                r"^(?:(?:go|come|return|head|get)\s+(?:back\s+)?(?:to\s+(?:your\s+)?)?"
-                r"(?:home|base)|return)$"), self._home),
-            ("find", re.compile(
-                r"^(?:find|approach|visit|go see|see|look for|search for|fetch|meet)\s+"
-                r"(?P<target>.+)$"), self._find),
-            ("inspect", re.compile(
-                r"^(?:check|inspect|examine|look at|have a look at|take a look at|verify|"
-                r"go check|look into)\s+(?:on\s+|out\s+|up on\s+)?(?P<target>.+)$"),
-                self._inspect),
-            ("navigate", re.compile(
-                r"^(?:go|navigate|head|walk|move|drive|run|come|get|return|proceed)\s+"
-                r"(?:over\s+|back\s+|down\s+|up\s+)?(?:to|into|in|towards?)\s+(?P<target>.+)$"),
-                self._navigate),
-            ("explore", re.compile(
-                r"^(?P<verb>explore|scout|discover|roam|wander|patrol)(?:\s+(?:around\s+)?"
-                r"(?P<target>.+))?$"), self._explore),
+            (
+                "deliver_message",
+                re.compile(
+                    r"^(?:deliver|send|give|pass|take|bring|carry)\s+(?:a|this|the|my)?\s*"
+                    r"(?:message|note|word|msg)\s+(?:to|for)\s+(?P<rest>.+)$"
+                ),
+                self._deliver,
+            ),
+            (
+                "guide_person",
+                re.compile(
+                    r"^(?:guide|lead|escort|accompany|walk|take|bring|show)\s+(?P<who>.+?)\s+"
+                    r"(?:to|into|towards?|the way to)\s+(?P<place>.+)$"
+                ),
+                self._guide,
+            ),
+            (
+                "deliver_message",
+                re.compile(r"^(?:tell|inform|remind|notify|let|ask|message)\s+(?P<rest>.+)$"),
+                self._tell,
+            ),
+            (
+                "greet",
+                re.compile(
+                    r"^(?:greet|welcome|wave\s+(?:to|at)|say\s+(?:hi|hello|good morning|"
+                    r"good afternoon|good evening)\s+to)\s+(?P<who>.+)$"
+                ),
+                self._greet,
+            ),
+            (
+                "follow_person",
+                re.compile(r"^follow\s+(?P<who>.+?)(?:\s+for\s+(?P<dur>.+))?$"),
+                self._follow,
+            ),
+            ("report", re.compile(r"^report\s+(?:back\s+)?to\s+(?P<rest>.+)$"), self._report),
+            (
+                "charge",
+                re.compile(
+                    r"(?:\b(?:re)?charg(?:e|ing)\b|\bdock\b|\bplug (?:yourself )?in\b"
+                    r"|\bbattery\b)"
+                ),
+                self._charge,
+            ),
+            (
+                "return_home",
+                re.compile(
+                    r"^(?:(?:go|come|return|head|get)\s+(?:back\s+)?(?:to\s+(?:your\s+)?)?"
+                    r"(?:home|base)|return)$"
+                ),
+                self._home,
+            ),
+            (
+                "find",
+                re.compile(
+                    r"^(?:find|approach|visit|go see|see|look for|search for|fetch|meet)\s+"
+                    r"(?P<target>.+)$"
+                ),
+                self._find,
+            ),
+            (
+                "inspect",
+                re.compile(
+                    r"^(?:check|inspect|examine|look at|have a look at|take a look at|verify|"
+                    r"go check|look into)\s+(?:on\s+|out\s+|up on\s+)?(?P<target>.+)$"
+                ),
+                self._inspect,
+            ),
+            (
+                "navigate",
+                re.compile(
+                    r"^(?:go|navigate|head|walk|move|drive|run|come|get|return|proceed)\s+"
+                    r"(?:over\s+|back\s+|down\s+|up\s+)?(?:to|into|in|towards?)\s+(?P<target>.+)$"
+                ),
+                self._navigate,
+            ),
+            (
+                "explore",
+                re.compile(
+                    r"^(?P<verb>explore|scout|discover|roam|wander|patrol)(?:\s+(?:around\s+)?"
+                    r"(?P<target>.+))?$"
+                ),
+                self._explore,
+            ),
             ("look_around", re.compile(r"^(?:look|scan|glance)\s+around\b"), self._look),
-            ("rest", re.compile(
-                r"^(?:rest|relax|nap|sleep|lie down|chill|take (?:a )?(?:break|rest|nap))"
-                r"(?:\s+for\s+(?P<dur>.+))?$"), self._rest),
-            ("wait", re.compile(
-                r"^(?:wait|stay|hold on|stand by|pause)(?:\s+(?:here\s+)?(?:for\s+)?"
-                r"(?P<dur>.+))?$"), self._wait),
-            ("express", re.compile(
-                r"\b(?P<word>" + "|".join(sorted(_EMOTION_WORDS, key=len, reverse=True))
-                + r")\b"), self._express),
+            (
+                "rest",
+                re.compile(
+                    r"^(?:rest|relax|nap|sleep|lie down|chill|take (?:a )?(?:break|rest|nap))"
+                    r"(?:\s+for\s+(?P<dur>.+))?$"
+                ),
+                self._rest,
+            ),
+            (
+                "wait",
+                re.compile(
+                    r"^(?:wait|stay|hold on|stand by|pause)(?:\s+(?:here\s+)?(?:for\s+)?"
+                    r"(?P<dur>.+))?$"
+                ),
+                self._wait,
+            ),
+            (
+                "express",
+                re.compile(
+                    r"\b(?P<word>"
+                    + "|".join(sorted(_EMOTION_WORDS, key=len, reverse=True))
+                    + r")\b"
+                ),
+                self._express,
+            ),
             ("speak", re.compile(r"^(?:say|announce|speak|shout)\s+(?P<msg>.+)$"), self._speak),
         ]
 
@@ -232,14 +294,16 @@ class RequestParser:
             if not answer.steps:
                 problems.append("understood is true but steps is empty")
             for step in answer.steps:
-                spec = self.knowledge.skills[step.skill] if step.skill in self.knowledge.skills \
-                    else None
+                spec = self.knowledge.skills.get(step.skill, None)
                 if spec is None:
                     continue
                 for arg, kind in spec.args.items():
                     value = step.args.get(arg)
-                    if kind in ("place", "person", "object") and value is not None \
-                            and str(value) not in mentioned:
+                    if (
+                        kind in ("place", "person", "object")
+                        and value is not None
+                        and str(value) not in mentioned
+                    ):
                         problems.append(
                             f"{step.skill}.{arg}: {value!r} is not named in the request"
                         )
@@ -307,8 +371,9 @@ class RequestParser:
         default_floor = robot_floor
         if request.place and request.place in self.knowledge.places:
             default_floor = self.knowledge.places[request.place].floor
-        sender = request.sender.lower() if request.sender.lower() in self.knowledge.people \
-            else None
+        sender = (
+            request.sender.lower() if request.sender.lower() in self.knowledge.people else None
+        )
         ctx = _Ctx(request, text, default_floor, sender)
         task = self._match_rules(ctx)
         task.priority = priority
@@ -367,9 +432,13 @@ class RequestParser:
                 return ctx.sender_person, " ".join(words[1:]), None
             if ctx.request.person:
                 return ctx.request.person, " ".join(words[1:]), None
-            return None, "", _clarify(
-                f"I do not know who 'me' is: sender {ctx.request.sender!r} is not a person I "
-                "know; give the field 'person'"
+            return (
+                None,
+                "",
+                _clarify(
+                    f"I do not know who 'me' is: sender {ctx.request.sender!r} is not a person I "
+                    "know; give the field 'person'"
+                ),
             )
         pid, name, rest = self.lexicon.person_prefix(phrase)
         if pid is None:
@@ -450,9 +519,7 @@ class RequestParser:
         pid, _rest, problem = self._person(ctx, m.group("who"))
         if problem is not None:
             return problem
-        return _ok(
-            "greet", _call("approach_person", person=pid), _call("greet", person=pid)
-        )
+        return _ok("greet", _call("approach_person", person=pid), _call("greet", person=pid))
 
     def _follow(self, ctx: _Ctx, m: re.Match[str]) -> ParsedTask:
         pid, _rest, problem = self._person(ctx, m.group("who"))

@@ -92,7 +92,9 @@ class RequestQueue:
         self.save()
         return request
 
-    def move(self, request_id: str, state: RequestState, time: float, reason: str = "") -> UserRequest:
+    def move(
+        self, request_id: str, state: RequestState, time: float, reason: str = ""
+    ) -> UserRequest:
         """Change a request's state, keeping the history; illegal transitions raise."""
         req = self.get(request_id)
         if state != req.state and state not in TRANSITIONS[req.state]:
@@ -103,7 +105,9 @@ class RequestQueue:
         self.save()
         return req
 
-    def cancel(self, request_id: str, time: float, reason: str = "cancelled by the user") -> UserRequest:
+    def cancel(
+        self, request_id: str, time: float, reason: str = "cancelled by the user"
+    ) -> UserRequest:
         req = self.get(request_id)
         if req.state in TERMINAL_REQUEST_STATES:
             raise ValueError(

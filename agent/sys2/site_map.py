@@ -93,9 +93,7 @@ class SiteMap:
         site = cls()
         for name, place in knowledge.places.items():
             loc = Location(place.floor, place.pose.x, place.pose.y, name)
-            site.places[name] = Entity(
-                name, "place", place.kind, _words(name), place.floor, loc
-            )
+            site.places[name] = Entity(name, "place", place.kind, _words(name), place.floor, loc)
         for person in knowledge.people:
             site.people[person] = Entity(person, "person", "person", person, None, None)
         for obj in knowledge.objects:

@@ -1,0 +1,134 @@
+"""Where people tend to be at each hour, learned from what the robot has seen.
+
+The robot does not know people's schedules; it sees badges. Each sighting (person, room, hour
+of day) is counted, and the counts answer two questions Sys2's world model asks: where should
+I look for Bob at 12:20, and which room is likely to have people now (to socialise). A person
+seen minutes ago is believed to be where they were seen; otherwise the hourly counts (with a
+neighbouring-hour blur and the person's desk, when the map gives one, as a weak prior) decide.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections import defaultdict
+from pathlib import Path
+
+from agent.clock import hour_of_day
+from agent.sys2.site_map import SiteMap
+from agent.world_state import WorldState
+
+log = logging.getLogger(__name__)
+
+RECENT_S = 600.0
+DESK_PRIOR = 0.5
+
+
+class PresenceModel:
+    """Counts of sightings per (person, hour of day, room)."""
+
+    def __init__(self, site: SiteMap) -> None:
+        self.site = site
+        self._counts: dict[str, dict[int, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(float))
+        )
+        self._last_counted: dict[str, float] = {}
+        self._recent: dict[str, tuple[str, float]] = {}
+
+    def observe(self, state: WorldState) -> None:
+        """Count each sighting once (a sighting is a new ``people_seen_at`` time)."""
+        for person in sorted(state.people_seen_at):
+            seen_at = state.people_seen_at[person]
+            room = state.people_rooms.get(person)
+            if room is None:
+                continue
+            self._recent[person] = (room, seen_at)
+            if seen_at <= self._last_counted.get(person, -math.inf):
+                continue
+            # one count per person per ten minutes, so standing still is not a crowd
+            if seen_at - self._last_counted.get(person, -math.inf) < RECENT_S:
+                continue
+            self._last_counted[person] = seen_at
+            self._counts[person][int(hour_of_day(seen_at))][room] += 1.0
+
+    def where(self, person: str, time: float) -> list[tuple[str, float]]:
+        """Rooms where ``person`` may be found now, with probabilities (best first)."""
+        recent = self._recent.get(person)
+        if recent is not None and time - recent[1] <= RECENT_S:
+            return [(recent[0], 0.9)]
+        hour = int(hour_of_day(time))
+        scores: dict[str, float] = defaultdict(float)
+        by_hour = self._counts.get(person, {})
+        for dh, weight in ((0, 1.0), (-1, 0.4), (1, 0.4)):
+            for room, n in by_hour.get((hour + dh) % 24, {}).items():
+                scores[room] += weight * n
+        desk = self.site.people.get(person)
+        if desk is not None and desk.location is not None and desk.location.room:
+            scores[desk.location.room] += DESK_PRIOR
+        if recent is not None:
+            scores[recent[0]] += 0.3
+        total = sum(scores.values())
+        if total <= 0:
+            return []
+        # the share of sightings is the chance of finding them there, damped by the
+        # chance they are in the building at all at this hour
+        seen_hours = sum(sum(r.values()) for r in by_hour.values())
+        present = (
+            0.85
+            if not seen_hours
+            else min(0.9, 0.3 + sum(by_hour.get(hour, {}).values()) / max(1.0, seen_hours / 8.0))
+        )
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(room, present * s / total) for room, s in ranked[:3]]
+
+    def busiest_rooms(
+        self, time: float, state: WorldState | None = None
+    ) -> list[tuple[str, float]]:
+        """Rooms ranked by the expected number of people there now."""
+        hour = int(hour_of_day(time))
+        expected: dict[str, float] = defaultdict(float)
+        for person in sorted(self._counts):
+            by_hour = self._counts[person]
+            counts = by_hour.get(hour, {})
+            days = max(1.0, sum(sum(r.values()) for r in by_hour.values()) / 8.0)
+            for room, n in counts.items():
+                expected[room] += min(1.0, n / days)
+        if state is not None:
+            for person in state.people_in(within_s=RECENT_S):
+                expected[state.people_rooms[person]] += 1.0
+        return sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    # --- persistence ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "counts": {
+                p: {str(h): dict(rooms) for h, rooms in hours.items()}
+                for p, hours in self._counts.items()
+            },
+            "last_counted": dict(self._last_counted),
+        }
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> None:
+        if not path.is_file():
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for person, hours in data["counts"].items():
+                for hour, rooms in hours.items():
+                    for room, n in rooms.items():
+                        self._counts[person][int(hour)][room] = float(n)
+            self._last_counted.update({k: float(v) for k, v in data["last_counted"].items()})
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}: not a presence file ({exc})") from None

@@ -1,0 +1,106 @@
+"""Re-planning after a skill fails: repair the rest of the plan, or give up with a reason.
+
+Repairs follow the failure: an elevator that does not come → the stairs; stairs that cannot be
+used → an elevator; a low battery → charge first, then carry on; a person not found → look in
+the next likeliest room (from what has been seen at this hour), else explore their floor; a
+blocked way → try once more (Sys1 re-routes) and then give up. Each plan gets at most
+``max_replans`` repairs; a failure that no repair addresses (an unknown skill, a bad argument)
+ends the plan at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.knowledge import WorldKnowledge
+from agent.messages import Plan, SkillCall, SkillResult
+from agent.sys2.presence import PresenceModel
+from agent.sys2.site_map import SiteMap
+
+PERSON_SKILLS = frozenset(
+    {"approach_person", "greet", "guide_person", "follow_person", "report", "deliver_message"}
+)
+UNFIXABLE = ("unknown skill", "unknown place", "unknown person", "unknown object", "argument")
+
+
+@dataclass(frozen=True)
+class Repair:
+    steps: list[SkillCall] | None
+    reason: str
+
+
+class Replanner:
+    def __init__(
+        self,
+        knowledge: WorldKnowledge,
+        site: SiteMap,
+        presence: PresenceModel,
+        max_replans: int,
+    ) -> None:
+        self.knowledge = knowledge
+        self.site = site
+        self.presence = presence
+        self.max_replans = max_replans
+
+    def repair(self, plan: Plan, failed: SkillResult, attempts: int, now: float) -> Repair:
+        """New remaining steps for ``plan`` whose step ``plan.progress`` failed, or why not."""
+        call = failed.call
+        why = failed.reason or "no reason given"
+        if attempts >= self.max_replans:
+            return Repair(
+                None, f"gave up after {attempts} re-plans: {call.label()} failed ({why})"
+            )
+        low = why.lower()
+        if any(word in low for word in UNFIXABLE):
+            return Repair(None, f"{call.label()} cannot work: {why}")
+        rest = list(plan.steps[plan.progress + 1 :])
+        if call.skill == "ride_elevator":
+            floor = call.args.get("floor")
+            stairs = (
+                SkillCall(skill="take_stairs", args={"floor": floor})
+                if floor is not None
+                else None
+            )
+            if stairs is not None and not self.knowledge.problems(stairs):
+                return Repair([stairs, *rest], f"elevator failed ({why}); taking the stairs")
+        if call.skill == "take_stairs" and self.knowledge.elevators:
+            ride = SkillCall(
+                skill="ride_elevator",
+                args={"elevator": self.knowledge.elevators[0], "floor": call.args.get("floor", 0)},
+            )
+            if not self.knowledge.problems(ride):
+                return Repair([ride, *rest], f"stairs failed ({why}); taking the elevator")
+        if "battery" in low or "reserve" in low or "charge" in low:
+            return Repair(
+                [SkillCall(skill="dock_and_charge"), call, *rest],
+                f"{call.label()} stopped for the battery ({why}); charging first, then resuming",
+            )
+        if call.skill in PERSON_SKILLS and (
+            "not found" in low or "lost" in low or "no person" in low or "absent" in low
+        ):
+            person = str(call.args.get("person", ""))
+            return self._search_person(person, call, rest, why, now)
+        if call.skill == "dock_and_charge":
+            return Repair([call, *rest], f"charging failed ({why}); trying the dock again")
+        return Repair([call, *rest], f"{call.label()} failed ({why}); trying again")
+
+    def _search_person(
+        self, person: str, call: SkillCall, rest: list[SkillCall], why: str, now: float
+    ) -> Repair:
+        # where they were believed to be is where they were not found
+        tried = {r for r, _p in self.presence.where(person, now)[:1]}
+        likely = [r for r, _p in self.presence.where(person, now + 900.0)]
+        desk = self.site.people.get(person)
+        if desk is not None and desk.location is not None and desk.location.room:
+            likely.append(desk.location.room)
+        for room in (r for r in likely if r not in tried):
+            if room in self.knowledge.places:
+                look = SkillCall(skill="navigate", args={"place": room})
+                return Repair(
+                    [look, call, *rest], f"{person} not found ({why}); looking in {room} next"
+                )
+        floor = self.site.floor_of(person)
+        explore = SkillCall(skill="explore", args={} if floor is None else {"floor": floor})
+        return Repair(
+            [explore, call, *rest], f"{person} not found ({why}); exploring to find them"
+        )

@@ -1,0 +1,360 @@
+"""Sys2's world model: what a skill call will probably take and give, without running it.
+
+From the map (travel times, elevator waits, stairs), the battery model and what has been seen
+(people's whereabouts by hour), :meth:`WorldModel.step` predicts a skill call's duration, its
+energy use, whether it succeeds (a person may not be found: sampled when an RNG is given, the
+expected case otherwise) and the goods it yields as reward features:
+
+- lump features, counted once per event: ``novelty`` (new places today), ``social`` (a
+  greeting or conversation, less with someone already met), ``play`` (an expression, less
+  each time in a row) and ``task`` (set by the option when a request or goal completes);
+- rate features, goods per unit of time: ``energy`` (conservation: 1 resting or charging,
+  lower the harder the skill works) and ``safety`` (battery margin above the reserve).
+
+The state it simulates (:class:`ModelState`) is a small mutable record so the search can copy
+it cheaply thousands of times per decision.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from agent.messages import SkillCall
+from agent.sys2.config import Sys2Config
+from agent.sys2.presence import PresenceModel
+from agent.sys2.site_map import SiteMap
+from agent.sys2.travel import Travel, TravelEstimator
+from agent.world_state import WorldState
+
+LUMP_FEATURES = ("novelty", "social", "task", "play")
+RATE_FEATURES = ("energy", "safety")
+SEARCH_PERSON_S = 180.0
+INSPECT_S = 30.0
+LOOK_S = 20.0
+GREET_S = 15.0
+SPEAK_S = 20.0
+FOLLOW_S = 300.0
+ROOM_VISIT_S = 75.0
+
+
+@dataclass(slots=True)
+class ModelState:
+    time: float
+    battery: float
+    place: str | None
+    floor: int
+    visits: dict[str, int]
+    met: dict[str, int]
+    near: str | None = None
+    expressions: int = 0
+    stranded: bool = False
+
+    def copy(self) -> ModelState:
+        return ModelState(
+            self.time,
+            self.battery,
+            self.place,
+            self.floor,
+            dict(self.visits),
+            dict(self.met),
+            self.near,
+            self.expressions,
+            self.stranded,
+        )
+
+
+@dataclass(slots=True)
+class StepOutcome:
+    duration: float
+    energy: float  # battery fraction used (negative when charging)
+    success: bool
+    novelty: float = 0.0
+    social: float = 0.0
+    play: float = 0.0
+    conservation: float = 0.5
+    reason: str = ""
+
+
+class WorldModel:
+    """Predicts skill calls over the map, the battery and people's whereabouts."""
+
+    def __init__(
+        self,
+        site: SiteMap,
+        travel: TravelEstimator,
+        presence: PresenceModel,
+        config: Sys2Config,
+    ) -> None:
+        self.site = site
+        self.travel_model = travel
+        self.presence = presence
+        self.config = config
+        self.robot = config.robot
+        self._max_w = max(self.robot.move_w * 3.0, self.robot.express_w, 1.0)
+        self._floor_rooms = {f: sorted(site.rooms_on(f)) for f in site.floor_names}
+
+    # --- states ---------------------------------------------------------------------------
+
+    def initial_state(self, ws: WorldState) -> ModelState:
+        place = ws.room if ws.room in self.site.places else None
+        if place is None:
+            place = self.site.nearest_place(ws.pose.floor, ws.pose.x, ws.pose.y)
+        visits = {p: 1 for p in ws.visited_today}
+        return ModelState(ws.time, ws.battery, place, ws.pose.floor, visits, {})
+
+    # --- energy ---------------------------------------------------------------------------
+
+    def fraction(self, wh: float) -> float:
+        return wh / self.robot.battery_wh
+
+    def travel(self, start: str | None, goal: str) -> Travel:
+        if start is None:
+            return Travel(60.0, 40.0, 60.0 * self.robot.move_w / 3600.0)
+        return self.travel_model.travel(start, goal)
+
+    def energy_to_dock(self, place: str | None) -> float:
+        """Battery fraction needed to get from ``place`` to the dock."""
+        if self.site.dock is None:
+            return 0.0
+        t = self.travel(place, self.site.dock)
+        return self.fraction(t.energy_wh) if t.reachable else math.inf
+
+    # --- one skill call -------------------------------------------------------------------
+
+    def step(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        """Advance ``s`` by one skill call and return what it took and gave."""
+        out = self._predict(s, call, rng)
+        s.time += out.duration
+        s.battery = min(1.0, s.battery - out.energy)
+        if s.battery < self.config.critical_battery:
+            s.stranded = True
+        return out
+
+    def _go(self, s: ModelState, goal: str) -> tuple[float, float, float, bool]:
+        """Move ``s`` to ``goal``: (seconds, battery fraction, novelty, reachable)."""
+        t = self.travel(s.place, goal)
+        if not t.reachable:
+            return 0.0, 0.0, 0.0, False
+        novelty = self._visit(s, goal)
+        s.place = goal
+        floor = self.site.floor_of(goal)
+        if floor is not None:
+            s.floor = floor
+        s.near = None
+        return t.seconds, self.fraction(t.energy_wh), novelty, True
+
+    def _visit(self, s: ModelState, place: str) -> float:
+        n = s.visits.get(place, 0)
+        s.visits[place] = n + 1
+        return 0.25 / (1 + 2 * n)
+
+    def _idle(self, seconds: float, watts: float) -> float:
+        return self.fraction(seconds * watts / 3600.0)
+
+    def _conservation(self, duration: float, energy: float) -> float:
+        if duration <= 0:
+            return 0.5
+        watts = energy * self.robot.battery_wh * 3600.0 / duration
+        return max(0.0, min(1.0, 1.0 - watts / self._max_w))
+
+    def _predict(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        a = call.args
+        name = call.skill
+        r = self.robot
+        if name == "navigate":
+            secs, e, nov, ok = self._go(s, str(a["place"]))
+            if not ok:
+                return StepOutcome(0.0, 0.0, False, reason=f"{a['place']} is unreachable")
+            return StepOutcome(
+                secs, e, True, novelty=nov, conservation=self._conservation(secs, e)
+            )
+        if name in ("explore", "patrol"):
+            return self._cover_floor(s, a.get("floor"), patrol=name == "patrol")
+        if name == "look_around":
+            nov = 0.05 if s.visits.get(s.place or "", 0) <= 1 else 0.01
+            e = self._idle(LOOK_S, r.move_w * 0.5)
+            return StepOutcome(
+                LOOK_S, e, True, novelty=nov, conservation=self._conservation(LOOK_S, e)
+            )
+        if name == "inspect":
+            obj = str(a["object"])
+            loc = self.site.location_of(obj)
+            target = loc.room if loc is not None and loc.room in self.site.places else obj
+            secs, e, nov, ok = self._go(s, target)
+            if not ok:
+                return StepOutcome(0.0, 0.0, False, reason=f"{obj} is unreachable")
+            seen = s.visits.get(obj, 0)
+            s.visits[obj] = seen + 1
+            nov += 0.15 / (1 + seen)
+            secs += INSPECT_S
+            e += self._idle(INSPECT_S, r.idle_w)
+            return StepOutcome(
+                secs, e, True, novelty=nov, conservation=self._conservation(secs, e)
+            )
+        if name in (
+            "approach_person",
+            "greet",
+            "guide_person",
+            "follow_person",
+            "report",
+            "deliver_message",
+        ):
+            return self._social(s, call, rng)
+        if name == "speak":
+            e = self._idle(SPEAK_S, r.idle_w)
+            social = 0.3 if s.near else 0.05
+            return StepOutcome(SPEAK_S, e, True, social=social, conservation=0.8)
+        if name == "express":
+            secs = self.config.express_s
+            e = self._idle(secs, r.express_w)
+            play = 0.5 / (1 + s.expressions)
+            s.expressions += 1
+            social = 0.15 if s.near else 0.0
+            return StepOutcome(
+                secs, e, True, play=play, social=social, conservation=self._conservation(secs, e)
+            )
+        if name == "dock_and_charge":
+            dock = self.site.dock
+            secs = e = 0.0
+            if dock is not None:
+                secs, e, _nov, ok = self._go(s, dock)
+                if not ok:
+                    return StepOutcome(0.0, 0.0, False, reason="the dock is unreachable")
+            level = s.battery - e
+            charge_s = max(0.0, 1.0 - level) * r.battery_wh / r.charge_w * 3600.0
+            s.expressions = 0
+            return StepOutcome(secs + charge_s, s.battery - 1.0, True, conservation=1.0)
+        if name in ("rest", "wait"):
+            secs = float(a.get("duration_s", self.config.idle_rest_s))
+            watts = r.rest_w if name == "rest" else r.idle_w
+            s.expressions = 0
+            return StepOutcome(
+                secs, self._idle(secs, watts), True, conservation=1.0 if name == "rest" else 0.8
+            )
+        if name == "return_home":
+            home = self.site.home or self.site.dock
+            if home is None:
+                return StepOutcome(0.0, 0.0, True)
+            secs, e, nov, ok = self._go(s, home)
+            return StepOutcome(
+                secs,
+                e,
+                ok,
+                novelty=nov * 0.2,
+                conservation=self._conservation(secs, e),
+                reason="" if ok else "home is unreachable",
+            )
+        if name in ("ride_elevator", "take_stairs"):
+            floor = int(a["floor"])
+            rooms = self._floor_rooms.get(floor) or []
+            target = next(
+                (c.location.room for c in self.site.connectors_on(floor) if c.location.room),
+                rooms[0] if rooms else None,
+            )
+            if target is None:
+                return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} has no known place")
+            secs, e, _nov, ok = self._go(s, target)
+            return StepOutcome(secs, e, ok, conservation=self._conservation(secs, e))
+        return StepOutcome(0.0, 0.0, False, reason=f"no model of skill {name!r}")
+
+    def _cover_floor(self, s: ModelState, floor_arg: object, patrol: bool) -> StepOutcome:
+        floor = s.floor if floor_arg is None else int(floor_arg)  # type: ignore[call-overload]
+        rooms = self._floor_rooms.get(floor, [])
+        if not rooms:
+            return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} has no rooms to cover")
+        secs = e = nov = 0.0
+        # the skill goes first to the least-visited room of the floor
+        visits = s.visits
+        fresh = [p for p in rooms if p not in visits]
+        order = (
+            fresh
+            if len(fresh) >= 2
+            else fresh + sorted((p for p in rooms if p in visits), key=lambda p: (visits[p], p))
+        )
+        budget = len(rooms) if patrol else max(1, int(self.config.explore_s // ROOM_VISIT_S))
+        first = order[0]
+        t, de, n0, ok = self._go(s, first)
+        if not ok:
+            return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} is unreachable")
+        secs, e, nov = t, de, n0
+        for room in order[1:budget]:
+            nov += self._visit(s, room)
+            s.place = room
+            secs += ROOM_VISIT_S
+        e += self._idle(secs - t, self.robot.move_w)
+        if patrol:
+            nov *= 0.6
+        return StepOutcome(
+            secs, e, True, novelty=min(1.0, nov), conservation=self._conservation(secs, e)
+        )
+
+    def _social(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        a = call.args
+        person = str(a["person"])
+        secs = e = nov = 0.0
+        ok = True
+        if s.near != person:
+            where = self.presence.where(person, s.time)
+            if not where:
+                # nobody knows where: look around the likeliest floor
+                secs, e, ok = (
+                    SEARCH_PERSON_S * 2,
+                    self._idle(SEARCH_PERSON_S * 2, self.robot.move_w),
+                    False,
+                )
+                p_found = 0.35
+            else:
+                room, p_found = where[0]
+                secs, e, nov, ok = self._go(s, room)
+            if ok:
+                found = (rng.random() < p_found) if rng is not None else p_found >= 0.5
+            else:
+                found = rng.random() < p_found if rng is not None else False
+            if not found:
+                secs += SEARCH_PERSON_S
+                e += self._idle(SEARCH_PERSON_S, self.robot.move_w)
+                return StepOutcome(secs, e, False, novelty=nov, reason=f"{person} not found")
+            s.near = person
+        met = s.met.get(person, 0)
+        social = 0.0
+        name = call.skill
+        if name == "approach_person":
+            social = 0.1
+        elif name == "greet":
+            social = 0.6 / (1 + met)
+            s.met[person] = met + 1
+            secs += GREET_S
+        elif name in ("report", "deliver_message"):
+            social = 0.4 / (1 + met)
+            s.met[person] = met + 1
+            secs += SPEAK_S
+        elif name == "follow_person":
+            dur = float(a.get("duration_s", FOLLOW_S))
+            secs += dur
+            e += self._idle(dur, self.robot.move_w)
+            social = 0.5
+        elif name == "guide_person":
+            place = str(a["place"])
+            t = self.travel(s.place, place)
+            if not t.reachable:
+                return StepOutcome(secs, e, False, reason=f"{place} is unreachable")
+            # guiding walks at a person's pace, slower than the robot alone
+            secs += t.seconds * 1.4
+            e += self.fraction(t.energy_wh) * 1.2
+            nov += self._visit(s, place)
+            s.place = place
+            f = self.site.floor_of(place)
+            s.floor = s.floor if f is None else f
+            social = 0.7 / (1 + met)
+            s.met[person] = met + 1
+        e += self._idle(GREET_S, self.robot.idle_w) if name != "follow_person" else 0.0
+        return StepOutcome(
+            secs,
+            e,
+            True,
+            novelty=nov,
+            social=social,
+            conservation=self._conservation(max(secs, 1.0), e),
+        )
