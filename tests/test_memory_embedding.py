@@ -1,0 +1,54 @@
+"""The offline embedding is the real MiniLM model: meaningful, normalised, batch-invariant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from memory.embedding import DIMENSION, MODEL_ID, EmbeddingModelError, MiniLMEmbedding, embed_texts
+
+
+def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
+    v = embed_texts(
+        [
+            "The printer on the second floor is jammed.",
+            "A paper jam blocks the printer upstairs.",
+            "Alice had a coffee in the kitchen at noon.",
+            "The robot's battery is almost empty.",
+        ]
+    )
+    sims = v @ v.T
+    assert sims[0, 1] > 0.5
+    assert sims[0, 1] > sims[0, 2] + 0.3
+    assert sims[0, 1] > sims[0, 3] + 0.3
+    assert sims[2, 2] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_vectors_are_unit_length_with_the_model_dimension() -> None:
+    v = embed_texts(["short", "a much longer sentence about the lobby on floor zero"])
+    assert v.shape == (2, DIMENSION)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_batching_and_padding_do_not_change_a_vector() -> None:
+    texts = [f"episode {i}: " + "went to the lab " * (i % 5 + 1) for i in range(20)]
+    together = embed_texts(texts, batch_size=7)
+    alone = np.vstack([embed_texts([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=2e-4)
+
+
+def test_empty_text_is_refused_with_its_index() -> None:
+    with pytest.raises(ValueError, match="text 1"):
+        embed_texts(["fine", "   "])
+
+
+def test_chroma_embedding_function_round_trips_its_config() -> None:
+    ef = MiniLMEmbedding(batch_size=16)
+    assert ef.get_config()["model"] == MODEL_ID
+    rebuilt = MiniLMEmbedding.build_from_config(ef.get_config())
+    assert rebuilt.batch_size == 16
+    assert not ef.is_legacy()
+    out = ef(["hello there"])
+    assert len(out) == 1 and len(out[0]) == DIMENSION
+    with pytest.raises(EmbeddingModelError, match="other-model"):
+        MiniLMEmbedding.build_from_config({"model": "other-model", "dimension": 768})
