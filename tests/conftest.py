@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from ros_support import children, domain_id, ros_context, ros_env  # noqa: F401  (ROS fixtures)
 
 
 @pytest.fixture
