@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,7 +41,7 @@ CEILING_RGB = (236, 236, 230)
 BASEBOARD_M = 0.1
 #: Crossings examined per ray and per step of the DDA; most rays in an office hit a wall
 #: within the first chunk, and the loop stops as soon as every ray has hit.
-DDA_CHUNK = 48
+DDA_CHUNK = 32
 #: Sub-pixel offsets sampled per axis for marker quads (anti-aliased edges).
 SUPERSAMPLE: tuple[float, ...] = (0.0,)
 
@@ -154,6 +155,11 @@ class Renderer:
         self._rows = np.arange(c.height, dtype=np.float64)
         self._row_col = self._rows[:, None]
         self._backgrounds: dict[float, np.ndarray] = {}
+        self._rows_i16 = np.arange(c.height, dtype=np.int16)[:, None]
+        # remap source: background rows, then wall, skirting and lintel colour rows
+        self._source = np.zeros((c.height + 3, c.width, 3), dtype=np.uint8)
+        self._map = np.empty((c.height, c.width, 2), dtype=np.int16)
+        self._map[..., 0] = np.arange(c.width, dtype=np.int16)[None, :]
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -170,12 +176,11 @@ class Renderer:
         if not all(math.isfinite(v) for v in (x, y, yaw)):
             raise ValueError(f"camera pose: x, y and yaw must be finite, got {(x, y, yaw)}")
         c = self.config
-        image = self._background(scene.wall_height_m).copy()
         cos_y, sin_y = math.cos(yaw), math.sin(yaw)
         dir_x = cos_y - sin_y * self._lateral
         dir_y = sin_y + cos_y * self._lateral
         hit = _cast(scene, x, y, dir_x, dir_y, c.max_range_m)
-        self._draw_walls(image, scene, hit)
+        image = self._draw_walls(scene, hit)
         labels = np.full((c.height, c.width), -1, dtype=np.int16) if with_labels else None
         names: list[str] = []
         quads = self._quads(scene, x, y, yaw, scene.people if people is None else people)
@@ -285,40 +290,46 @@ class Renderer:
         self._backgrounds[wall_height] = image
         return image
 
-    def _draw_walls(self, image: np.ndarray, scene: Scene, hit: _Hit) -> None:
+    def _draw_walls(self, scene: Scene, hit: _Hit) -> np.ndarray:
+        """Floor, ceiling, walls, skirting and lintels in one ``cv2.remap`` gather.
+
+        A source image holds the background rows followed by three rows of per-column
+        colours (wall, skirting, lintel); each output pixel only has to pick its source row.
+        """
         c = self.config
+        h = c.height
         hc = c.mount_height_m
+        source = self._source
+        source[:h] = self._background(scene.wall_height_m)
         depth = hit.depth
-        finite = np.isfinite(depth)
-        safe = np.where(finite, depth, np.inf)
-        scale = c.fy / np.maximum(safe, c.near_m)
+        scale = c.fy / np.maximum(depth, c.near_m)
         top = c.cy - (scene.wall_height_m - hc) * scale
         bottom = c.cy + hc * scale
         base = c.cy - (BASEBOARD_M - hc) * scale
         shade = _shade(depth) * np.where(hit.x_side, 1.0, 0.8)
         colours = _look_colours()[hit.look] * shade[:, None]
-        wall_rgb = np.clip(colours, 0, 255).astype(np.uint8)
-        base_rgb = np.clip(colours * 0.45, 0, 255).astype(np.uint8)
-        rows = self._row_col
-        wall = (rows >= top) & (rows <= bottom)
-        np.copyto(image, wall_rgb[None, :, :], where=wall[:, :, None])
-        skirting = (rows >= base) & (rows <= bottom)
-        np.copyto(image, base_rgb[None, :, :], where=skirting[:, :, None])
+        source[h] = np.clip(colours, 0, 255).astype(np.uint8)
+        source[h + 1] = np.clip(colours * 0.45, 0, 255).astype(np.uint8)
+        rows = self._rows_i16
+        t_row = np.ceil(np.clip(top - 0.5, -1, h)).astype(np.int16)
+        b_row = np.floor(np.clip(bottom + 0.5, -1, h)).astype(np.int16)
+        s_row = np.ceil(np.clip(base - 0.5, -1, h)).astype(np.int16)
+        wall = (rows >= t_row) & (rows < b_row)
+        pick = np.where(wall, (rows >= s_row) + np.int16(h), rows)
         # lintels over doorways seen in front of the wall
         door_cols = np.flatnonzero(hit.door_depth < depth)
         if door_cols.size:
             zd = hit.door_depth[door_cols]
             d_scale = c.fy / np.maximum(zd, c.near_m)
-            l_top = c.cy - (scene.wall_height_m - hc) * d_scale
-            l_bot = c.cy - (scene.door_height_m - hc) * d_scale
-            lintel = (rows >= l_top) & (rows <= l_bot)
+            l_top = np.ceil(np.clip(c.cy - (scene.wall_height_m - hc) * d_scale - 0.5, -1, h))
+            l_bot = np.ceil(np.clip(c.cy - (scene.door_height_m - hc) * d_scale - 0.5, -1, h))
+            lintel = (rows >= l_top.astype(np.int16)) & (rows < l_bot.astype(np.int16))
             shade_d = _shade(zd) * np.where(hit.door_x_side[door_cols], 1.0, 0.8)
-            lintel_rgb = np.clip(
-                _look_colours()[Look.DOOR_FRAME][None, :] * shade_d[:, None], 0, 255
-            ).astype(np.uint8)
-            block = image[:, door_cols]
-            np.copyto(block, lintel_rgb[None, :, :], where=lintel[:, :, None])
-            image[:, door_cols] = block
+            frame = _look_colours()[int(Look.DOOR_FRAME)][None, :] * shade_d[:, None]
+            source[h + 2, door_cols] = np.clip(frame, 0, 255).astype(np.uint8)
+            pick[:, door_cols] = np.where(lintel, np.int16(h + 2), pick[:, door_cols])
+        self._map[..., 1] = pick
+        return cv2.remap(source, self._map, None, cv2.INTER_NEAREST)
 
     def _quads(
         self, scene: Scene, x: float, y: float, yaw: float, people: Sequence[ScenePerson]
@@ -474,89 +485,99 @@ def _look_tables() -> tuple[np.ndarray, np.ndarray]:
 def _cast(
     scene: Scene, x: float, y: float, dir_x: np.ndarray, dir_y: np.ndarray, max_t: float
 ) -> _Hit:
-    """Cast one ray per column (directions per metre of depth) through the scene's grid."""
+    """Cast one ray per column (directions per metre of depth) through the scene's grid.
+
+    Each column gives two "virtual rays": its crossings of vertical grid lines and its
+    crossings of horizontal ones. The first blocking cell entered through either is the hit.
+    """
+    n = dir_x.shape[0]
     res = scene.resolution_m
+    padded = scene.padded
+    pcol = padded.shape[1]
+    flat = padded.ravel()
+    last = flat.shape[0] - 1
+    blocking, doorway = _look_tables()
     gx = (x - scene.origin[0]) / res
     gy = (y - scene.origin[1]) / res
-    # directions in cells per metre of depth
-    cdx = dir_x / res
-    cdy = dir_y / res
-    tx, lx, dx_door = _axis(scene, gx, gy, cdx, cdy, max_t, along_x=True)
-    ty, ly, dy_door = _axis(scene, gy, gx, cdy, cdx, max_t, along_x=False)
-    x_side = tx <= ty
-    depth = np.where(x_side, tx, ty)
-    look = np.where(x_side, lx, ly)
-    door_x_side = dx_door <= dy_door
-    door = np.where(door_x_side, dx_door, dy_door)
-    return _Hit(depth=depth, look=look, x_side=x_side, door_depth=door, door_x_side=door_x_side)
-
-
-def _axis(
-    scene: Scene,
-    g_main: float,
-    g_other: float,
-    d_main: np.ndarray,
-    d_other: np.ndarray,
-    max_t: float,
-    along_x: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First blocking and first doorway cell entered through boundaries of one axis.
-
-    With ``along_x`` the crossings are of vertical grid lines (x = integer): the entered cell's
-    column steps by one each time and its row follows the ray. Returns (depth of the first
-    blocking entry, its look, depth of the first doorway entry), inf where none.
-    """
-    padded = scene.padded
-    prow, pcol = padded.shape
-    flat = padded.ravel()
-    blocking, doorway = _look_tables()
-    n = d_main.shape[0]
+    # per virtual ray: main axis (stepped one cell per crossing) and the other axis
+    d_main = np.concatenate([dir_x, dir_y]) / res
+    d_other = np.concatenate([dir_y, dir_x]) / res
+    g_main = np.repeat([gx, gy], n)
+    g_other = np.repeat([gy, gx], n)
+    stride_main = np.repeat(np.array([1, pcol], dtype=np.int64), n)
+    stride_other = np.repeat(np.array([pcol, 1], dtype=np.int64), n)
     positive = d_main > 0
-    step = np.where(positive, 1, -1)
-    first_boundary = np.where(positive, math.floor(g_main) + 1.0, math.floor(g_main))
+    floor_main = np.floor(g_main)
+    first_boundary = np.where(positive, floor_main + 1.0, floor_main)
     with np.errstate(divide="ignore"):
         inv = np.where(d_main != 0, 1.0 / np.where(d_main != 0, d_main, 1.0), np.inf)
     t0 = (first_boundary - g_main) * inv
     dt = np.abs(inv)
-    first_cell = np.where(positive, first_boundary, first_boundary - 1).astype(np.int64)
-    hit_t = np.full(n, np.inf)
-    hit_look = np.zeros(n, dtype=np.uint8)
-    door_t = np.full(n, np.inf)
-    active = np.flatnonzero(np.isfinite(t0) & (t0 <= max_t))
-    main_lim = (pcol if along_x else prow) - 2
-    other_lim = (prow if along_x else pcol) - 2
-    k = np.arange(DDA_CHUNK, dtype=np.float64)
+    first_cell = np.where(positive, first_boundary, first_boundary - 1.0).astype(np.int64)
+    # index of crossing k = a + b * k + floor(o0 + od * k) * stride_other  (padding offset in a)
+    a = first_cell * stride_main + (pcol + 1)
+    b = np.where(positive, 1, -1) * stride_main
+    with np.errstate(invalid="ignore"):
+        o0 = g_other + t0 * d_other
+        od = dt * d_other
+    m = 2 * n
+    # crossings beyond the far clip are never looked at
+    with np.errstate(invalid="ignore"):
+        last_k = np.where(np.isfinite(t0), np.floor((max_t - t0) / np.maximum(dt, 1e-12)), -1)
+    a32 = a.astype(np.int32)
+    b32 = b.astype(np.int32)
+    so32 = stride_other.astype(np.int32)
+    o032 = o0.astype(np.float32)
+    od32 = od.astype(np.float32)
+    hit_k = np.full(m, -1, dtype=np.int64)
+    hit_look = np.zeros(m, dtype=np.uint8)
+    door_k = np.full(m, -1, dtype=np.int64)
+    active = np.flatnonzero(last_k >= 0)
     start = 0
+    chunk = DDA_CHUNK
     while active.size:
-        kk = k[None, :] + start
-        t = t0[active, None] + dt[active, None] * kk
-        cell_main = first_cell[active, None] + step[active, None] * kk.astype(np.int64)
-        cell_other = np.floor(g_other + t * d_other[active, None]).astype(np.int64)
-        np.clip(cell_main, -1, main_lim, out=cell_main)
-        np.clip(cell_other, -1, other_lim, out=cell_other)
-        if along_x:
-            index = (cell_other + 1) * pcol + (cell_main + 1)
-        else:
-            index = (cell_main + 1) * pcol + (cell_other + 1)
+        kf = np.arange(start, start + chunk, dtype=np.float32)
+        ki = np.arange(start, start + chunk, dtype=np.int32)
+        other = od32[active, None] * kf
+        other += o032[active, None]
+        np.floor(other, out=other)
+        index = other.astype(np.int32)
+        index *= so32[active, None]
+        index += a32[active, None]
+        index += b32[active, None] * ki
+        np.clip(index, 0, last, out=index)  # off the grid lands on its wall border
         looks = flat[index]
-        in_range = t <= max_t
-        blocked = blocking[looks] & in_range
-        any_hit = blocked.any(axis=1)
+        blocked = blocking[looks]
         first = blocked.argmax(axis=1)
         rows = np.arange(active.size)
-        t_first = np.where(any_hit, t[rows, first], np.inf)
-        hit_t[active] = t_first
-        hit_look[active] = np.where(any_hit, looks[rows, first], 0)
-        door = doorway[looks] & in_range & (t < t_first[:, None])
-        pending = ~np.isfinite(door_t[active])
-        door_any = door.any(axis=1) & pending
-        if door_any.any():
+        any_hit = blocked[rows, first]
+        hit_at = np.where(any_hit, first + start, -1)
+        hit_k[active] = hit_at
+        hit_look[active] = looks[rows, first]
+        door = doorway[looks]
+        if door.any():
             door_first = door.argmax(axis=1)
-            door_t[active[door_any]] = t[rows, door_first][door_any]
-        more = ~any_hit & in_range[:, -1]
-        active = active[more]
-        start += DDA_CHUNK
-    return hit_t, hit_look, door_t
+            fresh = door[rows, door_first] & (door_k[active] < 0)
+            fresh &= ~any_hit | (door_first < first)
+            door_k[active[fresh]] = door_first[fresh] + start
+        reach = last_k[active]
+        active = active[~any_hit & (reach >= start + chunk)]
+        start += chunk
+        chunk = 2 * DDA_CHUNK
+    hit_t = np.where(hit_k >= 0, t0 + dt * hit_k, np.inf)
+    hit_t[hit_k > last_k] = np.inf
+    door_t = np.where((door_k >= 0) & (door_k <= last_k), t0 + dt * door_k, np.inf)
+    tx, ty = hit_t[:n], hit_t[n:]
+    x_side = tx <= ty
+    door_x_side = door_t[:n] <= door_t[n:]
+    depth = np.where(x_side, tx, ty)
+    return _Hit(
+        depth=depth,
+        look=np.where(np.isfinite(depth), np.where(x_side, hit_look[:n], hit_look[n:]), 0),
+        x_side=x_side,
+        door_depth=np.where(door_x_side, door_t[:n], door_t[n:]),
+        door_x_side=door_x_side,
+    )
 
 
 # -- quads ------------------------------------------------------------------------------------
