@@ -46,7 +46,9 @@ bench: $(VENV)/.run-deps
 
 # System packages the tests need (Debian); installed only when missing.
 system-deps:
-	@true
+	@command -v chromium >/dev/null 2>&1 || { \
+		apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
 clean:
 	rm -rf $(VENV)
