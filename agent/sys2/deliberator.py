@@ -437,6 +437,10 @@ class Deliberator:
                     rid, RequestState.IN_PROGRESS, now, f"started: {decision.chosen.label}"
                 )
 
+    def interrupt(self, now: float, reason: str) -> None:
+        """Drop the current plan (e.g. the safety guard took over); its request waits again."""
+        self._interrupt(now, reason)
+
     def _interrupt(self, now: float, reason: str) -> None:
         cur = self.current
         self.current = None

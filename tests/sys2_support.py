@@ -1,0 +1,63 @@
+"""Shared set-up for the Sys2 tests: the default office, personalities and world states."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from agent.clock import at
+from agent.knowledge import WorldKnowledge
+from agent.messages import Pose
+from agent.sys2.config import Sys2Config
+from agent.sys2.deliberator import Deliberator
+from agent.sys2.site_map import knowledge_from_building
+from agent.sys3.reward import IntrinsicReward
+from agent.world_state import WorldState
+from personalities.loader import load
+from sim.building import Building, load_building
+
+
+@lru_cache(maxsize=1)
+def office() -> tuple[Building, WorldKnowledge]:
+    building = load_building()
+    return building, knowledge_from_building(building)
+
+
+def deliberator(
+    personality: str | None = "working",
+    data_dir: Path | None = None,
+    config: Sys2Config | None = None,
+    **kwargs: Any,
+) -> Deliberator:
+    building, knowledge = office()
+    p = load(personality) if personality else None
+    reward = IntrinsicReward(p) if p is not None else None
+    return Deliberator(
+        knowledge,
+        personality=p,
+        reward=reward,
+        building=building,
+        data_dir=data_dir,
+        config=config,
+        **kwargs,
+    )
+
+
+def state(
+    hour: float = 9.0,
+    battery: float = 0.9,
+    room: str = "robotics_lab",
+    day: int = 0,
+    **fields: Any,
+) -> WorldState:
+    building, _ = office()
+    r = building.room(room)
+    x, y = r.center
+    return WorldState(
+        time=at(day, hour),
+        battery=battery,
+        pose=Pose(x=x, y=y, floor=r.floor),
+        room=room,
+        **fields,
+    )

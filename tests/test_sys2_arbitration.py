@@ -1,0 +1,134 @@
+"""Arbitration: acceptance by personality, preemption, needs, explanations and determinism."""
+
+from __future__ import annotations
+
+from sys2_support import deliberator, state
+
+from agent.messages import (
+    CandidateKind,
+    Condition,
+    DailyGoal,
+    Idle,
+    RequestPriority,
+    RequestState,
+    SkillCall,
+    UserRequest,
+)
+
+
+def _goal() -> DailyGoal:
+    return DailyGoal(
+        day=0,
+        text="when idle, patrol the ground floor",
+        condition=Condition(all_of=[Idle()]),
+        action=SkillCall(skill="patrol", args={"floor": 0}),
+        priority=1.0,
+    )
+
+
+def test_lazy_defers_a_non_urgent_request_and_working_accepts_it() -> None:
+    lazy, working = deliberator("lazy"), deliberator("working")
+    text = "check the printer on floor 2"
+    deferred = lazy.submit_text(text, now=3600.0, sender="alice")
+    accepted = working.submit_text(text, now=3600.0, sender="alice")
+    assert deferred.state == RequestState.DEFERRED
+    assert "Lazy defers" in deferred.reason
+    assert accepted.state == RequestState.ACCEPTED
+    urgent = lazy.submit_text("urgently " + text, now=3600.0, sender="alice")
+    assert urgent.state == RequestState.ACCEPTED and urgent.priority == RequestPriority.URGENT
+
+
+def test_lazy_takes_up_a_deferred_request_after_its_deferral_time() -> None:
+    lazy = deliberator("lazy")
+    req = lazy.submit_text("go to the library", now=3600.0 * 9, sender="alice")
+    assert req.state == RequestState.DEFERRED
+    lazy.decide(state(hour=11.5))  # two hours later: policy's defer_max_s is over
+    assert lazy.request(req.id).state in (RequestState.ACCEPTED, RequestState.IN_PROGRESS)
+    assert any("taken up" in e.reason for e in lazy.request(req.id).history)
+
+
+def test_cautious_declines_what_would_cut_into_its_battery_reserve() -> None:
+    cautious = deliberator("cautious")
+    cautious.decide(state(battery=0.52))
+    cautious.interrupt(state().time, "a new request arrives")
+    far = cautious.submit_text("guide bob to the board room", now=state().time, sender="alice")
+    assert far.state == RequestState.DECLINED
+    assert "reserve" in far.reason
+    full = deliberator("cautious")
+    full.decide(state(battery=1.0))
+    full.interrupt(state().time, "a new request arrives")
+    ok = full.submit_text("guide bob to the board room", now=state().time, sender="alice")
+    assert ok.state == RequestState.ACCEPTED
+
+
+def test_an_urgent_request_preempts_a_running_goal() -> None:
+    d = deliberator("working")
+    d.set_goals([_goal()])
+    first = d.decide(state(hour=10.0))
+    assert first is not None and first.chosen.kind == CandidateKind.GOAL
+    assert d.decide(state(hour=10.01)) is None  # nothing new: the goal keeps running
+    req = d.submit(
+        UserRequest(
+            text="check the printer on floor 1",
+            sender="bob",
+            priority=RequestPriority.URGENT,
+            created_at=state(hour=10.02).time,
+        )
+    )
+    assert req.state == RequestState.ACCEPTED
+    pre = d.decide(state(hour=10.02))
+    assert pre is not None
+    assert pre.chosen.kind == CandidateKind.REQUEST and pre.plan.request_id == req.id
+    assert pre.explanation.startswith("Interrupting to act on an urgent request from bob")
+    assert d.request(req.id).state == RequestState.IN_PROGRESS
+
+
+def test_low_battery_makes_charging_the_decision() -> None:
+    d = deliberator("curious")
+    decision = d.decide(state(battery=0.12, room="library"))
+    assert decision is not None
+    assert decision.plan.steps[0].skill == "dock_and_charge"
+    assert decision.chosen.kind == CandidateKind.NEED
+
+
+def test_every_decision_explains_choice_and_runner_up_in_words() -> None:
+    d = deliberator("working")
+    req = d.submit_text("check the printer on floor 2", now=state().time, sender="alice")
+    decision = d.decide(state())
+    assert decision is not None and decision.plan.request_id == req.id
+    text = decision.explanation
+    assert text.startswith("Chose to inspect printer_print_room_2 for alice's request")
+    assert "extrinsic" in text and " over " in text and "simulations" in text
+    assert len(decision.candidates) > 3
+    assert decision.candidates[0].visits >= decision.candidates[1].visits
+
+
+def test_personalities_choose_differently_when_idle() -> None:
+    chosen = {}
+    for name in ("lazy", "curious", "playful"):
+        d = deliberator(name)
+        picks = []
+        for k in range(4):
+            dec = d.decide(state(hour=10.0 + k * 0.5, battery=0.95))
+            assert dec is not None
+            picks.append(dec.plan.steps[0].skill)
+            d.interrupt(dec.time, "next sample")
+        chosen[name] = picks
+    assert chosen["lazy"].count("rest") >= 2, chosen
+    assert {"explore", "patrol"} & set(chosen["curious"]), chosen
+    assert chosen["lazy"] != chosen["curious"]
+
+
+def test_decisions_are_deterministic_per_seed() -> None:
+    def run() -> list[str]:
+        d = deliberator("playful")
+        d.submit_text("greet carla", now=state().time, sender="alice")
+        out = []
+        for k in range(5):
+            dec = d.decide(state(hour=9.0 + k * 0.25, battery=0.9 - 0.05 * k))
+            assert dec is not None
+            out.append(dec.explanation + str([s.label() for s in dec.plan.steps]))
+            d.interrupt(dec.time, "next sample")
+        return out
+
+    assert run() == run()

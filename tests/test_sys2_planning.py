@@ -1,0 +1,192 @@
+"""MCTS on a hand-made world, plan validation, and re-planning after skill failures."""
+
+from __future__ import annotations
+
+import random
+
+from sys2_support import deliberator, state
+
+from agent.knowledge import WorldKnowledge
+from agent.messages import (
+    CandidateKind,
+    Place,
+    Pose,
+    RequestState,
+    SkillCall,
+    SkillResult,
+    SkillStatus,
+)
+from agent.sys2.config import Sys2Config
+from agent.sys2.mcts import MCTS
+from agent.sys2.options import Option
+from agent.sys2.presence import PresenceModel
+from agent.sys2.site_map import SiteMap
+from agent.sys2.travel import MapTravel
+from agent.sys2.validation import PlanValidator
+from agent.sys2.world_model import WorldModel
+from agent.world_state import WorldState
+
+
+def _tiny_world() -> tuple[WorldKnowledge, WorldModel, Sys2Config]:
+    def place(name: str, x: float, kind: str = "room") -> Place:
+        return Place(name=name, floor=0, kind=kind, pose=Pose(x=x, y=0.0, floor=0))
+
+    knowledge = WorldKnowledge(
+        places={
+            p.name: p
+            for p in (place("dock", 0.0, "dock"), place("near", 10.0), place("far", 40.0))
+        },
+        floors=[0],
+    )
+    config = Sys2Config(seed=3)
+    site = SiteMap.build(knowledge)
+    model = WorldModel(site, MapTravel(site, config.robot), PresenceModel(site), config)
+    return knowledge, model, config
+
+
+def _request(label: str, place: str, value: float) -> Option:
+    return Option(
+        kind=CandidateKind.REQUEST,
+        ref=label,
+        label=label,
+        steps=(SkillCall(skill="navigate", args={"place": place}),),
+        extrinsic=value,
+        once=True,
+    )
+
+
+def _root(model: WorldModel, battery: float = 0.9) -> WorldState:
+    return WorldState(
+        time=36_000.0, battery=battery, pose=Pose(x=0.0, y=0.0, floor=0), room="dock"
+    )
+
+
+def test_mcts_picks_the_higher_value_candidate() -> None:
+    _k, model, config = _tiny_world()
+    # one option deep: the value of each candidate is exactly its own (known) reward
+    config = config.model_copy(
+        update={"search": config.search.model_copy(update={"max_depth": 1, "rollout_steps": 0})}
+    )
+    weights = dict.fromkeys(("novelty", "social", "task", "energy", "safety", "play"), 0.0)
+    for options in (
+        [_request("small", "near", 0.3), _request("big", "far", 2.0)],
+        [_request("big", "far", 2.0), _request("small", "near", 0.3)],
+    ):
+        result = MCTS(model, config).search(
+            model.initial_state(_root(model)), options, weights, random.Random(1)
+        )
+        assert result.chosen.option.label == "big"
+        other = next(c for c in result.children if c.option.label == "small")
+        assert result.chosen.visits > other.visits
+        assert result.chosen.mean("extrinsic") > other.mean("extrinsic")
+
+
+def test_mcts_prefers_the_nearer_of_equal_requests_because_delay_costs() -> None:
+    _k, model, config = _tiny_world()
+    weights = dict.fromkeys(("novelty", "social", "task", "energy", "safety", "play"), 0.1)
+    options = [_request("far", "far", 1.0), _request("near", "near", 1.0)]
+    result = MCTS(model, config).search(
+        model.initial_state(_root(model)), options, weights, random.Random(2)
+    )
+    assert result.chosen.option.label == "near"
+
+
+def test_validation_rejects_unknown_places_and_plans_the_battery_cannot_cover() -> None:
+    knowledge, model, _config = _tiny_world()
+    validator = PlanValidator(knowledge, model)
+    ok = validator.check([SkillCall(skill="navigate", args={"place": "far"})], _root(model), 0.2)
+    assert ok.ok and ok.energy > 0
+    bad = validator.check(
+        [SkillCall(skill="navigate", args={"place": "atlantis"})], _root(model), 0.2
+    )
+    assert not bad.ok and "unknown place 'atlantis'" in bad.problems[0]
+    low = validator.check(
+        [
+            SkillCall(skill="navigate", args={"place": "far"}),
+            SkillCall(skill="rest", args={"duration_s": 3600.0}),
+        ],
+        _root(model, battery=0.3),
+        0.25,
+    )
+    assert not low.ok and low.battery_problem
+    assert "not enough battery" in low.problems[0]
+    charged = validator.check(
+        [SkillCall(skill="dock_and_charge"), SkillCall(skill="navigate", args={"place": "far"})],
+        _root(model, battery=0.3),
+        0.25,
+    )
+    assert charged.ok
+
+
+def test_validation_rejects_blocked_places() -> None:
+    knowledge, model, _config = _tiny_world()
+    ws = _root(model).model_copy(update={"blocked": ["far"]})
+    check = PlanValidator(knowledge, model).check(
+        [SkillCall(skill="navigate", args={"place": "far"})], ws, 0.2
+    )
+    assert not check.ok and "blocked" in check.problems[0]
+
+
+def _fail(call: SkillCall, reason: str, t: float) -> SkillResult:
+    return SkillResult(
+        call=call, status=SkillStatus.FAILURE, reason=reason, started_at=t, ended_at=t + 30.0
+    )
+
+
+def test_replanning_searches_for_a_missing_person_then_gives_up() -> None:
+    d = deliberator("working")
+    ws = state(hour=10.0)
+    req = d.submit_text("guide bob to the board room", now=ws.time, sender="alice")
+    decision = d.decide(ws)
+    assert decision is not None and decision.plan.request_id == req.id
+    call = d.next_step()
+    assert call is not None and call.skill == "guide_person"
+    repaired = d.on_skill_result(_fail(call, "bob not found", ws.time), ws)
+    assert repaired is not None
+    assert repaired.plan.steps[-1] == call
+    assert repaired.plan.steps[0].skill in ("navigate", "explore")
+    assert "Re-planned" in repaired.explanation and "not found" in repaired.explanation
+    assert d.request(req.id).state == RequestState.IN_PROGRESS
+    # every further failure uses up the budget of repairs, then the request fails with why
+    for _ in range(d.config.max_replans):
+        step = d.next_step()
+        assert step is not None
+        d.on_skill_result(_fail(step, "bob not found", ws.time + 60.0), ws)
+    final = d.request(req.id)
+    assert final.state == RequestState.FAILED
+    assert "gave up" in final.reason and "not found" in final.reason
+    assert d.current is None
+
+
+def test_replanning_takes_the_stairs_when_the_elevator_fails() -> None:
+    d = deliberator("working")
+    ws = state(hour=10.0)
+    d.submit_text("explore the second floor", now=ws.time, sender="alice")
+    decision = d.decide(ws)
+    assert decision is not None
+    ride = SkillCall(skill="ride_elevator", args={"elevator": "elevator_a", "floor": 2})
+    # Sys1 reports the navigate step's elevator leg failing: the repair avoids the elevator
+    new = d.replanner.repair(
+        decision.plan, _fail(ride, "elevator out of service", ws.time), 0, ws.time
+    )
+    assert new.steps is not None and new.steps[0] == SkillCall(
+        skill="take_stairs", args={"floor": 2}
+    )
+    assert "stairs" in new.reason
+
+
+def test_successful_steps_complete_the_request() -> None:
+    d = deliberator("working")
+    ws = state(hour=10.0)
+    req = d.submit_text("greet carla", now=ws.time, sender="alice")
+    decision = d.decide(ws)
+    assert decision is not None and decision.plan.request_id == req.id
+    t = ws.time
+    while (step := d.next_step()) is not None:
+        d.on_skill_result(
+            SkillResult(call=step, status=SkillStatus.SUCCESS, started_at=t, ended_at=t + 20.0)
+        )
+        t += 20.0
+    done = d.request(req.id)
+    assert done.state == RequestState.DONE and "completed" in done.reason
+    assert d.current is None
