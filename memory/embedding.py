@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,7 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
 MAX_TOKENS = 256
 BATCH_SIZE = 64
+CACHE_SIZE = 4096
 
 _MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 _TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -118,21 +120,60 @@ def _shared_engine() -> _Engine:
         return _engine
 
 
-def embed_texts(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-    """Unit vectors, one row per text, computed in length-sorted batches (less padding)."""
+class _VectorCache:
+    """Recently embedded texts. A robot's captions and Sys2's queries repeat a lot
+    ("charged at the dock"), and a repeat costs a dictionary look-up instead of a model run."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+            return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._vectors[text] = vector
+            self._vectors.move_to_end(text)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+
+_cache = _VectorCache(CACHE_SIZE)
+
+
+def embed_texts(
+    texts: Sequence[str], batch_size: int = BATCH_SIZE, use_cache: bool = True
+) -> np.ndarray:
+    """Unit vectors, one row per text; new texts run in length-sorted batches (less padding)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     for i, text in enumerate(texts):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"text {i} to embed is empty or not a string")
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-    if not texts:
+    todo: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        cached = _cache.get(text) if use_cache else None
+        if cached is not None:
+            out[i] = cached
+        else:
+            todo.setdefault(text, []).append(i)
+    if not todo:
         return out
     engine = _shared_engine()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        out[chunk] = engine.embed([texts[i] for i in chunk])
+    fresh = sorted(todo, key=len)
+    for start in range(0, len(fresh), batch_size):
+        chunk = fresh[start : start + batch_size]
+        for text, vector in zip(chunk, engine.embed(chunk), strict=True):
+            out[todo[text]] = vector
+            if use_cache:
+                _cache.put(text, vector)
     return out
 
 

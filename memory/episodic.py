@@ -313,11 +313,10 @@ class EpisodicMemory:
         else:
             vector = embed_texts([q.text])
             n = max(q.k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
-            total = self._episodes.count()
             while True:
                 got = self._episodes.query(
                     query_embeddings=vector,
-                    n_results=min(n, max(total, 1)),
+                    n_results=n,
                     where=where,  # type: ignore[arg-type]
                     include=["documents", "metadatas", "distances"],
                 )
@@ -334,7 +333,7 @@ class EpisodicMemory:
                     if r is not None:
                         found.append(r)
                 # The radius is checked after the box filter: widen if corners ate too much.
-                if len(found) >= q.k or len(ids) < n or n >= total:
+                if len(found) >= q.k or len(ids) < n:
                     break
                 n *= 4
         if q.order == "score":

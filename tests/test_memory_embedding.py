@@ -32,9 +32,17 @@ def test_vectors_are_unit_length_with_the_model_dimension() -> None:
 
 def test_batching_and_padding_do_not_change_a_vector() -> None:
     texts = [f"episode {i}: " + "went to the lab " * (i % 5 + 1) for i in range(20)]
-    together = embed_texts(texts, batch_size=7)
-    alone = np.vstack([embed_texts([t]) for t in texts])
+    together = embed_texts(texts, batch_size=7, use_cache=False)
+    alone = np.vstack([embed_texts([t], use_cache=False) for t in texts])
     np.testing.assert_allclose(together, alone, atol=2e-4)
+
+
+def test_repeated_texts_get_the_same_vector_as_a_fresh_run() -> None:
+    texts = ["charged at the dock", "patrolled the lobby", "charged at the dock"]
+    first = embed_texts(texts)
+    np.testing.assert_array_equal(first[0], first[2])
+    np.testing.assert_allclose(embed_texts(texts), first, atol=1e-6)
+    np.testing.assert_allclose(embed_texts(texts, use_cache=False), first, atol=2e-4)
 
 
 def test_empty_text_is_refused_with_its_index() -> None:
