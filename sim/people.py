@@ -10,6 +10,7 @@ half-way up.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -156,7 +157,7 @@ class People:
             if isinstance(leg, DriveLeg | StairsLeg):
                 pts = list(leg.points)
                 cum = [0.0]
-                for p, q in zip(pts, pts[1:], strict=False):
+                for p, q in itertools.pairwise(pts):
                     cum.append(cum[-1] + math.dist(p, q))
                 s_speed = speed if isinstance(leg, DriveLeg) else speed * 0.5
                 dur = cum[-1] / s_speed

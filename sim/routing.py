@@ -140,6 +140,8 @@ class Router:
         self.cspace = cspace or CSpace(building)
         self.config = config or RouterConfig()
         self.unavailable_elevators: set[str] = set()
+        self._blocks: dict[int, list[Rect]] = {}
+        self._detour_nodes: dict[int, list[int]] = {}
         self.nodes: list[_Node] = []
         self._room_nodes: dict[str, list[int]] = {r.id: [] for r in building.rooms}
         self._floor_edges: dict[int, dict[int, list[tuple[int, float, list[Point]]]]] = {}
@@ -264,39 +266,75 @@ class Router:
     # --- dynamic changes ----------------------------------------------------------------
 
     def block(self, floor: int, rect: Rect, blocked: bool = True) -> None:
-        """Mark an area blocked (or free again) and re-plan that floor's edges."""
+        """Mark an area blocked (or free again) and update that floor's graph.
+
+        Edges the area cuts are dropped and detour nodes are added just outside its corners
+        (a visibility graph around the obstacle), so no grid search is needed.
+        """
         self.cspace[floor].block_rect(rect, blocked)
-        if not blocked:
-            self._build_floor_edges(floor)
+        if blocked:
+            self._blocks.setdefault(floor, []).append(rect)
+            self._cut_and_detour(floor, rect)
             return
+        remaining = [r for r in self._blocks.get(floor, []) if r != rect]
+        self._blocks[floor] = remaining
+        for n in self._detour_nodes.pop(floor, []):
+            for rid in self.nodes[n].rooms:
+                self._room_nodes[rid].remove(n)
+        cached = _STATIC_EDGES.get(self.building)
+        if cached is not None and cached[0] == self.config:
+            self._floor_edges[floor] = {n: list(v) for n, v in cached[1][floor].items()}
+        else:
+            self._build_floor_edges(floor)
+        for r in remaining:
+            self._cut_and_detour(floor, r)
+
+    def _cut_and_detour(self, floor: int, rect: Rect) -> None:
         pad = self.cspace.radius_m + 0.1
         x0, y0, x1, y1 = rect[0] - pad, rect[1] - pad, rect[2] + pad, rect[3] + pad
-        fixed: dict[tuple[int, int], tuple[float, list[Point]] | None] = {}
         edges = self._floor_edges[floor]
-        for a, nbrs in edges.items():
-            for b, _, path in nbrs:
-                if a > b:
-                    continue
-                xs = [p[0] for p in path]
-                ys = [p[1] for p in path]
-                if max(xs) < x0 or min(xs) > x1 or max(ys) < y0 or min(ys) > y1:
-                    continue
-                new_path = self._segment_path(floor, path[0], path[-1])
-                if new_path is None:
-                    fixed[(a, b)] = None
-                else:
-                    length = sum(math.dist(p, q) for p, q in itertools.pairwise(new_path))
-                    fixed[(a, b)] = (length / self.config.nominal_speed_mps, new_path)
         for a, nbrs in edges.items():
             kept = []
             for b, cost, path in nbrs:
-                key = (min(a, b), max(a, b))
-                if key not in fixed:
+                xs = [p[0] for p in path]
+                ys = [p[1] for p in path]
+                if (
+                    max(xs) < x0
+                    or min(xs) > x1
+                    or max(ys) < y0
+                    or min(ys) > y1
+                    or all(
+                        self.cspace.segment_free(floor, p, q) for p, q in itertools.pairwise(path)
+                    )
+                ):
                     kept.append((b, cost, path))
-                elif fixed[key] is not None:
-                    c, p = fixed[key]  # type: ignore[misc]
-                    kept.append((b, c, p if a < b else p[::-1]))
             edges[a] = kept
+        m = pad + 0.2
+        corners = [
+            (x0 - m + pad, y0 - m + pad),
+            (x1 + m - pad, y0 - m + pad),
+            (x0 - m + pad, y1 + m - pad),
+            (x1 + m - pad, y1 + m - pad),
+        ]
+        new: list[int] = []
+        for c in corners:
+            if not self.cspace.segment_free(floor, c, c):
+                continue
+            rooms = tuple(r.id for r in self.building.rooms_on(floor) if r.contains(*c))
+            if not rooms:
+                continue
+            n = self._add_node(floor, c, rooms)
+            self._detour_nodes.setdefault(floor, []).append(n)
+            new.append(n)
+        for n in new:
+            pn = (self.nodes[n].x, self.nodes[n].y)
+            others = {k for rid in self.nodes[n].rooms for k in self._room_nodes[rid] if k != n}
+            for k in sorted(others):
+                if k in new and k < n:
+                    continue  # joined from the other side already
+                pk = (self.nodes[k].x, self.nodes[k].y)
+                if self.cspace.segment_free(floor, pn, pk):
+                    self._add_edge(edges, n, k, [pn, pk])
 
     def set_elevator_available(self, elevator_id: str, available: bool) -> None:
         if available:
