@@ -138,3 +138,22 @@ def cmd_replay(args: argparse.Namespace) -> int:
             break
         print(format_message(topic, type_name, stamp, decoded))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pepa_ros.cli run|replay ...``: the same commands without the rest of pepa."""
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m pepa_ros.cli")
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"pepa {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

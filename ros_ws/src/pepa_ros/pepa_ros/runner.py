@@ -1,19 +1,22 @@
 """Run registered nodes composed in one process on a multi-threaded executor.
 
 This is the body of every PEPA executable (``sim_node``, ``recorder``, ``stack``) and of each
-child process the supervisor starts. SIGINT and SIGTERM shut the context down (rclpy's own
-handlers); the spin loop then ends — by ``ExternalShutdownException`` or by the context no
-longer being ok — and every node is destroyed in reverse order, so files such as a recording
-are closed properly.
+child process the supervisor starts. SIGINT and SIGTERM end the spin loop (so does an
+``ExternalShutdownException`` when something else shuts the context down); every node is
+then destroyed in reverse order, so files such as a recording are closed properly.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any
 
 import rclpy
@@ -81,8 +84,14 @@ def run_composed(
         executor = MultiThreadedExecutor(num_threads=threads, context=context)
         for node in nodes:
             executor.add_node(node)
-        log.info("running %s (pid composed)", ", ".join(names))
-        spin_until(executor, context, duration)
+        log.info("running %s in one process (pid %d)", ", ".join(names), os.getpid())
+        stop = threading.Event()
+        restore = _stop_on_signals(stop)
+        try:
+            spin_until(executor, context, duration, should_stop=stop.is_set)
+        finally:
+            for sig, handler in restore.items():
+                signal.signal(sig, handler)
         for node in reversed(nodes):
             executor.remove_node(node)
             node.destroy_node()
@@ -90,6 +99,26 @@ def run_composed(
     finally:
         rclpy.try_shutdown(context=context)
     return 0
+
+
+def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+    """SIGINT/SIGTERM end the spin loop, so nodes are destroyed (files closed) before exit.
+
+    rclpy installs its own handlers only for its default context; these nodes run in their
+    own context, so the process handles the signals itself.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, handler)
+    return previous
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -1,0 +1,110 @@
+"""The supervisor: a node killed with SIGKILL comes back; SIGTERM stops everything cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pepa_ros.replay import summarise
+from pepa_ros.robot_adapters import SimOfficeAdapter
+from pepa_ros.supervisor import (
+    BOOTSTRAP_FLAG,
+    Backoff,
+    Supervisor,
+    child_environment,
+    node_children,
+    write_params_file,
+)
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from ros_support import spin_until, wait_for
+
+pytestmark = pytest.mark.ros
+
+
+def test_child_environment_drops_the_wheels_bootstrap_flag() -> None:
+    env = child_environment({BOOTSTRAP_FLAG: "1", "KEEP": "x"}, ROS_DOMAIN_ID="5")
+    assert BOOTSTRAP_FLAG not in env
+    assert env["KEEP"] == "x" and env["ROS_DOMAIN_ID"] == "5"
+
+
+def test_sigkilled_node_is_restarted_and_serves_again(
+    ros_env: dict[str, str], ros_context, tmp_path: Path
+) -> None:
+    params_file = write_params_file(
+        tmp_path / "params.yaml", {"speed": 2.0, "camera_rate_hz": 0.0}
+    )
+    sup = Supervisor(
+        node_children(["sim"], params_file),
+        env=ros_env,
+        backoff=Backoff(initial_s=0.2, max_s=1.0, stable_s=30.0, stop_timeout_s=15.0),
+    )
+    runner = threading.Thread(target=sup.run, kwargs={"poll_s": 0.05}, daemon=True)
+    runner.start()
+    node = Node("supervisor_probe", context=ros_context)
+    robot = SimOfficeAdapter(node)
+    executor = SingleThreadedExecutor(context=ros_context)
+    executor.add_node(node)
+    try:
+        assert spin_until(executor, lambda: robot.odometry() is not None, 30)
+        first_pid = sup.pids()["sim"]
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        assert wait_for(lambda: sup.pids()["sim"] not in (None, first_pid), 20)
+        assert sup.restarts()["sim"] == 1
+        before = robot.odometry()
+        assert before is not None
+        assert spin_until(
+            executor, lambda: robot.odometry() is not None and robot.odometry() != before, 30
+        )
+    finally:
+        sup.request_stop()
+        runner.join(30)
+        executor.shutdown()
+        node.destroy_node()
+    assert not runner.is_alive()
+    assert all(pid is None for pid in sup.pids().values())
+
+
+def test_sigterm_to_pepa_run_processes_stops_all_and_closes_the_recording(
+    ros_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "run.mcap"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pepa_ros.cli",
+            "run",
+            "--processes",
+            "--speed",
+            "5",
+            "--camera-rate",
+            "0",
+            "--record",
+            str(out),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        env=ros_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_for(lambda: out.exists() and out.stat().st_size > 0, 40)
+        time.sleep(3.0)  # let it record a few seconds
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=40)[0].decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    summary = summarise(out)
+    odom = summary.topic("/odom")
+    assert odom is not None and odom.count > 0, output
