@@ -390,14 +390,23 @@ class Router:
         """Edges from a free point to the graph nodes of its room (or nearby rooms)."""
         b = self.building
         rooms = [r.id for r in b.rooms_on(floor) if r.contains(p[0], p[1], -0.6)]
+        nodes = [n for rid in rooms for n in self._room_nodes[rid]]
         out = []
-        for rid in rooms:
-            for n in self._room_nodes[rid]:
-                q = (self.nodes[n].x, self.nodes[n].y)
-                path = self._segment_path(floor, p, q)
-                if path is not None:
-                    length = sum(math.dist(a, c) for a, c in itertools.pairwise(path))
-                    out.append((n, length / self.config.nominal_speed_mps, path))
+        speed = self.config.nominal_speed_mps
+        blocked = []
+        for n in nodes:
+            q = (self.nodes[n].x, self.nodes[n].y)
+            if self.cspace.segment_free(floor, p, q):
+                out.append((n, math.dist(p, q) / speed, [p, q]))
+            else:
+                blocked.append((n, q))
+        if out:
+            return out  # straight lines reach the graph: the search does the rest
+        for n, q in blocked:  # boxed in by objects: search the grid
+            path = self.astar(floor, p, q)
+            if path is not None:
+                length = sum(math.dist(a, c) for a, c in itertools.pairwise(path))
+                out.append((n, length / speed, path))
         return out
 
     def route(self, from_pose: object, to_place: object) -> Route:
