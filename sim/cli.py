@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import math
@@ -91,24 +90,29 @@ def run(args: argparse.Namespace) -> int:
 def _run_rendering(
     world: World, tour: TourController, end: float, out: Path, every_s: float
 ) -> None:
-    """Run the tour, saving a camera frame (and the floor maps) every ``every_s`` seconds."""
-    try:
-        adapter = importlib.import_module("sim.camera_adapter")
-        floor_map = importlib.import_module("sim.floor_map")
-    except ImportError as exc:
-        raise ValueError(f"--render needs the camera and floor-map modules: {exc}") from None
-    import cv2
+    """Run the tour, saving a camera frame and the robot's floor map every ``every_s`` seconds,
+    and every floor's map at the end."""
+    from sim.camera import Renderer
+    from sim.camera_adapter import CameraScenes
+    from sim.floor_map import draw_floor_map, save_floor_map
 
-    out.mkdir(parents=True, exist_ok=True)
+    if not (math.isfinite(every_s) and every_s > 0):
+        raise ValueError(f"--render-every must be a positive number of seconds, got {every_s}")
+    scenes = CameraScenes(world.building)
+    renderer = Renderer()
     n = 0
     t = world.now
     while t < end:
         t = min(end, t + every_s)
         tour.run(t)
-        frame = adapter.render_world(world)
-        cv2.imwrite(str(out / f"frame_{n:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        r = world.robot
+        frame = renderer.render(scenes.scene(r.floor, world), r.x, r.y, r.theta)
+        save_floor_map(out / f"frame_{n:05d}.png", frame.image)
+        save_floor_map(
+            out / f"map_{n:05d}_floor{r.floor}.png",
+            draw_floor_map(world.building, r.floor, world),
+        )
         n += 1
     for level in world.building.floor_levels:
-        image = floor_map.render_floor_map(world, level)
-        cv2.imwrite(str(out / f"floor_{level}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    log.info("saved %d frames and %d floor maps to %s", n, len(world.building.floors), out)
+        save_floor_map(out / f"floor_{level}.png", draw_floor_map(world.building, level, world))
+    log.info("saved %d frames and floor maps to %s", n, out)

@@ -168,3 +168,20 @@ def test_cli_rejects_a_bad_world_file(tmp_path, capsys) -> None:
     assert pepa(["sim", "--describe", "--world", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "aruco_dictionary" in err
+
+
+def test_cli_render_saves_frames_and_floor_maps(tmp_path) -> None:
+    out = tmp_path / "frames"
+    args = ["sim", "--hours", "0.05", "--start-hour", "7.98", "--render", str(out)]
+    assert pepa([*args, "--render-every", "60"]) == 0
+    frames = sorted(out.glob("frame_*.png"))
+    assert len(frames) == 3
+    assert {p.name for p in out.glob("floor_*.png")} == {
+        "floor_0.png",
+        "floor_1.png",
+        "floor_2.png",
+    }
+    import cv2
+
+    image = cv2.imread(str(frames[0]))
+    assert image is not None and image.shape[2] == 3 and image.std() > 0
