@@ -1,0 +1,206 @@
+"""What a running skill can reach: the robot, the map and router, perception, safety, memory.
+
+The context also owns Sys1's own navigation map: a router over a configuration space in which
+the building's forbidden zones are walls (so no plan ever passes through one), plus the
+blockages the robot has run into itself (forgotten after a while, so a cleared corridor is
+tried again).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agent.messages import SkillCall
+from agent.sys1.config import Sys1Config
+from agent.sys1.perception import Perception, Sighting
+from agent.sys1.recorder import ExperienceRecorder
+from agent.sys1.robot import Robot, RobotPose
+from agent.sys1.safety import SafetyGuard
+from agent.sys1.visit_map import VisitMap
+from sim.building import Building, Rect
+from sim.occupancy import CSpace
+from sim.routing import NoRouteError, Route, Router
+
+if TYPE_CHECKING:
+    from agent.sys1.skills.base import Skill
+
+log = logging.getLogger(__name__)
+
+Target = tuple[int, float, float]
+
+
+@dataclass
+class Blockage:
+    floor: int
+    rect: Rect
+    until: float
+
+
+def navigation_map(building: Building, radius_m: float) -> tuple[CSpace, Router]:
+    """A configuration space with forbidden zones as obstacles, and a router on it."""
+    cspace = CSpace(building, radius_m)
+    for level in building.floor_levels:
+        for rect in building.forbidden_rects(level):
+            cspace[level].block_rect(rect)
+    return cspace, Router(building, cspace)
+
+
+class SkillContext:
+    """Shared state of Sys1's skills; the executor refreshes ``now`` and ``pose`` each tick."""
+
+    def __init__(
+        self,
+        robot: Robot,
+        building: Building,
+        config: Sys1Config,
+        perception: Perception,
+        guard: SafetyGuard,
+        recorder: ExperienceRecorder,
+        cspace: CSpace,
+        router: Router,
+        visits: VisitMap,
+        factory: Callable[[SkillContext, SkillCall], Skill],
+    ) -> None:
+        self.robot = robot
+        self.building = building
+        self.config = config
+        self.perception = perception
+        self.guard = guard
+        self.recorder = recorder
+        self.cspace = cspace
+        self.router = router
+        self.visits = visits
+        self._factory = factory
+        self.now = 0.0
+        self.pose = robot.pose()
+        self.battery = robot.battery()
+        self.distance_m = 0.0
+        self.energy_wh = 0.0
+        self.control_dt = 1.0 / config.control.control_hz
+        self.cmd = (0.0, 0.0)
+        self.blockages: list[Blockage] = []
+        self.elevator_outages: dict[str, float] = {}  # elevator id -> retry after
+        self.spoken: list[tuple[float, str | None, str]] = []
+        #: Look now (a perception update outside the schedule); set by the executor.
+        self.look: Callable[[], list[Sighting]] = lambda: []
+
+    # --- per tick ---------------------------------------------------------------------------
+
+    def refresh(self, now: float) -> None:
+        self.now = now
+        pose = self.robot.pose()
+        if pose.floor == self.pose.floor:
+            self.distance_m += math.hypot(pose.x - self.pose.x, pose.y - self.pose.y)
+        self.pose = pose
+        bat = self.robot.battery()
+        if bat.soc < self.battery.soc:
+            self.energy_wh += (self.battery.soc - bat.soc) * bat.capacity_wh
+        self.battery = bat
+        self._expire(now)
+
+    def _expire(self, now: float) -> None:
+        if self.blockages and self.blockages[0].until <= now:
+            gone = [b for b in self.blockages if b.until <= now]
+            self.blockages = [b for b in self.blockages if b.until > now]
+            for b in gone:
+                self.router.block(b.floor, b.rect, False)
+            for b in self.blockages:  # overlapping ones stay blocked
+                if any(g.floor == b.floor for g in gone):
+                    self.router.block(b.floor, b.rect, True)
+        for eid, until in list(self.elevator_outages.items()):
+            if until <= now:
+                del self.elevator_outages[eid]
+                self.router.set_elevator_available(eid, True)
+
+    # --- motion -----------------------------------------------------------------------------
+
+    def drive(self, v: float, w: float, hold_s: float | None = None) -> tuple[float, float]:
+        """Command the base through the safety guard for ``hold_s`` seconds (the control
+        period by default); returns what was actually sent."""
+        hold = self.control_dt if hold_s is None else hold_s
+        v, w = self.guard.filter_cmd(self.pose, v, w, self.now, hold)
+        self.robot.set_cmd_vel(v, w)
+        self.cmd = (v, w)
+        return v, w
+
+    def stop(self) -> None:
+        self.robot.set_cmd_vel(0.0, 0.0)
+        self.cmd = (0.0, 0.0)
+
+    @property
+    def moving(self) -> bool:
+        return self.cmd != (0.0, 0.0)
+
+    # --- skills -----------------------------------------------------------------------------
+
+    def make(self, call: SkillCall) -> Skill:
+        return self._factory(self, call)
+
+    # --- map ------------------------------------------------------------------------------
+
+    def resolve(self, place: object) -> Target:
+        """(floor, x, y) of a room, landmark, 'dock', 'home' or pose; ValueError if unknown."""
+        return self.router.resolve(place)
+
+    def route(self, target: Target, *, stairs_only: bool = False) -> Route:
+        """Legs from here to ``target``; raises NoRouteError."""
+        p = self.pose
+        if not stairs_only:
+            return self.router.route((p.floor, p.x, p.y), target)
+        saved = set(self.router.unavailable_elevators)
+        try:
+            for e in self.building.elevators:
+                self.router.set_elevator_available(e.id, False)
+            return self.router.route((p.floor, p.x, p.y), target)
+        finally:
+            self.router.unavailable_elevators = saved
+
+    def mark_blocked(self, pose: RobotPose, ahead_m: float = 0.7, size_m: float = 1.4) -> Rect:
+        """Remember an obstruction just ahead of ``pose`` and re-plan around it."""
+        cx = pose.x + ahead_m * math.cos(pose.theta)
+        cy = pose.y + ahead_m * math.sin(pose.theta)
+        h = size_m / 2
+        rect = (cx - h, cy - h, cx + h, cy + h)
+        ttl = self.config.control.blocked_ttl_s
+        self.blockages.append(Blockage(pose.floor, rect, self.now + ttl))
+        self.blockages.sort(key=lambda b: b.until)
+        self.router.block(pose.floor, rect, True)
+        log.info("blocked area noted on floor %d at (%.1f, %.1f)", pose.floor, cx, cy)
+        return rect
+
+    def elevator_out_of_service(self, elevator: str) -> None:
+        self.elevator_outages[elevator] = self.now + self.config.skills.elevator_out_of_service_s
+        self.router.set_elevator_available(elevator, False)
+
+    def blocked_labels(self) -> list[str]:
+        out = []
+        for b in self.blockages:
+            room = self.building.room_at(
+                b.floor, (b.rect[0] + b.rect[2]) / 2, (b.rect[1] + b.rect[3]) / 2
+            )
+            out.append(room.id if room else f"floor_{b.floor}")
+        out.extend(f"elevator {e}" for e in self.elevator_outages)
+        return sorted(set(out))
+
+    def room_here(self) -> str | None:
+        r = self.building.room_at(self.pose.floor, self.pose.x, self.pose.y)
+        return r.id if r else None
+
+    # --- speech -----------------------------------------------------------------------------
+
+    def say(self, text: str, person: str | None, skill: str) -> None:
+        """Speak (text is data: it is sanitised and spoken, never interpreted) and record it."""
+        clean = self.guard.sanitize_text(text)
+        self.robot.speak(clean, person)
+        self.spoken.append((self.now, person, clean))
+        if len(self.spoken) > 200:
+            del self.spoken[:100]
+        who = f" to {person}" if person else ""
+        self.recorder.interaction(self.now, self.pose, person, f'said{who}: "{clean}"', skill)
+
+
+__all__ = ["Blockage", "NoRouteError", "SkillContext", "Target", "navigation_map"]

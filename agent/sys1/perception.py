@@ -1,0 +1,354 @@
+"""Perception: what the robot sees, turned into beliefs and the public context.
+
+Two detectors give the same output, a list of :class:`Sighting` (what was seen, its estimated
+map position, its distance and bearing):
+
+* ``camera`` runs the real ``cv2.aruco.ArucoDetector`` on the robot's camera frames; marker ids
+  map to landmarks, people's badges and elevator call panels (from the building description),
+  and the position comes from the bearing of the marker's centre and the depth given by the
+  apparent height of its vertical edges (a marker of known size hangs upright).
+* ``oracle`` reads the simulator's ground truth of what is in view and passes it through a
+  seeded miss / noise model (misses and range noise grow with distance), for fast runs.
+
+:class:`Perception` keeps the belief built from sightings (people where last seen, objects,
+rooms visited, the visit map) and reports *notable* percepts: a person or object seen for the
+first time, a person back after a long absence, an object that moved.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from agent.clock import day_of
+from agent.sys1.config import PerceptionConfig
+from agent.sys1.robot import CameraImage, Robot, RobotPose
+from agent.sys1.visit_map import VisitMap
+from agent.world_state import WorldState
+from sim.building import Building
+from sim.markers import dictionary
+
+log = logging.getLogger(__name__)
+
+SightingKind = Literal["landmark", "person", "elevator_panel", "object"]
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One thing seen: ``ident`` is a landmark id, a person id or ``elevator@floor``."""
+
+    kind: SightingKind
+    ident: str
+    floor: int
+    x: float
+    y: float
+    distance: float
+    bearing: float  # radians, positive to the robot's left
+
+
+@runtime_checkable
+class GroundTruth(Protocol):
+    """The simulator's answer to "what is in view from here" (for oracle perception)."""
+
+    def visible(self, pose: RobotPose, fov_rad: float, range_m: float) -> list[Sighting]: ...
+
+
+@runtime_checkable
+class Detector(Protocol):
+    def detect(self, pose: RobotPose, now: float) -> list[Sighting]: ...
+
+
+class OracleDetector:
+    """Ground truth in the field of view through a seeded miss and noise model."""
+
+    def __init__(self, truth: GroundTruth, config: PerceptionConfig, seed: int = 0) -> None:
+        self.truth = truth
+        self.config = config
+        self.rng = np.random.default_rng(seed)
+
+    def detect(self, pose: RobotPose, now: float) -> list[Sighting]:
+        c = self.config
+        out = []
+        for s in self.truth.visible(pose, math.radians(c.fov_deg), c.range_m):
+            frac = min(1.0, s.distance / c.range_m)
+            p_miss = c.miss_base + (c.miss_at_range - c.miss_base) * frac * frac
+            if p_miss > 0 and self.rng.random() < p_miss:
+                continue
+            sigma = c.noise_base_m + c.noise_per_m * s.distance
+            if sigma > 0:
+                dx, dy = self.rng.normal(0.0, sigma, 2)
+                s = Sighting(s.kind, s.ident, s.floor, s.x + dx, s.y + dy, s.distance, s.bearing)
+            out.append(s)
+        return out
+
+
+class MarkerTable:
+    """Marker id -> (kind, owner id, marker side in metres), from the building description."""
+
+    def __init__(self, building: Building, panel_marker_size_m: float = 0.25) -> None:
+        self.entries: dict[int, tuple[SightingKind, str, float]] = {}
+        for lm in building.landmarks:
+            self.entries[lm.marker_id] = ("landmark", lm.id, lm.marker_size_m)
+        for p in building.people:
+            self.entries[p.badge_marker_id] = ("person", p.id, p.badge_size_m)
+        for e in building.elevators:
+            for d in e.doors:
+                self.entries[d.panel_marker_id] = (
+                    "elevator_panel",
+                    f"{e.id}@{d.floor}",
+                    panel_marker_size_m,
+                )
+
+    def get(self, marker_id: int) -> tuple[SightingKind, str, float] | None:
+        return self.entries.get(int(marker_id))
+
+
+class CameraDetector:
+    """ArUco markers in the robot's camera frames, placed on the map."""
+
+    def __init__(
+        self,
+        robot: Robot,
+        building: Building,
+        config: PerceptionConfig,
+    ) -> None:
+        self.robot = robot
+        self.config = config
+        self.table = MarkerTable(building, config.panel_marker_size_m)
+        params = cv2.aruco.DetectorParameters()
+        self.detector = cv2.aruco.ArucoDetector(dictionary(building.aruco_dictionary), params)
+        self.frames = 0
+        self.unknown_ids: set[int] = set()
+
+    def detect(self, pose: RobotPose, now: float) -> list[Sighting]:
+        frame = self.robot.camera_frame()
+        if frame is None:
+            return []
+        self.frames += 1
+        return self.detect_in(frame)
+
+    def detect_in(self, frame: CameraImage) -> list[Sighting]:
+        grey = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
+        corners, ids, _ = self.detector.detectMarkers(grey)
+        if ids is None:
+            return []
+        fx, fy = float(frame.k[0, 0]), float(frame.k[1, 1])
+        cx = float(frame.k[0, 2])
+        pose = frame.pose
+        out: list[Sighting] = []
+        for quad, mid in zip(corners, ids.ravel(), strict=True):
+            entry = self.table.get(int(mid))
+            if entry is None:
+                # not on the map: something new with a marker (a parcel, a box)
+                self.unknown_ids.add(int(mid))
+                entry = ("object", f"marker_{int(mid)}", self.config.object_marker_size_m)
+            kind, ident, size = entry
+            pts = quad.reshape(4, 2)
+            # ArUco order: top-left, top-right, bottom-right, bottom-left
+            height_px = 0.5 * (
+                float(np.linalg.norm(pts[0] - pts[3])) + float(np.linalg.norm(pts[1] - pts[2]))
+            )
+            if height_px < 1.0:
+                continue
+            depth = fy * size / height_px
+            u = float(pts[:, 0].mean())
+            lateral = depth * (cx - u) / fx  # to the left
+            c, s = math.cos(pose.theta), math.sin(pose.theta)
+            x = pose.x + depth * c - lateral * s
+            y = pose.y + depth * s + lateral * c
+            out.append(
+                Sighting(
+                    kind,
+                    ident,
+                    pose.floor,
+                    x,
+                    y,
+                    math.hypot(depth, lateral),
+                    math.atan2(lateral, depth),
+                )
+            )
+        return out
+
+
+@dataclass
+class Track:
+    """Where something was last seen."""
+
+    floor: int
+    x: float
+    y: float
+    time: float
+    room: str | None
+    first_seen: float
+
+
+@dataclass
+class Belief:
+    """What the robot believes about the building's contents (rebuilt from sightings)."""
+
+    people: dict[str, Track] = field(default_factory=dict)
+    objects: dict[str, Track] = field(default_factory=dict)
+    panels: dict[str, float] = field(default_factory=dict)
+    visited_today: list[str] = field(default_factory=list)
+    rooms_ever: set[str] = field(default_factory=set)
+    day: int = 0
+
+
+@dataclass(frozen=True)
+class Notable:
+    """A percept worth an experience."""
+
+    caption: str
+    people: tuple[str, ...] = ()
+    objects: tuple[str, ...] = ()
+
+
+class Perception:
+    """Detector + belief + visit map; fills the world state Sys1 publishes."""
+
+    def __init__(
+        self,
+        building: Building,
+        detector: Detector,
+        config: PerceptionConfig,
+        visits: VisitMap,
+        absent_s: float = 1800.0,
+    ) -> None:
+        self.building = building
+        self.detector = detector
+        self.config = config
+        self.visits = visits
+        self.belief = Belief()
+        self.absent_s = absent_s
+        self.last_sightings: list[Sighting] = []
+        self.last_time = -math.inf
+        self.updates = 0
+        self._fov = math.radians(config.fov_deg)
+
+    def room_of(self, floor: int, x: float, y: float) -> str | None:
+        room = self.building.room_at(floor, x, y)
+        return room.id if room is not None else None
+
+    def update(self, pose: RobotPose, now: float) -> list[Notable]:
+        """Look once from ``pose``: update beliefs, return what is worth recording."""
+        self.updates += 1
+        self.last_time = now
+        b = self.belief
+        day = day_of(now)
+        if day != b.day:
+            b.day = day
+            b.visited_today = []
+        notes: list[Notable] = []
+        here = self.room_of(pose.floor, pose.x, pose.y)
+        if here is not None and (not b.visited_today or b.visited_today[-1] != here):
+            if here not in b.visited_today:
+                b.visited_today.append(here)
+            if here not in b.rooms_ever:
+                b.rooms_ever.add(here)
+                notes.append(Notable(f"entered {here} for the first time"))
+        self.visits.mark(
+            pose.floor, pose.x, pose.y, pose.theta, self._fov, self.config.seen_radius_m
+        )
+        sightings = self.detector.detect(pose, now)
+        self.last_sightings = sightings
+        for s in sightings:
+            room = self.room_of(s.floor, s.x, s.y)
+            if s.kind == "person":
+                notes.extend(self._see_person(s, room, now))
+            elif s.kind in ("landmark", "object"):
+                notes.extend(self._see_object(s, room, now))
+            else:
+                b.panels[s.ident] = now
+        return notes
+
+    def _see_person(self, s: Sighting, room: str | None, now: float) -> list[Notable]:
+        b = self.belief
+        old = b.people.get(s.ident)
+        name = self._person_name(s.ident)
+        where = room or f"floor {s.floor}"
+        b.people[s.ident] = Track(
+            s.floor,
+            s.x,
+            s.y,
+            now,
+            room or (old.room if old else None),
+            old.first_seen if old else now,
+        )
+        if old is None:
+            return [Notable(f"met {name} for the first time, in {where}", people=(s.ident,))]
+        if now - old.time >= self.absent_s:
+            return [Notable(f"saw {name} again, in {where}", people=(s.ident,))]
+        return []
+
+    def _see_object(self, s: Sighting, room: str | None, now: float) -> list[Notable]:
+        b = self.belief
+        old = b.objects.get(s.ident)
+        name = self._object_name(s.ident)
+        b.objects[s.ident] = Track(s.floor, s.x, s.y, now, room, old.first_seen if old else now)
+        if old is None:
+            return [Notable(f"noticed the {name} in {room}", objects=(s.ident,))]
+        moved = math.hypot(old.x - s.x, old.y - s.y)
+        if old.floor != s.floor or moved > self.config.object_moved_m:
+            return [Notable(f"the {name} has moved to {room}", objects=(s.ident,))]
+        return []
+
+    def _person_name(self, pid: str) -> str:
+        p = self.building.people_by_id.get(pid)
+        return p.name if p else pid
+
+    def _object_name(self, oid: str) -> str:
+        lm = self.building.landmarks_by_id.get(oid)
+        return lm.name.lower() if lm else oid
+
+    # --- queries skills use -------------------------------------------------------------
+
+    def person(self, pid: str, now: float, within_s: float) -> Track | None:
+        t = self.belief.people.get(pid)
+        return t if t is not None and now - t.time <= within_s else None
+
+    def sees(self, ident: str) -> Sighting | None:
+        """The latest sighting of ``ident`` from the last update, if any."""
+        for s in self.last_sightings:
+            if s.ident == ident:
+                return s
+        return None
+
+    def people_near(self, pose: RobotPose, radius_m: float, now: float, within_s: float) -> float:
+        """Distance to the nearest person seen recently on this floor (inf if none)."""
+        best = math.inf
+        for t in self.belief.people.values():
+            if t.floor == pose.floor and now - t.time <= within_s:
+                best = min(best, math.hypot(t.x - pose.x, t.y - pose.y))
+        return best if best <= radius_m else math.inf
+
+    def world_state(
+        self,
+        now: float,
+        pose: RobotPose,
+        battery: float,
+        charging: bool,
+        current_skill: str | None,
+        blocked: list[str],
+        pending_requests: int = 0,
+    ) -> WorldState:
+        b = self.belief
+        return WorldState(
+            time=now,
+            battery=min(1.0, max(0.0, battery)),
+            charging=charging,
+            pose=pose.to_pose(),
+            room=self.room_of(pose.floor, pose.x, pose.y),
+            people_rooms={p: t.room for p, t in b.people.items() if t.room is not None},
+            people_seen_at={p: t.time for p, t in b.people.items()},
+            objects_seen_at={o: t.time for o, t in b.objects.items()},
+            visited_today=list(b.visited_today),
+            pending_requests=pending_requests,
+            idle=current_skill is None,
+            current_skill=current_skill,
+            blocked=blocked,
+        )

@@ -1,0 +1,168 @@
+"""Seeing the building: look_around, inspect, explore, patrol.
+
+Explore prefers unvisited space: it asks the visit map for the least-seen reachable cells of
+the floor (near ones first among equals), goes to each and looks around. Patrol makes a round
+of a floor's rooms in nearest-first order and takes a look in each.
+"""
+
+from __future__ import annotations
+
+import math
+
+from agent.sys1.context import SkillContext
+from agent.sys1.skills.base import Outcome, Script, Skill, failed
+from agent.sys1.skills.motion import Turn, heading_to, wrap
+from agent.sys1.skills.navigation import GoTo
+
+#: Room kinds a patrol passes through but does not visit for their own sake.
+TRANSIT_KINDS = frozenset({"stairwell", "elevator_lobby", "corridor"})
+QUARTER = math.pi / 2
+
+
+class LookAround(Skill):
+    """A full turn on the spot in quarter turns, looking after each."""
+
+    name = "look_around"
+
+    def script(self) -> Script:
+        seen: set[str] = set()
+        for i in range(4):
+            self.set_feedback(f"looking around ({i + 1}/4)", i / 4)
+            yield Turn(self.ctx, by=QUARTER)
+            seen.update(s.ident for s in self.ctx.look())
+        return Outcome(
+            True, f"saw {len(seen)} things" + (f": {', '.join(sorted(seen))}" if seen else "")
+        )
+
+
+class Inspect(Skill):
+    """inspect(object): go to a landmark or an object seen before and look at it closely."""
+
+    name = "inspect"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        obj = str(self.arg("object"))
+        lm = ctx.building.landmarks_by_id.get(obj)
+        track = ctx.perception.belief.objects.get(obj)
+        if lm is not None:
+            target = ctx.resolve(obj)
+            spot = (lm.floor, lm.x, lm.y)
+        elif track is not None:
+            spot = (track.floor, track.x, track.y)
+            try:
+                x, y = ctx.router.free_near(track.floor, (track.x, track.y), 2.0)
+            except Exception as exc:  # NoRouteError from the router
+                return Outcome(False, f"cannot get near {obj}: {exc}")
+            target = (track.floor, x, y)
+        else:
+            return Outcome(False, f"unknown object {obj!r}: not on the map and never seen")
+        res = yield GoTo(ctx, target, label=obj, stop_short_m=0.9 if lm is None else None)
+        if failed(res):
+            return Outcome(False, f"could not get to {obj}: {res.reason}")
+        for attempt in range(3):
+            yield Turn(ctx, heading=heading_to(ctx, spot[1], spot[2]) + 0.3 * (attempt - 1))
+            sightings = ctx.look()
+            if any(s.ident == obj for s in sightings):
+                self.set_feedback(f"looking at {obj}", 1.0)
+                yield 3.0  # a close look
+                return Outcome(True, f"inspected {obj}: it is there")
+        return Outcome(False, f"{obj} was not seen where it should be")
+
+
+class Explore(Skill):
+    """explore(floor?): visit the least-seen space of a floor."""
+
+    name = "explore"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        floor = self.arg_int("floor", ctx.pose.floor)
+        fv = ctx.visits.floors.get(floor)
+        if fv is None:
+            return Outcome(False, f"unknown floor {floor}")
+        goal = ctx.config.skills.explore_waypoints
+        reached = 0
+        tried = 0
+        before = fv.coverage()
+        while reached < goal and tried < goal * 3:
+            p = ctx.pose
+            here = (p.x, p.y) if p.floor == floor else _any_point(ctx, floor)
+            cands = fv.least_seen(here[0], here[1], 6)
+            if not cands:
+                break
+            ok = False
+            for x, y in cands:
+                tried += 1
+                self.set_feedback(
+                    f"exploring floor {floor}: to ({x:.0f}, {y:.0f})", reached / goal
+                )
+                res = yield GoTo(ctx, (floor, x, y), label=f"unexplored spot ({x:.0f}, {y:.0f})")
+                if not failed(res):
+                    ok = True
+                    break
+                fv.counts[fv.cell_of(x, y)] += 1  # do not insist on a spot we cannot reach
+            if not ok:
+                break
+            reached += 1
+            yield Turn(ctx, by=math.pi)
+            ctx.look()
+        if reached == 0:
+            return Outcome(False, f"could not reach any unexplored spot on floor {floor}")
+        gain = fv.coverage() - before
+        return Outcome(
+            True,
+            f"explored {reached} spots on floor {floor}, "
+            f"coverage +{100 * gain:.0f}% to {100 * fv.coverage():.0f}%",
+        )
+
+
+class Patrol(Skill):
+    """patrol(floor?): a round of the floor's rooms, nearest first."""
+
+    name = "patrol"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        floor = self.arg_int("floor", ctx.pose.floor)
+        if floor not in ctx.building.floor_levels:
+            return Outcome(False, f"unknown floor {floor}")
+        rooms = [
+            r
+            for r in ctx.building.rooms_on(floor)
+            if r.kind not in TRANSIT_KINDS and not ctx.guard.in_forbidden(floor, *r.center)
+        ]
+        if not rooms:
+            return Outcome(False, f"floor {floor} has no rooms to patrol")
+        visited: list[str] = []
+        skipped: list[str] = []
+        todo = list(rooms)
+        while todo:
+            p = ctx.pose
+            todo.sort(key=lambda r: (p.floor != floor, math.dist((p.x, p.y), r.center)))
+            room = todo.pop(0)
+            self.set_feedback(
+                f"patrolling floor {floor}: {room.id}", (len(visited) + len(skipped)) / len(rooms)
+            )
+            res = yield self.sub("navigate", place=room.id)
+            if failed(res):
+                skipped.append(room.id)
+                continue
+            visited.append(room.id)
+            yield Turn(ctx, heading=wrap(ctx.pose.theta + QUARTER))
+            ctx.look()
+            yield ctx.config.skills.patrol_look_s
+        note = f"patrolled {len(visited)}/{len(rooms)} rooms of floor {floor}"
+        if skipped:
+            note += f"; could not reach {', '.join(skipped)}"
+        return Outcome(len(visited) * 2 >= len(rooms), note)
+
+
+def _any_point(ctx: SkillContext, floor: int) -> tuple[float, float]:
+    """Where the robot will arrive on another floor (the elevator hall is a fair guess)."""
+    for (_, f), node in ctx.router.hall_nodes.items():
+        if f == floor:
+            n = ctx.router.nodes[node]
+            return (n.x, n.y)
+    x0, y0, x1, y1 = ctx.building.extent
+    return ((x0 + x1) / 2, (y0 + y1) / 2)

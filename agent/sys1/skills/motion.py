@@ -1,0 +1,188 @@
+"""Motion primitives the catalogue skills are built from: follow a path, turn.
+
+:class:`FollowPath` is a carrot (pure-pursuit) controller: it steers towards the point one
+look-ahead distance further along the path, turns in place when the carrot is far off the
+heading, slows down for the last metre, and *coasts* — holds one command for up to
+``coast_max_s`` — on a straight stretch, which is what lets a simulated day run in seconds.
+No progress for ``stuck_window_s`` while driving means the way is blocked: the path fails
+with a reason starting with ``blocked`` and the caller re-plans.
+"""
+
+from __future__ import annotations
+
+import math
+
+from agent.messages import SkillCall
+from agent.sys1.context import SkillContext
+from agent.sys1.skills.base import Outcome, Skill
+
+Point = tuple[float, float]
+
+
+def wrap(a: float) -> float:
+    return (a + math.pi) % (2.0 * math.pi) - math.pi
+
+
+class FollowPath(Skill):
+    """Drive along ``points`` on the present floor (stairs: the floor may change)."""
+
+    name = "follow_path"
+
+    def __init__(
+        self,
+        ctx: SkillContext,
+        points: list[Point],
+        *,
+        tolerance_m: float | None = None,
+        speed: float | None = None,
+        floor_change: bool = False,
+    ) -> None:
+        super().__init__(ctx, SkillCall(skill="follow_path"))
+        if len(points) < 1:
+            raise ValueError("follow_path: a path needs at least one point")
+        self.points = [(float(x), float(y)) for x, y in points]
+        c = ctx.config.control
+        self.tol = tolerance_m if tolerance_m is not None else c.goal_tolerance_m
+        self.speed = speed if speed is not None else c.cruise_mps
+        self.floor_change = floor_change
+        self.floor = ctx.pose.floor
+        self.seg = 0
+        self.length = sum(
+            math.dist(a, b) for a, b in zip(self.points, self.points[1:], strict=False)
+        )
+        self._check_t = -math.inf
+        self._check_p = (math.inf, math.inf)
+
+    def _project(self, x: float, y: float) -> tuple[int, float]:
+        """Advance the segment index past segments already done; return (seg, along)."""
+        pts = self.points
+        while self.seg < len(pts) - 2:
+            (ax, ay), (bx, by) = pts[self.seg], pts[self.seg + 1]
+            dx, dy = bx - ax, by - ay
+            ll = dx * dx + dy * dy
+            u = ((x - ax) * dx + (y - ay) * dy) / ll if ll > 0 else 1.0
+            # next segment when past this one's end or nearer to the next segment
+            if u >= 1.0 or math.hypot(bx - x, by - y) < self.ctx.config.control.lookahead_m * 0.5:
+                self.seg += 1
+            else:
+                break
+        (ax, ay), (bx, by) = pts[self.seg], pts[min(self.seg + 1, len(pts) - 1)]
+        dx, dy = bx - ax, by - ay
+        ll = dx * dx + dy * dy
+        u = ((x - ax) * dx + (y - ay) * dy) / ll if ll > 0 else 1.0
+        return self.seg, max(0.0, min(1.0, u)) * math.sqrt(ll)
+
+    def _carrot(self, seg: int, along: float, look: float) -> tuple[Point, float]:
+        """The point ``look`` further along the path, and the straight distance left on the
+        segment it lies on."""
+        pts = self.points
+        i = seg
+        left = look
+        pos = along
+        while i < len(pts) - 1:
+            seg_len = math.dist(pts[i], pts[i + 1])
+            if pos + left <= seg_len:
+                (ax, ay), (bx, by) = pts[i], pts[i + 1]
+                u = (pos + left) / seg_len if seg_len > 0 else 1.0
+                return (ax + u * (bx - ax), ay + u * (by - ay)), seg_len - pos
+            left -= seg_len - pos
+            pos = 0.0
+            i += 1
+        return pts[-1], 0.0
+
+    def step(self, now: float) -> Outcome | float | None:
+        ctx = self.ctx
+        c = ctx.config.control
+        p = ctx.pose
+        if p.floor != self.floor and not self.floor_change:
+            ctx.stop()
+            return Outcome(False, f"left floor {self.floor} while following a path")
+        gx, gy = self.points[-1]
+        to_goal = math.hypot(gx - p.x, gy - p.y)
+        if to_goal <= self.tol:
+            ctx.stop()
+            return Outcome(True)
+        # stuck?
+        if now - self._check_t >= c.stuck_window_s:
+            if math.hypot(p.x - self._check_p[0], p.y - self._check_p[1]) < c.stuck_progress_m:
+                ctx.stop()
+                return Outcome(False, f"blocked at floor {p.floor} ({p.x:.1f}, {p.y:.1f})")
+            self._check_t, self._check_p = now, (p.x, p.y)
+        seg, along = self._project(p.x, p.y)
+        look = c.lookahead_m
+        (tx, ty), straight_left = self._carrot(seg, along, look)
+        if math.hypot(tx - p.x, ty - p.y) < 0.05:
+            tx, ty = gx, gy
+        alpha = wrap(math.atan2(ty - p.y, tx - p.x) - p.theta)
+        dt = ctx.control_dt
+        if abs(alpha) > c.rotate_in_place_rad:
+            w = math.copysign(c.turn_radps, alpha)
+            hold = min(max(dt, (abs(alpha) - 0.3) / c.turn_radps), 2.0)
+            ctx.drive(0.0, w, hold)
+            self._check_t = now  # turning on the spot is progress
+            self.set_feedback(
+                f"turning towards the path, {to_goal:.1f} m to go", self._done(to_goal)
+            )
+            return hold
+        v = self.speed * max(0.35, math.cos(alpha))
+        v = min(v, max(0.15, 0.8 * to_goal))
+        w = 2.0 * v * math.sin(alpha) / max(look, 1e-3)
+        w = max(-c.turn_radps, min(c.turn_radps, w))
+        hold = dt
+        if abs(alpha) < 0.04 and straight_left > look and c.coast_max_s > dt:
+            run = min(straight_left - look * 0.5, to_goal - 1.0)
+            if run > v * dt:
+                hold = min(c.coast_max_s, run / v)
+                w = 0.0
+        sent_v, _ = ctx.drive(v, w, hold)
+        if sent_v == 0.0 and v > 0.0:
+            hold = dt
+        self.set_feedback(f"driving, {to_goal:.1f} m to go", self._done(to_goal))
+        return hold
+
+    def _done(self, to_goal: float) -> float:
+        return 1.0 - min(1.0, to_goal / max(self.length, 1e-3))
+
+
+class Turn(Skill):
+    """Turn on the spot to a heading (``heading``) or by an angle (``by``)."""
+
+    name = "turn"
+
+    def __init__(
+        self,
+        ctx: SkillContext,
+        *,
+        heading: float | None = None,
+        by: float | None = None,
+        max_step_s: float = 1.0,
+    ) -> None:
+        super().__init__(ctx, SkillCall(skill="turn"))
+        if (heading is None) == (by is None):
+            raise ValueError("turn: give exactly one of heading and by")
+        self.heading = heading
+        self.by = by
+        self.max_step_s = max_step_s
+        self._left: float | None = None
+        self._last_theta = 0.0
+
+    def step(self, now: float) -> Outcome | float | None:
+        ctx = self.ctx
+        rate = ctx.config.skills.look_turn_radps
+        th = ctx.pose.theta
+        if self._left is None:
+            self._left = wrap(self.heading - th) if self.heading is not None else float(self.by)
+        else:
+            self._left -= wrap(th - self._last_theta)
+        self._last_theta = th
+        if abs(self._left) < 0.05:
+            ctx.stop()
+            return Outcome(True)
+        hold = min(self.max_step_s, abs(self._left) / rate)
+        ctx.drive(0.0, math.copysign(rate, self._left), hold)
+        self.set_feedback(f"turning, {math.degrees(abs(self._left)):.0f} deg to go", 0.5)
+        return max(hold, 1e-3)
+
+
+def heading_to(ctx: SkillContext, x: float, y: float) -> float:
+    return math.atan2(y - ctx.pose.y, x - ctx.pose.x)

@@ -1,0 +1,238 @@
+"""Being with people: approach, greet, speak, guide, follow, report, deliver a message.
+
+People are found where perception last saw them (if recently), else at their desk; once
+there the robot looks around for the badge. Everything said goes through
+:meth:`SkillContext.say`, which sanitises the text and records the interaction.
+"""
+
+from __future__ import annotations
+
+import math
+
+from agent.sys1.context import SkillContext
+from agent.sys1.perception import Track
+from agent.sys1.skills.base import Outcome, Script, Skill, failed
+from agent.sys1.skills.motion import Turn, heading_to
+from agent.sys1.skills.navigation import GoTo
+
+QUARTER = math.pi / 2
+APPROACH_TRIES = 3
+
+
+def person_name(ctx: SkillContext, pid: str) -> str:
+    p = ctx.building.people_by_id.get(pid)
+    return p.name if p else pid
+
+
+def near_track(ctx: SkillContext, pid: str, within_s: float) -> Track | None:
+    """The person's track if seen within ``within_s`` and close enough to talk to."""
+    t = ctx.perception.person(pid, ctx.now, within_s)
+    if t is None or t.floor != ctx.pose.floor:
+        return None
+    d = math.hypot(t.x - ctx.pose.x, t.y - ctx.pose.y)
+    return t if d <= ctx.config.perception.person_near_m else None
+
+
+def face_and_check(ctx: SkillContext, pid: str) -> Script:
+    """Turn towards where the person was and look; returns whether they are close."""
+    t = ctx.perception.person(pid, ctx.now, 60.0)
+    if t is not None and t.floor == ctx.pose.floor:
+        yield Turn(ctx, heading=heading_to(ctx, t.x, t.y))
+    ctx.look()
+    return near_track(ctx, pid, 2.0) is not None
+
+
+def _check_person(ctx: SkillContext, pid: str) -> str | None:
+    if pid not in ctx.building.people_by_id:
+        return f"unknown person {pid!r}"
+    return None
+
+
+class ApproachPerson(Skill):
+    name = "approach_person"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        pid = str(self.arg("person"))
+        bad = _check_person(ctx, pid)
+        if bad:
+            return Outcome(False, bad)
+        name = person_name(ctx, pid)
+        looked: list[str] = []
+        for attempt in range(APPROACH_TRIES):
+            if near_track(ctx, pid, 5.0) is not None:
+                return Outcome(True, f"next to {name}")
+            t = ctx.perception.person(pid, ctx.now, ctx.config.skills.person_recent_s)
+            if t is not None:
+                floor, x, y, where = t.floor, t.x, t.y, t.room or f"floor {t.floor}"
+            else:
+                desk = ctx.building.people_by_id[pid].desk
+                floor, x, y = ctx.resolve(desk)
+                where = desk
+            looked.append(where)
+            self.set_feedback(f"looking for {name} in {where}", attempt / APPROACH_TRIES)
+            try:
+                fx, fy = ctx.router.free_near(floor, (x, y), 2.5)
+            except Exception as exc:  # NoRouteError: nowhere to stand there
+                return Outcome(False, f"cannot get near {name} in {where}: {exc}")
+            res = yield GoTo(
+                ctx,
+                (floor, fx, fy),
+                label=f"{name} in {where}",
+                stop_short_m=ctx.config.skills.follow_distance_m,
+            )
+            if failed(res) and "no way" in res.reason:
+                return Outcome(False, f"cannot reach {name}: {res.reason}")
+            for _ in range(4):
+                close = yield from face_and_check(ctx, pid)
+                if close:
+                    return Outcome(True, f"reached {name} in {ctx.room_here()}")
+                seen = ctx.perception.person(pid, ctx.now, 2.0)
+                if seen is not None:
+                    break  # seen further away: go there
+                yield Turn(ctx, by=QUARTER)
+        return Outcome(False, f"could not find {name} (looked in {', '.join(looked)})")
+
+
+class Greet(Skill):
+    name = "greet"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        pid = str(self.arg("person"))
+        bad = _check_person(ctx, pid)
+        if bad:
+            return Outcome(False, bad)
+        name = person_name(ctx, pid)
+        close = yield from face_and_check(ctx, pid)
+        if not close:
+            return Outcome(False, f"{name} is not nearby")
+        ctx.say(f"Hello, {name}!", pid, self.name)
+        yield self.sub("express", emotion="nod")
+        return Outcome(True, f"greeted {name}")
+
+
+class Speak(Skill):
+    name = "speak"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        text = str(self.arg("text"))
+        pid = self.call.args.get("person")
+        if pid is not None:
+            pid = str(pid)
+            bad = _check_person(ctx, pid)
+            if bad:
+                return Outcome(False, bad)
+            close = yield from face_and_check(ctx, pid)
+            if not close:
+                return Outcome(False, f"{person_name(ctx, pid)} is not nearby to hear it")
+        ctx.say(text, pid, self.name)
+        self.set_feedback("speaking", 0.5)
+        yield min(60.0, ctx.config.skills.speak_s_per_char * len(text))
+        return Outcome(True, "said it")
+
+
+def tell(skill: Skill, pid: str, text: str) -> Script:
+    """Find a person and say something to them (report, deliver_message)."""
+    ctx = skill.ctx
+    res = yield skill.sub("approach_person", person=pid)
+    if failed(res):
+        return Outcome(False, res.reason if res else "could not approach")
+    res = yield skill.sub("speak", text=text, person=pid)
+    if failed(res):
+        return Outcome(False, res.reason if res else "could not speak")
+    return Outcome(True, f"told {person_name(ctx, pid)}")
+
+
+class Report(Skill):
+    name = "report"
+
+    def script(self) -> Script:
+        return (yield from tell(self, str(self.arg("person")), str(self.arg("text"))))
+
+
+class DeliverMessage(Skill):
+    name = "deliver_message"
+
+    def script(self) -> Script:
+        text = f"I have a message for you: {self.arg('text')}"
+        return (yield from tell(self, str(self.arg("person")), text))
+
+
+class GuidePerson(Skill):
+    name = "guide_person"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._leading: str | None = None
+
+    def on_cancel(self, now: float) -> None:
+        if self._leading is not None:
+            self.ctx.robot.lead(self._leading, False)
+            self._leading = None
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        pid = str(self.arg("person"))
+        place = str(self.arg("place"))
+        try:
+            target = ctx.resolve(place)
+        except ValueError as exc:
+            return Outcome(False, str(exc))
+        res = yield self.sub("approach_person", person=pid)
+        if failed(res):
+            return Outcome(False, res.reason if res else "could not approach")
+        name = person_name(ctx, pid)
+        ctx.say(f"{name}, please follow me to {place.replace('_', ' ')}.", pid, self.name)
+        if not ctx.robot.lead(pid, True):
+            return Outcome(False, f"{name} did not come along")
+        self._leading = pid
+        res = yield GoTo(ctx, target, label=place)
+        if failed(res):
+            return Outcome(False, f"could not get to {place}: {res.reason}")
+        yield Turn(ctx, by=math.pi)
+        ctx.look()
+        came = near_track(ctx, pid, 5.0) is not None
+        self.on_cancel(ctx.now)
+        if not came:
+            return Outcome(False, f"{name} did not follow to {place}")
+        ctx.say(f"Here we are, {name}.", pid, self.name)
+        return Outcome(True, f"guided {name} to {place}")
+
+
+class FollowPerson(Skill):
+    name = "follow_person"
+
+    def script(self) -> Script:
+        ctx = self.ctx
+        pid = str(self.arg("person"))
+        duration = self.arg_float("duration_s", ctx.config.skills.follow_default_s)
+        res = yield self.sub("approach_person", person=pid)
+        if failed(res):
+            return Outcome(False, res.reason if res else "could not approach")
+        name = person_name(ctx, pid)
+        start = ctx.now
+        gap = ctx.config.skills.follow_distance_m
+        while ctx.now - start < duration:
+            self.set_feedback(f"following {name}", (ctx.now - start) / duration)
+            ctx.look()
+            t = ctx.perception.person(pid, ctx.now, ctx.config.skills.lost_person_s)
+            if t is None:
+                return Outcome(False, f"lost sight of {name} after {ctx.now - start:.0f} s")
+            d = (
+                math.inf
+                if t.floor != ctx.pose.floor
+                else math.hypot(t.x - ctx.pose.x, t.y - ctx.pose.y)
+            )
+            if d > gap + 0.6:
+                try:
+                    fx, fy = ctx.router.free_near(t.floor, (t.x, t.y), 2.0)
+                except Exception:  # NoRouteError: they stand where the robot cannot go
+                    yield 2.0
+                    continue
+                res = yield GoTo(ctx, (t.floor, fx, fy), label=name, stop_short_m=gap)
+            else:
+                yield Turn(ctx, heading=heading_to(ctx, t.x, t.y))
+                yield 2.0
+        return Outcome(True, f"followed {name} for {duration:.0f} s")
