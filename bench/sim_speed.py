@@ -14,6 +14,8 @@ import argparse
 import json
 import time
 
+from render_speed import measure_render_fps  # bench/ is the script's directory
+
 from agent.clock import at
 from sim.building import load_building
 from sim.tour import TourController
@@ -52,8 +54,9 @@ def main() -> None:
     args = parser.parse_args()
     result: dict[str, float] = {}
     result.update(measure_real_time_factor(args.hours, args.seed))
+    result.update(measure_render_fps(seed=args.seed))
     for k, v in result.items():
-        print(f"{k:>18}: {v}")
+        print(f"{k:>26}: {v}")
     print(json.dumps(result))
 
 

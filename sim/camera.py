@@ -336,20 +336,30 @@ class Renderer:
     def _quads(
         self, scene: Scene, x: float, y: float, yaw: float, people: Sequence[ScenePerson]
     ) -> list[_Quad]:
-        max_r2 = self.config.max_range_m**2
+        """Quads that may be in view: objects out of range or outside the horizontal field
+        of view (with their size as margin) are dropped before any per-pixel work."""
+        c = self.config
+        cos_y, sin_y = math.cos(yaw), math.sin(yaw)
+        tan_half = math.tan(math.radians(c.hfov_deg) / 2)
+
+        def maybe_visible(ox: float, oy: float, radius: float) -> bool:
+            rx, ry = ox - x, oy - y
+            z = rx * cos_y + ry * sin_y
+            if z + radius < c.near_m or z - radius > c.max_range_m:
+                return False
+            lateral = -rx * sin_y + ry * cos_y
+            return abs(lateral) <= (z + radius) * tan_half + radius
+
         quads: list[_Quad] = []
         for marker in scene.placed_markers:
-            if (marker.x - x) ** 2 + (marker.y - y) ** 2 > max_r2:
-                continue
-            quads.append(_marker_quad(marker, scene.dictionary, f"marker:{marker.marker_id}"))
+            if maybe_visible(marker.x, marker.y, marker.size_m):
+                quads.append(_marker_quad(marker, scene.dictionary, f"marker:{marker.marker_id}"))
         for box in scene.boxes:
-            if (box.x - x) ** 2 + (box.y - y) ** 2 > max_r2:
-                continue
-            quads.extend(_box_quads(box))
+            if maybe_visible(box.x, box.y, max(box.width_m, box.depth_m)):
+                quads.extend(_box_quads(box))
         for index, person in enumerate(people):
-            if (person.x - x) ** 2 + (person.y - y) ** 2 > max_r2:
-                continue
-            quads.extend(_person_quads(person, index, x, y, scene.dictionary))
+            if maybe_visible(person.x, person.y, person.width_m):
+                quads.extend(_person_quads(person, index, x, y, scene.dictionary))
         return quads
 
     def _draw_quad(
@@ -590,6 +600,7 @@ def _shade(distance: np.ndarray, strength: float = 0.09) -> np.ndarray:
     return 1.0 / (1.0 + strength * np.asarray(distance, dtype=np.float64))
 
 
+@lru_cache(maxsize=4096)
 def _marker_quad(marker: SceneMarker, dictionary: str, label: str) -> _Quad:
     half = marker.size_m * quiet_scale(dictionary) / 2.0
     nx, ny = math.cos(marker.facing_rad), math.sin(marker.facing_rad)
@@ -630,7 +641,8 @@ def _solid(colour: tuple[int, int, int]) -> np.ndarray:
     return texture
 
 
-def _box_quads(box: SceneBox) -> list[_Quad]:
+@lru_cache(maxsize=4096)
+def _box_quads(box: SceneBox) -> tuple[_Quad, ...]:
     nx, ny = math.cos(box.facing_rad), math.sin(box.facing_rad)
     faces = []
     # (normal, offset along it, half width of the face)
@@ -655,7 +667,7 @@ def _box_quads(box: SceneBox) -> list[_Quad]:
                 label="box",
             )
         )
-    return faces
+    return tuple(faces)
 
 
 @lru_cache(maxsize=64)
