@@ -43,6 +43,7 @@ class McapSink:
         self._stream: IO[bytes] = path.open("wb")
         self._writer = Writer(self._stream, compression=CompressionType.ZSTD)
         self._writer.start(profile="ros2", library="pepa_ros recorder")
+        self._stream.flush()  # the header is on disk at once: the file is a recording from now
         self._schemas: dict[str, int] = {}
         self._channels: dict[str, int] = {}
         self._sequence: dict[int, int] = {}
