@@ -4,7 +4,8 @@
 
 Synthetic office episodes (seeded) are recorded in batches into a fresh local store; then
 text queries with a floor filter (top 10) are timed one by one, embedding included. The last
-line is one JSON object: n, ingest_per_s, query_p50_ms, query_p95_ms.
+line is one JSON object: n, ingest_per_s, query_p50_ms, query_p95_ms (and the machine's cpus
+and 1-minute load average, since the embedding is CPU-bound and shares the cores).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import statistics
 import sys
@@ -120,6 +122,9 @@ def run(n: int, queries: int, batch: int, data: Path, seed: int) -> dict[str, fl
         "ingest_per_s": round(n / ingest_s, 1),
         "query_p50_ms": round(cuts[49], 2),
         "query_p95_ms": round(cuts[94], 2),
+        # Context for the figures: the machine's cores and how busy it was (1-min load).
+        "cpus": os.cpu_count() or 0,
+        "load_1m": round(os.getloadavg()[0], 2),
     }
 
 
