@@ -159,10 +159,15 @@ class SkillContext:
         finally:
             self.router.unavailable_elevators = saved
 
-    def mark_blocked(self, pose: RobotPose, ahead_m: float = 0.7, size_m: float = 1.4) -> Rect:
-        """Remember an obstruction just ahead of ``pose`` and re-plan around it."""
-        cx = pose.x + ahead_m * math.cos(pose.theta)
-        cy = pose.y + ahead_m * math.sin(pose.theta)
+    def mark_blocked(self, pose: RobotPose, gap_m: float = 0.45, size_m: float = 1.0) -> Rect:
+        """Remember an obstruction just ahead of ``pose`` and re-plan around it.
+
+        The area starts ``gap_m`` ahead of the robot's centre, so the robot itself stays on
+        free ground and can plan from where it stands.
+        """
+        ahead = gap_m + size_m / 2
+        cx = pose.x + ahead * math.cos(pose.theta)
+        cy = pose.y + ahead * math.sin(pose.theta)
         h = size_m / 2
         rect = (cx - h, cy - h, cx + h, cy + h)
         ttl = self.config.control.blocked_ttl_s

@@ -108,7 +108,7 @@ class Sys1:
                     raise ValueError(
                         "perception mode 'oracle' needs the simulator's ground truth (truth=)"
                     )
-                detector = OracleDetector(truth, cfg.perception, seed=cfg.seed)
+                detector = OracleDetector(truth, cfg.perception, seed=cfg.seed, building=building)
             else:
                 detector = CameraDetector(robot, building, cfg.perception)
         self.perception = Perception(building, detector, cfg.perception, self.visits)

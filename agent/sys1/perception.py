@@ -64,17 +64,65 @@ class Detector(Protocol):
 
 
 class OracleDetector:
-    """Ground truth in the field of view through a seeded miss and noise model."""
+    """Ground truth in the field of view through the camera's geometry and a seeded miss and
+    noise model.
 
-    def __init__(self, truth: GroundTruth, config: PerceptionConfig, seed: int = 0) -> None:
+    A marker counts as readable when all of it is inside the image (vertical field of view
+    from the camera's mount height, horizontal edges inside the horizontal one) and its side
+    spans at least ``min_marker_px`` pixels, as for the real detector; then it is missed with
+    a probability growing with distance, and its position gets noise growing with distance.
+    """
+
+    def __init__(
+        self,
+        truth: GroundTruth,
+        config: PerceptionConfig,
+        seed: int = 0,
+        building: Building | None = None,
+    ) -> None:
         self.truth = truth
         self.config = config
         self.rng = np.random.default_rng(seed)
+        self.markers: dict[str, tuple[float, float]] = {}  # ident -> (centre height, side)
+        if building is not None:
+            for lm in building.landmarks:
+                self.markers[lm.id] = (lm.marker_height_m, lm.marker_size_m)
+            for p in building.people:
+                self.markers[p.id] = (p.badge_height_m, p.badge_size_m)
+            for e in building.elevators:
+                for d in e.doors:
+                    self.markers[f"{e.id}@{d.floor}"] = (
+                        config.panel_marker_height_m,
+                        config.panel_marker_size_m,
+                    )
+        c = config
+        self._half_h = math.radians(c.fov_deg) / 2
+        self._focal = c.camera_width_px / 2 / math.tan(self._half_h)
+        self._half_v = math.atan(c.camera_height_px / 2 / self._focal)
+
+    def readable(self, s: Sighting) -> bool:
+        entry = self.markers.get(s.ident)
+        if entry is None:
+            return True
+        height, side = entry
+        d = max(s.distance, 1e-6)
+        c = self.config
+        if self._focal * side / d < c.min_marker_px:
+            return False
+        # the marker's white border counts: a marker cut by the image edge is not read
+        half = side * 0.75
+        if math.atan2(height + half - c.camera_mount_m, d) > self._half_v * 0.97:
+            return False
+        if math.atan2(c.camera_mount_m - (height - half), d) > self._half_v * 0.97:
+            return False
+        return abs(s.bearing) + math.atan2(half, d) <= self._half_h * 0.97
 
     def detect(self, pose: RobotPose, now: float) -> list[Sighting]:
         c = self.config
         out = []
         for s in self.truth.visible(pose, math.radians(c.fov_deg), c.range_m):
+            if not self.readable(s):
+                continue
             frac = min(1.0, s.distance / c.range_m)
             p_miss = c.miss_base + (c.miss_at_range - c.miss_base) * frac * frac
             if p_miss > 0 and self.rng.random() < p_miss:

@@ -33,7 +33,7 @@ class SimRobot:
 
     def __init__(self, world: World, camera: CameraConfig | None = None) -> None:
         self.world = world
-        self.camera_config = camera or CameraConfig()
+        self.camera_config = camera or CameraConfig(width=640, height=480)
         self._renderer: Renderer | None = None
         self.posture = "stand"
         self.said: list[tuple[float, str | None, str]] = []

@@ -21,6 +21,22 @@ ROBOT_UNITS = 2
 POLL_S = 1.0
 BOARD_ATTEMPTS = 3
 PANEL_LOOKS = 3
+#: How far in front of a call panel the robot stands to read its marker (m): nearer, a
+#: panel at shoulder height leaves a low camera's field of view.
+PANEL_VIEW_M = 2.2
+
+
+def _facing(shaft: tuple[float, float, float, float], panel: tuple[float, float]) -> float:
+    """A call panel on a shaft wall faces away from the shaft."""
+    x0, y0, x1, y1 = shaft
+    px, py = panel
+    gaps = {
+        0.0: abs(px - x1),
+        math.pi: abs(px - x0),
+        math.pi / 2: abs(py - y1),
+        -math.pi / 2: abs(py - y0),
+    }
+    return min(gaps, key=gaps.__getitem__)
 
 
 class RideElevator(Skill):
@@ -54,11 +70,20 @@ class RideElevator(Skill):
         hall = (hall_node.x, hall_node.y)
         door = spec.door(here)
         car = spec.car_center
-        # 1. to the hall, facing the panel
+        # 1. to where the call panel can be read (a few metres in front of it)
         self.phase = "approach"
         self.set_feedback(f"going to elevator {eid}", 0.05)
-        if math.hypot(ctx.pose.x - hall[0], ctx.pose.y - hall[1]) > 0.6:
-            res = yield GoTo(ctx, (here, hall[0], hall[1]), label=f"elevator {eid} hall")
+        facing = _facing(spec.shaft, door.panel)
+        view = (
+            door.panel[0] + PANEL_VIEW_M * math.cos(facing),
+            door.panel[1] + PANEL_VIEW_M * math.sin(facing),
+        )
+        try:
+            view = ctx.router.free_near(here, view, 1.5)
+        except Exception:  # NoRouteError: look from the hall instead
+            view = hall
+        if math.hypot(ctx.pose.x - view[0], ctx.pose.y - view[1]) > 0.5:
+            res = yield GoTo(ctx, (here, view[0], view[1]), label=f"elevator {eid} panel")
             if failed(res):
                 return Outcome(False, f"could not reach elevator {eid}: {res.reason}")
         # 2. find the call button's marker
@@ -74,7 +99,12 @@ class RideElevator(Skill):
             return Outcome(
                 False, f"could not find the call panel of elevator {eid} on floor {here}"
             )
-        for attempt in range(BOARD_ATTEMPTS):
+        # then wait in front of the doors
+        if math.hypot(ctx.pose.x - hall[0], ctx.pose.y - hall[1]) > 0.5:
+            res = yield GoTo(ctx, (here, hall[0], hall[1]), label=f"elevator {eid} hall")
+            if failed(res):
+                return Outcome(False, f"could not reach elevator {eid}: {res.reason}")
+        for _attempt in range(BOARD_ATTEMPTS):
             # 3. call
             self.phase = "call"
             st = self._status(eid)

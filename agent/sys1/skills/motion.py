@@ -17,6 +17,10 @@ from agent.sys1.context import SkillContext
 from agent.sys1.skills.base import Outcome, Skill
 
 Point = tuple[float, float]
+SHARP_TURN_RAD = 0.5
+SHARP_VERTEX_M = 0.15
+MAX_RECOVERIES = 2
+BACK_OFF_S = 1.5
 
 
 def wrap(a: float) -> float:
@@ -52,6 +56,11 @@ class FollowPath(Skill):
         )
         self._check_t = -math.inf
         self._check_p = (math.inf, math.inf)
+        self._sharp_cache: dict[int, bool] = {}
+        self.recoveries = 0
+        self._look = c.lookahead_m
+        self._vertex_m = SHARP_VERTEX_M
+        self._rotate_rad = c.rotate_in_place_rad
 
     def _project(self, x: float, y: float) -> tuple[int, float]:
         """Advance the segment index past segments already done; return (seg, along)."""
@@ -61,8 +70,10 @@ class FollowPath(Skill):
             dx, dy = bx - ax, by - ay
             ll = dx * dx + dy * dy
             u = ((x - ax) * dx + (y - ay) * dy) / ll if ll > 0 else 1.0
-            # next segment when past this one's end or nearer to the next segment
-            if u >= 1.0 or math.hypot(bx - x, by - y) < self.ctx.config.control.lookahead_m * 0.5:
+            # next segment when past this one's end or close to its end (very close before a
+            # sharp turn: cutting the corner of a doorway would hit the frame)
+            near = self._vertex_m if self._sharp(self.seg + 1) else self._look * 0.5
+            if u >= 1.0 or math.hypot(bx - x, by - y) < near:
                 self.seg += 1
             else:
                 break
@@ -85,10 +96,26 @@ class FollowPath(Skill):
                 (ax, ay), (bx, by) = pts[i], pts[i + 1]
                 u = (pos + left) / seg_len if seg_len > 0 else 1.0
                 return (ax + u * (bx - ax), ay + u * (by - ay)), seg_len - pos
+            if self._sharp(i + 1):
+                return pts[i + 1], 0.0  # stop at a sharp corner, turn there
             left -= seg_len - pos
             pos = 0.0
             i += 1
         return pts[-1], 0.0
+
+    def _sharp(self, i: int) -> bool:
+        """Whether the path turns by more than ~30 degrees at vertex ``i``."""
+        cached = self._sharp_cache.get(i)
+        if cached is not None:
+            return cached
+        pts = self.points
+        out = False
+        if 0 < i < len(pts) - 1:
+            a = math.atan2(pts[i][1] - pts[i - 1][1], pts[i][0] - pts[i - 1][0])
+            b = math.atan2(pts[i + 1][1] - pts[i][1], pts[i + 1][0] - pts[i][0])
+            out = abs(wrap(b - a)) > SHARP_TURN_RAD
+        self._sharp_cache[i] = out
+        return out
 
     def step(self, now: float) -> Outcome | float | None:
         ctx = self.ctx
@@ -99,25 +126,35 @@ class FollowPath(Skill):
             return Outcome(False, f"left floor {self.floor} while following a path")
         gx, gy = self.points[-1]
         to_goal = math.hypot(gx - p.x, gy - p.y)
-        if to_goal <= self.tol:
+        # a stairs path ends where it starts (one storey up): only its last segment counts
+        if to_goal <= self.tol and (not self.floor_change or self.seg >= len(self.points) - 2):
             ctx.stop()
             return Outcome(True)
-        # stuck?
+        # stuck? first back off and retry with a tight, slow follower (a narrow doorway);
+        # then the way is blocked
         if now - self._check_t >= c.stuck_window_s:
             if math.hypot(p.x - self._check_p[0], p.y - self._check_p[1]) < c.stuck_progress_m:
-                ctx.stop()
-                return Outcome(False, f"blocked at floor {p.floor} ({p.x:.1f}, {p.y:.1f})")
+                if self.recoveries >= MAX_RECOVERIES:
+                    ctx.stop()
+                    return Outcome(False, f"blocked at floor {p.floor} ({p.x:.1f}, {p.y:.1f})")
+                self.recoveries += 1
+                self._look, self._vertex_m, self._rotate_rad = 0.35, 0.05, 0.3
+                self.speed = min(self.speed, 0.3)
+                self._check_t, self._check_p = now + BACK_OFF_S, (p.x, p.y)
+                ctx.drive(-0.2, 0.0, BACK_OFF_S)
+                self.set_feedback("backing off to try again", self.feedback.fraction)
+                return BACK_OFF_S
             self._check_t, self._check_p = now, (p.x, p.y)
         seg, along = self._project(p.x, p.y)
-        look = c.lookahead_m
+        look = self._look
         (tx, ty), straight_left = self._carrot(seg, along, look)
         if math.hypot(tx - p.x, ty - p.y) < 0.05:
             tx, ty = gx, gy
         alpha = wrap(math.atan2(ty - p.y, tx - p.x) - p.theta)
         dt = ctx.control_dt
-        if abs(alpha) > c.rotate_in_place_rad:
+        if abs(alpha) > self._rotate_rad:
             w = math.copysign(c.turn_radps, alpha)
-            hold = min(max(dt, (abs(alpha) - 0.3) / c.turn_radps), 2.0)
+            hold = min(max(dt, (abs(alpha) - 0.5 * self._rotate_rad) / c.turn_radps), 2.0)
             ctx.drive(0.0, w, hold)
             self._check_t = now  # turning on the spot is progress
             self.set_feedback(
@@ -129,7 +166,12 @@ class FollowPath(Skill):
         w = 2.0 * v * math.sin(alpha) / max(look, 1e-3)
         w = max(-c.turn_radps, min(c.turn_radps, w))
         hold = dt
-        if abs(alpha) < 0.04 and straight_left > look and c.coast_max_s > dt:
+        if (
+            abs(alpha) < 0.04
+            and straight_left > look
+            and c.coast_max_s > dt
+            and not self.recoveries
+        ):
             run = min(straight_left - look * 0.5, to_goal - 1.0)
             if run > v * dt:
                 hold = min(c.coast_max_s, run / v)

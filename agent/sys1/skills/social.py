@@ -33,11 +33,14 @@ def near_track(ctx: SkillContext, pid: str, within_s: float) -> Track | None:
     return t if d <= ctx.config.perception.person_near_m else None
 
 
-def face_and_check(ctx: SkillContext, pid: str) -> Script:
-    """Turn towards where the person was and look; returns whether they are close."""
-    t = ctx.perception.person(pid, ctx.now, 60.0)
-    if t is not None and t.floor == ctx.pose.floor:
-        yield Turn(ctx, heading=heading_to(ctx, t.x, t.y))
+def face_and_check(ctx: SkillContext, pid: str, at: tuple[float, float] | None = None) -> Script:
+    """Turn towards the person (or ``at``) and look; returns whether they are close."""
+    if at is None:
+        t = ctx.perception.person(pid, ctx.now, 60.0)
+        if t is not None and t.floor == ctx.pose.floor:
+            at = (t.x, t.y)
+    if at is not None:
+        yield Turn(ctx, heading=heading_to(ctx, *at))
     ctx.look()
     return near_track(ctx, pid, 2.0) is not None
 
@@ -49,6 +52,9 @@ def _check_person(ctx: SkillContext, pid: str) -> str | None:
 
 
 class ApproachPerson(Skill):
+    """Go up to a person: to where they were last seen (or their desk's room), then look for
+    their badge from a few viewpoints around them (a badge is read only from the front)."""
+
     name = "approach_person"
 
     def script(self) -> Script:
@@ -65,33 +71,48 @@ class ApproachPerson(Skill):
             t = ctx.perception.person(pid, ctx.now, ctx.config.skills.person_recent_s)
             if t is not None:
                 floor, x, y, where = t.floor, t.x, t.y, t.room or f"floor {t.floor}"
+                spots = self._around(floor, x, y)
             else:
                 desk = ctx.building.people_by_id[pid].desk
                 floor, x, y = ctx.resolve(desk)
                 where = desk
+                spots = [(x, y)] if attempt == 0 else self._around(floor, x, y)
             looked.append(where)
-            self.set_feedback(f"looking for {name} in {where}", attempt / APPROACH_TRIES)
-            try:
-                fx, fy = ctx.router.free_near(floor, (x, y), 2.5)
-            except Exception as exc:  # NoRouteError: nowhere to stand there
-                return Outcome(False, f"cannot get near {name} in {where}: {exc}")
-            res = yield GoTo(
-                ctx,
-                (floor, fx, fy),
-                label=f"{name} in {where}",
-                stop_short_m=ctx.config.skills.follow_distance_m,
-            )
-            if failed(res) and "no way" in res.reason:
-                return Outcome(False, f"cannot reach {name}: {res.reason}")
-            for _ in range(4):
-                close = yield from face_and_check(ctx, pid)
-                if close:
-                    return Outcome(True, f"reached {name} in {ctx.room_here()}")
-                seen = ctx.perception.person(pid, ctx.now, 2.0)
-                if seen is not None:
+            for sx, sy in spots:
+                self.set_feedback(f"looking for {name} in {where}", attempt / APPROACH_TRIES)
+                res = yield GoTo(
+                    ctx, (floor, sx, sy), label=f"{name} in {where}", stop_short_m=0.4
+                )
+                if failed(res) and res is not None and "no way" in res.reason:
+                    continue
+                turns = 1 if t is not None else 4
+                for _ in range(turns):
+                    close = yield from face_and_check(ctx, pid, (x, y) if t is not None else None)
+                    if close:
+                        return Outcome(True, f"reached {name} in {ctx.room_here()}")
+                    if ctx.perception.person(pid, ctx.now, 2.0) is not None:
+                        break
+                    if turns > 1:
+                        yield Turn(ctx, by=QUARTER)
+                if ctx.perception.person(pid, ctx.now, 2.0) is not None:
                     break  # seen further away: go there
-                yield Turn(ctx, by=QUARTER)
         return Outcome(False, f"could not find {name} (looked in {', '.join(looked)})")
+
+    def _around(self, floor: int, x: float, y: float) -> list[tuple[float, float]]:
+        """Viewpoints at talking distance around (x, y), the robot's side first."""
+        ctx = self.ctx
+        d = ctx.config.skills.approach_distance_m
+        a0 = math.atan2(ctx.pose.y - y, ctx.pose.x - x) if ctx.pose.floor == floor else 0.0
+        out = []
+        for da in (0.0, QUARTER, -QUARTER, math.pi):
+            p = (x + d * math.cos(a0 + da), y + d * math.sin(a0 + da))
+            try:
+                q = ctx.router.free_near(floor, p, 1.0)
+            except Exception:  # NoRouteError: no floor to stand on there
+                continue
+            if math.hypot(q[0] - x, q[1] - y) <= ctx.config.perception.person_near_m:
+                out.append(q)
+        return out
 
 
 class Greet(Skill):
