@@ -20,6 +20,10 @@ MAX_SEQUENCE = 8
 """Longer arrays (image data, covariances) are shown by length and head only."""
 
 
+MIN_RATE_SPAN_S = 0.5
+"""A rate over a shorter span (a burst of latched messages) would mislead."""
+
+
 class RecordingError(ValueError):
     """A file that is not a readable MCAP recording; names the file and the problem."""
 
@@ -36,7 +40,7 @@ class TopicSummary(BaseModel):
         if self.count < 2 or self.first_s is None or self.last_s is None:
             return None
         span = self.last_s - self.first_s
-        return (self.count - 1) / span if span > 0 else None
+        return (self.count - 1) / span if span >= MIN_RATE_SPAN_S else None
 
 
 class RecordingSummary(BaseModel):
