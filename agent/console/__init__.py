@@ -1,0 +1,1 @@
+"""The web console: JSON API, pages and event stream over one backend contract."""

@@ -1,0 +1,389 @@
+"""The console backend over the agent living in this process (:class:`LiveAgent`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import cv2
+
+from agent.clock import day_of, format_time
+from agent.console.backend import (
+    ConflictError,
+    ConsoleEvent,
+    DecisionView,
+    Directory,
+    ElevatorShape,
+    FloorInfo,
+    LiveStatus,
+    MemoryHit,
+    MemorySearch,
+    NotFoundError,
+    PersonalityView,
+    PersonView,
+    ReflectionBrief,
+    ReflectionDay,
+    RefusedError,
+    Unsubscribe,
+)
+from agent.console.day_review import changes_since
+from agent.console.live_agent import LiveAgent
+from agent.console.personality_view import personality_view
+from agent.messages import (
+    AgentStatus,
+    ElevatorStatus,
+    Experience,
+    RequestPriority,
+    UserRequest,
+)
+from memory.query import MemoryQuery
+from personalities import loader
+from personalities.loader import PersonalityError
+from sim.floor_map import draw_floor_map
+
+log = logging.getLogger(__name__)
+
+MAP_PIXELS_PER_M = 16.0
+STATUS_EVERY_TICKS = 4
+"""Pacing steps between pushed status snapshots (a pacing step is 50 ms of wall time)."""
+
+
+class InProcessBackend:
+    """:class:`~agent.console.backend.ConsoleBackend` over a :class:`LiveAgent`."""
+
+    def __init__(self, agent: LiveAgent) -> None:
+        self.agent = agent
+        self._subscribers: list[Callable[[ConsoleEvent], None]] = []
+        self._sub_lock = threading.Lock()
+        self._maps: dict[int, tuple[FloorInfo, bytes]] = {}
+        self._ticks = 0
+        agent.listen(self._on_agent)
+
+    # --- pushed updates ---------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[ConsoleEvent], None]) -> Unsubscribe:
+        with self._sub_lock:
+            self._subscribers.append(callback)
+
+        def remove() -> None:
+            with self._sub_lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return remove
+
+    def _publish(self, event: ConsoleEvent) -> None:
+        with self._sub_lock:
+            subscribers = list(self._subscribers)
+        for cb in subscribers:
+            try:
+                cb(event)
+            except Exception:
+                log.exception("console subscriber failed")
+
+    def _on_agent(self, kind: str, payload: object) -> None:
+        if not self._subscribers:
+            return
+        if kind == "tick":
+            self._ticks += 1
+            if self._ticks % STATUS_EVERY_TICKS == 0:
+                self._publish(
+                    ConsoleEvent(kind="status", data=self.status().model_dump(mode="json"))
+                )
+        elif kind == "request" and isinstance(payload, UserRequest):
+            self._publish(ConsoleEvent(kind="request", data=payload.model_dump(mode="json")))
+        elif kind == "reflection":
+            self._publish(ConsoleEvent(kind="reflection", data={"day": payload}))
+        elif kind == "personality":
+            self._publish(
+                ConsoleEvent(kind="personality", data=self.personality().model_dump(mode="json"))
+            )
+
+    # --- live ---------------------------------------------------------------------------------
+
+    def status(self) -> LiveStatus:
+        a = self.agent
+        with a.lock:
+            now = a.world.now
+            ctx = a.sys1.ctx
+            pose = ctx.pose.to_pose()
+            room = a.building.room_at(pose.floor, pose.x, pose.y)
+            current = a.sys2.current
+            plan = current.plan.model_copy(deep=True) if current is not None else None
+            handle = a.sys1.handle
+            if handle is not None and not handle.done:
+                plan = handle.plan.model_copy(deep=True)
+            goal_text = self._goal_text()
+            agent_status = AgentStatus(
+                time=now,
+                personality=a.personality.name,
+                pose=pose,
+                room=room.name if room is not None else None,
+                battery=min(1.0, max(0.0, ctx.battery.soc)),
+                charging=ctx.battery.charging,
+                current_skill=a.sys1.current_skill,
+                current_goal=goal_text,
+                plan=plan,
+                decision=current.explanation if current is not None else None,
+                queue=a.sys2.queue_counts(),
+            )
+            decision = None
+            if current is not None:
+                decision = DecisionView(
+                    id=current.id,
+                    time=current.time,
+                    kind=current.chosen.kind.value,
+                    label=current.chosen.label,
+                    explanation=current.explanation,
+                    candidates=list(current.candidates[:8]),
+                )
+            people = [
+                PersonView(
+                    id=p.id,
+                    name=a.building.people_by_id[p.id].name,
+                    floor=p.floor,
+                    x=p.x,
+                    y=p.y,
+                    heading=p.heading,
+                )
+                for p in a.world.people_states()
+            ]
+            elevators = []
+            for e in a.building.elevators:
+                s = a.world.elevator_status(e.id)
+                elevators.append(
+                    ElevatorStatus(
+                        elevator=e.id,
+                        time=now,
+                        floor=s.floor,
+                        state="out_of_service" if s.out_of_service else s.state,
+                        direction=s.direction,  # type: ignore[arg-type]
+                        doors_open=s.doors_open,
+                        hall_calls=list(s.hall_calls),
+                        car_calls=list(s.car_calls),
+                        load=s.load,
+                        capacity=s.capacity,
+                        robot_aboard=a.world.aboard == e.id,
+                    )
+                )
+            return LiveStatus(
+                agent=agent_status,
+                time_text=format_time(now),
+                day=day_of(now),
+                people=people,
+                elevators=elevators,
+                decision=decision,
+                goal_text=goal_text,
+                speed=a.speed,
+                running=a.running,
+            )
+
+    def _goal_text(self) -> str | None:
+        a = self.agent
+        current = a.sys2.current
+        if current is None:
+            handle = a.sys1.handle
+            if handle is not None and not handle.done and handle.source.value == "safety":
+                return "safety: keep the battery above its reserve"
+            return None
+        plan = current.plan
+        if plan.request_id is not None and plan.request_id in a.sys2.queue:
+            req = a.sys2.request(plan.request_id)
+            return f"request from {req.sender}: {req.text}"
+        if plan.goal_id is not None:
+            for g in a.sys2.goals:
+                if g.id == plan.goal_id:
+                    return f"daily goal: {g.text}"
+        return f"{current.chosen.kind.value}: {current.chosen.label}"
+
+    def floors(self) -> list[FloorInfo]:
+        return [self._map(f)[0] for f in self.agent.building.floor_levels]
+
+    def floor_map_png(self, floor: int) -> bytes:
+        return self._map(floor)[1]
+
+    def _map(self, floor: int) -> tuple[FloorInfo, bytes]:
+        if floor in self._maps:
+            return self._maps[floor]
+        b = self.agent.building
+        if floor not in b.floor_levels:
+            raise NotFoundError("floor", floor)
+        image = draw_floor_map(b, floor, None, pixels_per_m=MAP_PIXELS_PER_M, camera_hfov_deg=None)
+        ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise RuntimeError(f"could not encode the map of floor {floor}")
+        grid = b.grid(floor)
+        h, w = image.shape[:2]
+        name = next((f.name for f in b.floors if f.level == floor), f"floor {floor}")
+        info = FloorInfo(
+            floor=floor,
+            name=name,
+            origin_x=grid.origin[0],
+            origin_y=grid.origin[1],
+            width_m=w / MAP_PIXELS_PER_M,
+            height_m=h / MAP_PIXELS_PER_M,
+            image_width=w,
+            image_height=h,
+            elevators=[
+                ElevatorShape(
+                    id=e.id,
+                    name=e.name,
+                    x0=e.shaft[0],
+                    y0=e.shaft[1],
+                    x1=e.shaft[2],
+                    y1=e.shaft[3],
+                )
+                for e in b.elevators
+                if floor in e.floors
+            ],
+        )
+        self._maps[floor] = (info, png.tobytes())
+        return self._maps[floor]
+
+    def directory(self) -> Directory:
+        b = self.agent.building
+        return Directory(
+            places=sorted(self.agent.knowledge.places),
+            people=sorted(p.id for p in b.people),
+        )
+
+    # --- requests -----------------------------------------------------------------------------
+
+    def submit_request(
+        self,
+        text: str,
+        place: str | None = None,
+        person: str | None = None,
+        priority: RequestPriority = RequestPriority.NORMAL,
+    ) -> UserRequest:
+        if not text.strip():
+            raise RefusedError("text", "the request text is empty")
+        if len(text) > UserRequest.MAX_TEXT:
+            raise RefusedError("text", f"{len(text)} characters, at most {UserRequest.MAX_TEXT}")
+        return self.agent.submit(text, place or None, person or None, priority)
+
+    def cancel_request(self, request_id: str) -> UserRequest:
+        try:
+            return self.agent.cancel(request_id)
+        except KeyError:
+            raise NotFoundError("request", request_id) from None
+        except ValueError as exc:
+            raise ConflictError("state", str(exc)) from None
+
+    def requests(self) -> list[UserRequest]:
+        with self.agent.lock:
+            reqs = [r.model_copy(deep=True) for r in self.agent.sys2.requests()]
+        return sorted(reqs, key=lambda r: (-r.created_at, r.id))
+
+    def request(self, request_id: str) -> UserRequest:
+        with self.agent.lock:
+            try:
+                return self.agent.sys2.request(request_id).model_copy(deep=True)
+            except KeyError:
+                raise NotFoundError("request", request_id) from None
+
+    # --- memory -------------------------------------------------------------------------------
+
+    def search_memory(self, query: MemorySearch) -> list[MemoryHit]:
+        self.agent.flush()
+        q = MemoryQuery(
+            text=query.text,
+            room=query.place,
+            floor=query.floor,
+            start=query.start,
+            end=query.end,
+            include_archived=True,
+            k=query.k,
+            order="score" if query.text else "newest",
+        )
+        with self.agent.lock:
+            found = self.agent.memory.search(q)
+        return [MemoryHit(episode=r.episode, score=round(r.score, 4)) for r in found]
+
+    def episode(self, episode_id: str) -> Experience:
+        self.agent.flush()
+        with self.agent.lock:
+            try:
+                return self.agent.memory.get(episode_id)
+            except KeyError:
+                raise NotFoundError("episode", episode_id) from None
+
+    # --- reflections --------------------------------------------------------------------------
+
+    def reflection_days(self) -> list[ReflectionBrief]:
+        log_ = self.agent.sys3.log
+        out = []
+        for day in reversed(log_.days()):
+            r = log_.read(day)
+            if r is None:
+                continue
+            out.append(
+                ReflectionBrief(
+                    day=day,
+                    personality=r.personality,
+                    summary=r.summary,
+                    insights=len(r.insights),
+                    feedback=len(log_.read_feedback(day)),
+                    source=r.source,
+                )
+            )
+        return out
+
+    def reflection(self, day: int) -> ReflectionDay:
+        log_ = self.agent.sys3.log
+        r = log_.read(day)
+        if r is None:
+            raise NotFoundError("reflection of day", day)
+        earlier = [d for d in log_.days() if d < day]
+        prev = log_.read(earlier[-1]) if earlier else None
+        return ReflectionDay(
+            reflection=r,
+            previous_day=prev.day if prev is not None else None,
+            changes=changes_since(prev, r),
+            feedback=log_.read_feedback(day),
+        )
+
+    def write_feedback(self, day: int, text: str) -> list[str]:
+        log_ = self.agent.sys3.log
+        if log_.read(day) is None:
+            raise NotFoundError("reflection of day", day)
+        try:
+            self.agent.sys3.write_feedback(day, text)
+        except ValueError as exc:
+            raise RefusedError("text", str(exc).removeprefix("feedback: ")) from None
+        notes = log_.read_feedback(day)
+        self._publish(ConsoleEvent(kind="feedback", data={"day": day, "feedback": notes}))
+        return notes
+
+    # --- personality --------------------------------------------------------------------------
+
+    def personality(self) -> PersonalityView:
+        a = self.agent
+        with a.lock:
+            return personality_view(
+                a.personality,
+                weights=a.sys3.reward.weights,
+                ultimate_goal=a.sys3.ultimate_goal().text,
+                active=True,
+            )
+
+    def personalities(self) -> list[PersonalityView]:
+        active = self.agent.personality.name
+        return [
+            personality_view(p, active=p.name == active)
+            for p in loader.load_all(self.agent.data_dir)
+        ]
+
+    def switch_personality(self, name: str, reason: str = "") -> PersonalityView:
+        known = loader.available(self.agent.data_dir)
+        if name.lower() not in known:
+            raise NotFoundError("personality", name)
+        current = self.agent.personality.name
+        if name.lower() == current.lower():
+            raise ConflictError("name", f"the personality is already {current}")
+        try:
+            self.agent.switch_personality(name, reason)
+        except PersonalityError as exc:
+            raise RefusedError("name", str(exc)) from None
+        return self.personality()
