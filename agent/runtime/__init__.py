@@ -1,0 +1,1 @@
+"""The in-process runtime: the whole agent living in the simulated office."""

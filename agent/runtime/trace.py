@@ -1,0 +1,137 @@
+"""The compact trace of a run: sparse poses, room entries, activity spans and skill outcomes.
+
+The runtime keeps it (a few thousand rows per simulated day) so that the run's summary
+metrics can be computed after the fact, on any run, without replaying the simulator; the
+personality study reuses the same schema on traces rebuilt from episode logs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: (time, floor, x, y, theta, battery state of charge)
+PoseRow = tuple[float, int, float, float, float, float]
+
+SAMPLE_MOVE_M = 0.5
+SAMPLE_TURN_RAD = 0.5
+SAMPLE_MAX_GAP_S = 120.0
+
+
+class Activity(BaseModel):
+    """What the robot was busy with from ``start`` to ``end`` (one plan, or idling)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: float
+    end: float
+    category: str = Field(min_length=1)
+    label: str = ""
+    kind: str = "idle"  # request / goal / need / idle / routine
+
+
+class SkillEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: float
+    skill: str
+    status: str
+    category: str
+    people: list[str] = Field(default_factory=list)
+
+
+class DayTrace(BaseModel):
+    """One robot day (morning to night) of the trace."""
+
+    model_config = ConfigDict(extra="forbid")
+    day: int = Field(ge=0)
+    start: float
+    end: float
+    poses: list[PoseRow] = Field(default_factory=list)
+    rooms: list[tuple[float, str]] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    skills: list[SkillEnd] = Field(default_factory=list)
+    distance_m: float | None = None  # the odometer's figure, when the source has one
+    elevator_rides: int = 0
+    stairs_climbs: int = 0
+    battery_min: float = 1.0
+    # the simulator's own record of the day (memory QA's ground truth)
+    world_log: list[tuple[float, str]] = Field(default_factory=list)
+    charging_s: float | None = None
+
+
+class TraceRecorder:
+    """Builds a :class:`DayTrace` while the day runs; cheap enough to call on every tick."""
+
+    def __init__(self, day: int, start: float) -> None:
+        self.trace = DayTrace(day=day, start=start, end=start)
+        self._last: PoseRow | None = None
+        self._room: str | None = None
+        self._activity: Activity | None = None
+
+    def pose(self, t: float, floor: int, x: float, y: float, theta: float, soc: float) -> bool:
+        """Offer a pose; it is kept (True) when the robot moved, turned, changed floor or
+        time passed."""
+        tr = self.trace
+        if soc < tr.battery_min:
+            tr.battery_min = soc
+        last = self._last
+        if last is not None and last[1] == floor:
+            moved = math.hypot(x - last[2], y - last[3])
+            turned = abs((theta - last[4] + math.pi) % (2 * math.pi) - math.pi)
+            if (
+                moved < SAMPLE_MOVE_M
+                and turned < SAMPLE_TURN_RAD
+                and t - last[0] < SAMPLE_MAX_GAP_S
+            ):
+                return False
+        row: PoseRow = (
+            round(t, 2),
+            floor,
+            round(x, 3),
+            round(y, 3),
+            round(theta, 3),
+            round(soc, 4),
+        )
+        tr.poses.append(row)
+        self._last = row
+        return True
+
+    def room(self, t: float, room: str | None) -> None:
+        """The room at the last kept pose; an entry is noted when it changed."""
+        if room is not None and room != self._room:
+            self.trace.rooms.append((round(t, 2), room))
+            self._room = room
+
+    def begin(self, t: float, category: str, label: str, kind: str) -> None:
+        """Start an activity span (closing the one running)."""
+        self.end_activity(t)
+        self._activity = Activity(start=t, end=t, category=category, label=label, kind=kind)
+
+    def end_activity(self, t: float) -> None:
+        act = self._activity
+        if act is None:
+            return
+        self._activity = None
+        if t > act.start:
+            act.end = t
+            self.trace.activities.append(act)
+
+    @property
+    def activity(self) -> Activity | None:
+        return self._activity
+
+    def skill(self, t: float, skill: str, status: str, category: str, people: list[str]) -> None:
+        self.trace.skills.append(
+            SkillEnd(t=t, skill=skill, status=status, category=category, people=people)
+        )
+
+    def finish(
+        self, t: float, distance_m: float, elevator_rides: int, stairs_climbs: int
+    ) -> DayTrace:
+        self.end_activity(t)
+        tr = self.trace
+        tr.end = t
+        tr.distance_m = round(distance_m, 2)
+        tr.elevator_rides = elevator_rides
+        tr.stairs_climbs = stairs_climbs
+        return tr
