@@ -1,0 +1,91 @@
+"""From run records to findings: spreads per personality, stability, claims, ablations, QA."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.runtime.ablation import Ablation
+from agent.study.aggregate import Spread, group, spreads
+from agent.study.claims import Claim, trait_claims
+from agent.study.divergence import Stability, stability
+from agent.study.memory_qa import accuracy
+from agent.study.record import RunRecord
+
+STABILITY_KINDS: tuple[str, ...] = ("activity", "place")
+
+
+class QAFigures(BaseModel):
+    """Question kind -> (correct, asked), overall and per personality."""
+
+    model_config = ConfigDict(extra="forbid")
+    overall: dict[str, tuple[int, int]]
+    by_personality: dict[str, dict[str, tuple[int, int]]]
+
+
+class Findings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    personalities: list[str]
+    seeds: list[int]
+    days: int
+    table: dict[str, dict[str, Spread]]
+    stability: dict[str, Stability]
+    claims: list[Claim]
+    ablations: dict[str, dict[str, dict[str, Spread]]] = Field(
+        default_factory=dict, description="variant -> personality -> figure -> spread"
+    )
+    qa: QAFigures
+
+
+def day_distributions(records: Sequence[RunRecord], kind: str) -> dict[str, dict[int, list]]:
+    """Personality -> seed -> the run's day distributions of ``kind`` (activity or place)."""
+    if kind not in STABILITY_KINDS:
+        raise ValueError(f"unknown distribution kind {kind!r}; known: {STABILITY_KINDS}")
+    out: dict[str, dict[int, list]] = {}
+    for r in records:
+        days = [d.activity if kind == "activity" else d.places for d in r.days]
+        out.setdefault(r.spec.personality, {})[r.spec.seed] = days
+    return out
+
+
+def _merge(counts: list[dict[str, tuple[int, int]]]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for c in counts:
+        for k, (ok, n) in c.items():
+            a, b = out.get(k, (0, 0))
+            out[k] = (a + ok, b + n)
+    return dict(sorted(out.items()))
+
+
+def analyse(records: Sequence[RunRecord], *, seed: int = 0) -> Findings:
+    """Findings of a study; records of ablated runs go to the side-by-side comparison."""
+    full = [r for r in records if r.spec.ablation == Ablation.NONE]
+    if not full:
+        raise ValueError("the study has no run of the full agent (every run is an ablation)")
+    table = spreads(full)
+    stab = {
+        kind: stability(kind, day_distributions(full, kind), seed=seed) for kind in STABILITY_KINDS
+    }
+    variants: dict[str, dict[str, dict[str, Spread]]] = {}
+    for ab in Ablation:
+        runs = [r for r in records if r.spec.ablation == ab]
+        if runs and ab != Ablation.NONE:
+            variants[ab.value] = spreads(runs)
+    if variants:
+        variants = {Ablation.NONE.value: table, **variants}
+    by_name = group(full)
+    qa = QAFigures(
+        overall=_merge([accuracy(r.qa) for r in full]),
+        by_personality={n: _merge([accuracy(r.qa) for r in runs]) for n, runs in by_name.items()},
+    )
+    return Findings(
+        personalities=list(by_name),
+        seeds=sorted({r.spec.seed for r in full}),
+        days=min(len(r.days) for r in full),
+        table=table,
+        stability=stab,
+        claims=trait_claims(table, stab),
+        ablations=variants,
+        qa=qa,
+    )

@@ -1,0 +1,343 @@
+"""Memory QA: questions about a finished run whose exact answers come from the simulator, asked
+of the robot's episodic memory through its query tools.
+
+The ground truth is the simulator's, never the memory's: where the robot was (its sampled
+poses), whom it was near (the people's deterministic schedules for the run's seed), which
+elevator it boarded and how long it charged (the world's own log and counters, kept in the day
+trace). The answers go through :func:`memory.tools.call_tool`, the same JSON tools an LLM
+would call, and an offline reader turns the returned episodes into an answer. Accuracy per
+question type says what the memory lets the robot recall.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.clock import at, format_time
+from agent.knowledge import SKILLS
+from agent.runtime.trace import DayTrace
+from memory.episodic import EpisodicMemory
+from memory.tools import call_tool
+from sim.building import Building
+from sim.people import People
+
+log = logging.getLogger(__name__)
+
+NEAR_M = 5.0
+"""A person within this distance in the same room counts as seen (the camera's range)."""
+LAST_SEEN_TOLERANCE_S = 900.0
+CHARGE_TOLERANCE = 0.15
+CHARGE_TOLERANCE_MIN_S = 600.0
+WHERE_WINDOW_S = 1800.0
+MAX_EPISODES = 200
+_BOARDED = re.compile(r"^robot boarded (\S+) at floor (-?\d+)$")
+
+
+class QuestionKind(StrEnum):
+    LAST_SEEN = "last_seen"
+    WHERE_AT = "where_at"
+    ELEVATOR_RIDES = "elevator_rides"
+    MET_IN_ROOM = "met_in_room"
+    CHARGE_TIME = "charge_time"
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: QuestionKind
+    text: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    truth: Any
+
+
+class QAResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: Question
+    answer: Any
+    correct: bool
+    tool_calls: int
+
+
+# --- the simulator's ground truth ------------------------------------------------------------
+
+
+def room_at(building: Building, floor: int, x: float, y: float) -> str:
+    """The room id memory would file a pose under (``floor_N`` between rooms)."""
+    room = building.room_at(floor, x, y)
+    return room.id if room is not None else f"floor_{floor}"
+
+
+def sightings(traces: Sequence[DayTrace], building: Building, people: People) -> dict[str, float]:
+    """The last time each person was near the robot (same room, within :data:`NEAR_M`)."""
+    last: dict[str, float] = {}
+    for tr in traces:
+        for t, floor, x, y, _th, _soc in tr.poses:
+            here = room_at(building, floor, x, y)
+            for st in people.states(t):
+                if st.floor != floor:
+                    continue
+                if (st.x - x) ** 2 + (st.y - y) ** 2 > NEAR_M**2:
+                    continue
+                if room_at(building, st.floor, st.x, st.y) == here:
+                    last[st.id] = t
+    return last
+
+
+def where_at(trace: DayTrace, building: Building, t: float) -> str | None:
+    """The room of the last pose sampled at or before ``t`` (the robot stayed there)."""
+    best = None
+    for row in trace.poses:
+        if row[0] > t:
+            break
+        best = row
+    return None if best is None else room_at(building, best[1], best[2], best[3])
+
+
+def boardings(trace: DayTrace) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for _t, line in trace.world_log:
+        m = _BOARDED.match(line)
+        if m:
+            out[m.group(1)] = out.get(m.group(1), 0) + 1
+    return out
+
+
+def meetings(traces: Sequence[DayTrace], building: Building) -> dict[str, set[str]]:
+    """Room -> people the robot interacted with there (successful social skills)."""
+    out: dict[str, set[str]] = {}
+    for tr in traces:
+        for s in tr.skills:
+            spec = SKILLS.get(s.skill)
+            if s.status != "success" or not s.people or spec is None:
+                continue
+            if spec.category != "social":
+                continue
+            room = where_at(tr, building, s.t)
+            if room is not None:
+                out.setdefault(room, set()).update(s.people)
+    return out
+
+
+def make_questions(
+    traces: Sequence[DayTrace],
+    building: Building,
+    seed: int,
+    per_kind: int = 4,
+) -> list[Question]:
+    """Questions with their exact answers; ``seed`` is the run's (the people's schedules)."""
+    from sim.occupancy import CSpace
+    from sim.routing import Router
+
+    traces = sorted(traces, key=lambda t: t.day)
+    if not traces:
+        return []
+    rng = random.Random(f"{seed}/memory-qa")
+    qs: list[Question] = []
+    people = People(building, Router(building, CSpace(building, 0.3)), seed)
+    seen = sightings(traces, building, people)
+    for pid in rng.sample(sorted(seen), min(per_kind, len(seen))):
+        qs.append(
+            Question(
+                kind=QuestionKind.LAST_SEEN,
+                text=f"When did you last see {pid}?",
+                params={"person": pid},
+                truth=seen[pid],
+            )
+        )
+    for _ in range(per_kind):
+        tr = rng.choice(traces)
+        if not tr.poses:
+            continue
+        t = rng.uniform(tr.poses[0][0], tr.end)
+        room = where_at(tr, building, t)
+        if room is not None:
+            qs.append(
+                Question(
+                    kind=QuestionKind.WHERE_AT,
+                    text=f"Where were you at {format_time(t)}?",
+                    params={"time": round(t, 1)},
+                    truth=room,
+                )
+            )
+    ride_day = traces[min(2, len(traces) - 1)]
+    rides = boardings(ride_day)
+    for e in [e.id for e in building.elevators][:per_kind]:
+        qs.append(
+            Question(
+                kind=QuestionKind.ELEVATOR_RIDES,
+                text=f"How often did you ride {e} on day {ride_day.day + 1}?",
+                params={"elevator": e, "day": ride_day.day},
+                truth=rides.get(e, 0),
+            )
+        )
+    met = meetings(traces, building)
+    kitchens = [r.id for r in building.rooms if r.kind == "kitchen"]
+    rooms = [r for r in kitchens if r in met] + sorted(set(met) - set(kitchens))
+    rooms += [r for r in kitchens if r not in met]  # "nobody" is an answer too
+    for room in rooms[:per_kind]:
+        qs.append(
+            Question(
+                kind=QuestionKind.MET_IN_ROOM,
+                text=f"Whom did you meet in {room}?",
+                params={"room": room},
+                truth=sorted(met.get(room, set())),
+            )
+        )
+    last = traces[-1]
+    if last.charging_s is not None:
+        qs.append(
+            Question(
+                kind=QuestionKind.CHARGE_TIME,
+                text=f"How long did you charge yesterday (day {last.day + 1})?",
+                params={"day": last.day},
+                truth=round(last.charging_s, 1),
+            )
+        )
+    return qs
+
+
+# --- answering through the memory's query tools ---------------------------------------------
+
+
+class MemoryReader:
+    """Answers questions with the memory's JSON query tools, as an LLM with tools would."""
+
+    def __init__(self, memory: EpisodicMemory) -> None:
+        self.memory = memory
+        self.calls = 0
+
+    def _tool(self, name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        self.calls += 1
+        got = json.loads(call_tool(self.memory, name, args))
+        if "error" in got:
+            raise ValueError(f"memory tool {name} refused {args}: {got}")
+        return list(got["episodes"])
+
+    def last_seen(self, person: str) -> float | None:
+        eps = self._tool("memory_search", {"person": person, "order": "newest", "k": 1})
+        return float(eps[0]["time"]) if eps else None
+
+    def where_at(self, t: float) -> str | None:
+        start = max(0.0, t - WHERE_WINDOW_S)
+        eps = self._tool(
+            "memory_by_time",
+            {"start": start, "end": t + WHERE_WINDOW_S, "k": MAX_EPISODES, "order": "oldest"},
+        )
+        eps = [e for e in eps if e["kind"] != "reflection"]
+        before = [e for e in eps if e["time"] <= t]
+        if before:
+            return str(before[-1]["room"])
+        return str(eps[0]["room"]) if eps else None
+
+    def elevator_rides(self, elevator: str, day: int) -> int:
+        eps = self._tool(
+            "memory_search",
+            {
+                "text": f"rode the elevator {elevator}",
+                "start": at(day, 0.0),
+                "end": at(day, 24.0),
+                "kinds": ["skill_end"],
+                "k": MAX_EPISODES,
+            },
+        )
+        return sum(
+            1
+            for e in eps
+            if e.get("skill") == "ride_elevator"
+            and e.get("outcome") == "success"
+            and f"elevator={elevator}" in e["caption"]
+        )
+
+    def met_in_room(self, room: str) -> list[str]:
+        eps = self._tool("memory_by_place", {"room": room, "k": MAX_EPISODES})
+        met: set[str] = set()
+        for e in eps:
+            spec = SKILLS.get(e.get("skill") or "")
+            social = spec is not None and spec.category == "social"
+            if not social or not e.get("people"):
+                continue
+            if e["kind"] == "interaction" or (
+                e["kind"] == "skill_end" and e.get("outcome") == "success"
+            ):
+                met.update(e["people"])
+        return sorted(met)
+
+    def charge_time(self, day: int) -> float:
+        eps = self._tool(
+            "memory_by_time",
+            {"start": at(day, 0.0), "end": at(day, 24.0) - 1e-3, "k": MAX_EPISODES},
+        )
+        eps = [e for e in eps if e.get("skill") == "dock_and_charge"]
+        total = 0.0
+        started: float | None = None
+        for e in sorted(eps, key=lambda e: e["time"]):
+            if e["kind"] == "skill_start":
+                started = float(e["time"])
+            elif e["kind"] == "skill_end" and started is not None:
+                total += float(e["time"]) - started
+                started = None
+        if started is not None:  # still on the dock when the day ended
+            total += at(day, 24.0) - started
+        return round(total, 1)
+
+    def answer(self, q: Question) -> Any:
+        p = q.params
+        if q.kind == QuestionKind.LAST_SEEN:
+            return self.last_seen(p["person"])
+        if q.kind == QuestionKind.WHERE_AT:
+            return self.where_at(p["time"])
+        if q.kind == QuestionKind.ELEVATOR_RIDES:
+            return self.elevator_rides(p["elevator"], p["day"])
+        if q.kind == QuestionKind.MET_IN_ROOM:
+            return self.met_in_room(p["room"])
+        return self.charge_time(p["day"])
+
+
+def is_correct(q: Question, answer: Any) -> bool:
+    """Exact for places, counts and people; within a tolerance for times and durations."""
+    if answer is None:
+        return False
+    if q.kind == QuestionKind.LAST_SEEN:
+        return abs(float(answer) - float(q.truth)) <= LAST_SEEN_TOLERANCE_S
+    if q.kind == QuestionKind.CHARGE_TIME:
+        tol = max(CHARGE_TOLERANCE_MIN_S, CHARGE_TOLERANCE * float(q.truth))
+        return abs(float(answer) - float(q.truth)) <= tol
+    if q.kind == QuestionKind.MET_IN_ROOM:
+        return sorted(answer) == sorted(q.truth)
+    return answer == q.truth
+
+
+def ask(memory: EpisodicMemory, questions: Sequence[Question]) -> list[QAResult]:
+    reader = MemoryReader(memory)
+    out = []
+    for q in questions:
+        before = reader.calls
+        answer = reader.answer(q)
+        out.append(
+            QAResult(
+                question=q,
+                answer=answer,
+                correct=is_correct(q, answer),
+                tool_calls=reader.calls - before,
+            )
+        )
+    return out
+
+
+def accuracy(results: Sequence[QAResult]) -> dict[str, tuple[int, int]]:
+    """Question kind -> (correct, asked)."""
+    out: dict[str, tuple[int, int]] = {}
+    for r in results:
+        ok, n = out.get(r.question.kind.value, (0, 0))
+        out[r.question.kind.value] = (ok + int(r.correct), n + 1)
+    return out
+
+
+__all__ = ["QAResult", "Question", "QuestionKind", "accuracy", "ask", "make_questions"]

@@ -1,0 +1,149 @@
+"""One run of the study, reduced to what the report needs: its summary, its days' activity and
+place distributions, its reward weights over the days, where it spent its time, and its
+memory QA. Everything is read back from the run's data directory, after the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from agent import metrics
+from agent.runtime.ablation import Ablation
+from agent.runtime.trace import DayTrace
+from agent.study.heatmap import HeatMap
+from agent.study.memory_qa import QAResult
+from agent.sys2.request_queue import QUEUE_FILE, RequestQueue
+from agent.sys3.reflection_log import ReflectionLog
+from personalities.model import Personality
+from sim.building import Building
+
+TRACE_DIR = Path("runtime") / "trace"
+QUEUE_PATH = Path("sys2") / QUEUE_FILE
+_TRACE = TypeAdapter(DayTrace)
+
+
+class RunSpec(BaseModel):
+    """Which run: a personality, a seed and an ablation (``none`` for the full agent)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    personality: str = Field(min_length=1)
+    seed: int = Field(ge=0)
+    ablation: Ablation = Ablation.NONE
+
+    @property
+    def name(self) -> str:
+        base = f"{self.personality.lower()}-s{self.seed}"
+        return base if self.ablation == Ablation.NONE else f"{base}-{self.ablation.value}"
+
+
+class DayProfile(BaseModel):
+    """One day's shape: what the robot spent its time on, and where."""
+
+    model_config = ConfigDict(extra="forbid")
+    day: int
+    activity: dict[str, float]
+    places: dict[str, float]
+    distance_m: float
+    battery_min: float
+    battery_mean: float
+
+
+class RunRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    spec: RunSpec
+    summary: metrics.Summary
+    battery_mean: float
+    expressions: int
+    safety_overrides: int
+    risky_events: int
+    days: list[DayProfile]
+    weights: list[dict[str, float]] = Field(
+        description="reward weights at the start, then after each day's reflection"
+    )
+    heatmap: HeatMap
+    qa: list[QAResult] = Field(default_factory=list)
+    wall_s: float = 0.0
+
+
+def read_traces(run_dir: Path) -> list[DayTrace]:
+    """The day traces the runtime saved, in day order; a run without any is an error."""
+    files = sorted((run_dir / TRACE_DIR).glob("day-*.json"))
+    if not files:
+        raise FileNotFoundError(f"{run_dir / TRACE_DIR}: no day traces (did the run finish?)")
+    out = []
+    for path in files:
+        try:
+            out.append(_TRACE.validate_json(path.read_text(encoding="utf-8")))
+        except ValueError as exc:
+            raise ValueError(f"{path}: not a day trace ({exc})") from None
+    return sorted(out, key=lambda t: t.day)
+
+
+def weights_over_days(
+    run_dir: Path, personality: Personality, days: int
+) -> list[dict[str, float]]:
+    """Initial weights, then each day's ``weights_after`` (unchanged on a day without one)."""
+    log = ReflectionLog(run_dir)
+    current = personality.weights()
+    out = [dict(current)]
+    for day in range(days):
+        r = log.read(day)
+        if r is not None and r.weights_after:
+            current = dict(r.weights_after)
+        out.append(dict(current))
+    return out
+
+
+def build_record(
+    spec: RunSpec,
+    run_dir: Path,
+    building: Building,
+    personality: Personality,
+    *,
+    safety_overrides: int,
+    qa: list[QAResult],
+    wall_s: float,
+    perception: str = "oracle",
+    llm: str = "offline",
+) -> RunRecord:
+    traces = read_traces(run_dir)
+    queue = run_dir / QUEUE_PATH
+    requests = RequestQueue(queue).all() if queue.is_file() else []
+    summary = metrics.summarize(
+        traces,
+        requests,
+        building,
+        personality=spec.personality,
+        seed=spec.seed,
+        perception=perception,
+        llm=llm,
+    )
+    days = [
+        DayProfile(
+            day=tr.day,
+            activity=metrics.time_share([tr]),
+            places=metrics.place_share([tr]),
+            distance_m=round(metrics.path_length(tr), 1),
+            battery_min=round(tr.battery_min, 4),
+            battery_mean=round(metrics.battery_mean([tr]), 4),
+        )
+        for tr in traces
+    ]
+    return RunRecord(
+        spec=spec,
+        summary=summary,
+        battery_mean=round(metrics.battery_mean(traces), 4),
+        expressions=metrics.expressions(traces),
+        safety_overrides=safety_overrides,
+        risky_events=metrics.risky_events(traces, safety_overrides),
+        days=days,
+        weights=weights_over_days(run_dir, personality, len(traces)),
+        heatmap=HeatMap.from_traces(traces, building),
+        qa=qa,
+        wall_s=round(wall_s, 2),
+    )
+
+
+__all__ = ["DayProfile", "RunRecord", "RunSpec", "build_record", "read_traces"]

@@ -1,0 +1,230 @@
+"""Runs a study: every personality × seed (× ablation) in its own worker process, a pool as
+wide as the machine's cores, a progress bar in simulated days, then the analysis and report.
+
+Workers are separate interpreters started with a clean environment (no inherited ROS
+bootstrap marker, one thread per numeric library so two workers do not fight over a core).
+A run whose record is already on disk is not run again, so a study can be resumed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from tqdm import tqdm
+
+from agent.runtime.ablation import Ablation
+from agent.study.analysis import Findings, analyse
+from agent.study.record import RunRecord, RunSpec
+from agent.study.report import write_report
+from agent.study.worker import RECORD_FILE, WorkerJob
+from personalities import loader
+from sim.building import DEFAULT_WORLD, load_building
+
+log = logging.getLogger(__name__)
+
+RUNS_DIR = "runs"
+#: Variables a worker must not inherit (the ROS wheels' re-exec marker, see the design notes).
+DROP_ENV_PREFIXES: tuple[str, ...] = ("_ROS_WHEELS",)
+THREAD_ENV: dict[str, str] = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+STDERR_TAIL = 3000
+
+
+class StudyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(ge=1, le=365)
+    seeds: int = Field(ge=1, le=100)
+    personalities: list[str] = Field(min_length=1)
+    ablations: list[Ablation] = Field(default_factory=list)
+    ablation_seeds: int | None = Field(default=None, ge=1, description="None: every seed")
+    world: str | None = None
+    llm: Literal["offline", "openai", "local"] = "offline"
+    perception: Literal["oracle", "camera"] = "oracle"
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    qa_per_kind: int = Field(default=4, ge=0, le=50)
+
+    @field_validator("ablations")
+    @classmethod
+    def _no_none(cls, v: list[Ablation]) -> list[Ablation]:
+        return [a for a in dict.fromkeys(v) if a != Ablation.NONE]
+
+    def specs(self) -> list[RunSpec]:
+        out = [
+            RunSpec(personality=p, seed=s) for p in self.personalities for s in range(self.seeds)
+        ]
+        ab_seeds = (
+            self.seeds if self.ablation_seeds is None else min(self.seeds, self.ablation_seeds)
+        )
+        out += [
+            RunSpec(personality=p, seed=s, ablation=a)
+            for a in self.ablations
+            for p in self.personalities
+            for s in range(ab_seeds)
+        ]
+        return out
+
+
+def resolve_personalities(text: str, data_dir: Path | None = None) -> list[str]:
+    """``all`` or a comma-separated list; every name is loaded now, so a typo fails early."""
+    names = loader.available(data_dir) if text.strip().lower() == "all" else text.split(",")
+    out = []
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            raise ValueError(f"--personalities: empty name in {text!r}")
+        out.append(loader.load(name, data_dir).name)
+    if len(set(n.lower() for n in out)) != len(out):
+        raise ValueError(f"--personalities: a personality is named twice in {text!r}")
+    return out
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(DROP_ENV_PREFIXES)}
+    env.update(THREAD_ENV)
+    return env
+
+
+def load_record(run_dir: Path, spec: RunSpec, days: int) -> RunRecord | None:
+    """A finished run's record, when it is for this spec and at least this many days."""
+    path = run_dir / RECORD_FILE
+    if not path.is_file():
+        return None
+    try:
+        rec = RunRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        log.warning("%s: unreadable record, the run is redone", path)
+        return None
+    if rec.spec != spec or len(rec.days) != days:
+        return None
+    return rec
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def _run_worker(job: WorkerJob, on_progress: Callable[[float], None]) -> RunRecord:
+    cmd = [sys.executable, "-m", "agent.study.worker", job.model_dump_json()]
+    job.run_dir.mkdir(parents=True, exist_ok=True)
+    err_path = job.run_dir / "worker.stderr"
+    with err_path.open("w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, env=clean_env(), text=True
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "day" in msg:
+                on_progress(float(msg["day"]) + float(msg.get("fraction", 0.0)))
+        code = proc.wait()
+    if code != 0:
+        tail = err_path.read_text(encoding="utf-8", errors="replace")[-STDERR_TAIL:]
+        raise WorkerError(f"run {job.spec.name} failed (exit {code}); {err_path}:\n{tail}")
+    rec = load_record(job.run_dir, job.spec, job.days)
+    if rec is None:
+        raise WorkerError(f"run {job.spec.name}: the worker wrote no valid {RECORD_FILE}")
+    return rec
+
+
+def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[RunRecord]:
+    """Every run of the study (finished ones read back from disk)."""
+    specs = config.specs()
+    records: dict[str, RunRecord] = {}
+    jobs: list[WorkerJob] = []
+    for spec in specs:
+        run_dir = out / RUNS_DIR / spec.name
+        rec = load_record(run_dir, spec, config.days)
+        if rec is not None:
+            records[spec.name] = rec
+            continue
+        jobs.append(
+            WorkerJob(
+                spec=spec,
+                days=config.days,
+                run_dir=run_dir,
+                world=config.world,
+                llm=config.llm,
+                perception=config.perception,
+                qa_per_kind=config.qa_per_kind,
+            )
+        )
+    total = float(len(specs) * config.days)
+    bar = tqdm(
+        total=total,
+        initial=float(len(records) * config.days),
+        unit="day",
+        desc="study",
+        disable=not show_progress,
+        bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} days [{elapsed}<{remaining}]",
+    )
+    lock = threading.Lock()
+    done_days: dict[str, float] = {}
+
+    def progress(name: str) -> Callable[[float], None]:
+        def update(days_done: float) -> None:
+            with lock:
+                delta = max(0.0, min(float(config.days), days_done) - done_days.get(name, 0.0))
+                done_days[name] = done_days.get(name, 0.0) + delta
+                bar.update(delta)
+
+        return update
+
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        futures = {pool.submit(_run_worker, j, progress(j.spec.name)): j for j in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                rec = fut.result()
+            except WorkerError as exc:
+                failures.append(str(exc))
+                log.error("%s", exc)
+                continue
+            records[job.spec.name] = rec
+            progress(job.spec.name)(float(config.days))
+    bar.close()
+    if failures:
+        raise WorkerError(f"{len(failures)} of {len(specs)} runs failed:\n" + "\n".join(failures))
+    return [records[s.name] for s in specs]
+
+
+class StudyResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    findings: Findings
+    paths: dict[str, Path]
+    wall_s: float
+
+
+def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> StudyResult:
+    """Runs (or resumes) the study and writes its report into ``out``."""
+    t0 = time.perf_counter()  # the study's wall time, reported to the user
+    world = Path(config.world) if config.world is not None else DEFAULT_WORLD
+    if not world.is_file():
+        raise FileNotFoundError(f"--world: file not found: {world}")
+    building = load_building(world)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "study.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
+    records = run_all(config, out, show_progress)
+    findings = analyse(records)
+    wall = time.perf_counter() - t0
+    paths = write_report(findings, records, out, building=building, wall_s=wall)
+    return StudyResult(findings=findings, paths=paths, wall_s=time.perf_counter() - t0)

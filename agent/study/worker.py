@@ -1,0 +1,102 @@
+"""One run of the study in its own process: live the days, then reduce the run to a record.
+
+The study starts ``python -m agent.study.worker SPEC_JSON`` per run with a clean environment;
+the worker prints one JSON line per progress report and writes ``record.json`` into the
+run's directory, so a study that is started again skips the runs already done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.runtime.config import RuntimeConfig
+from agent.study.record import RunRecord, RunSpec, build_record, read_traces
+
+log = logging.getLogger(__name__)
+
+RECORD_FILE = "record.json"
+
+
+class WorkerJob(BaseModel):
+    """Everything a worker needs; the parent passes it as JSON on the command line."""
+
+    model_config = ConfigDict(extra="forbid")
+    spec: RunSpec
+    days: int = Field(ge=1)
+    run_dir: Path
+    world: str | None = None
+    llm: str = "offline"
+    perception: str = "oracle"
+    qa_per_kind: int = Field(default=4, ge=0)
+
+
+def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
+    """Run (or resume) the job's days and write its record."""
+    from agent.runtime.runtime import Runtime
+    from agent.study import memory_qa
+
+    t0 = time.perf_counter()  # wall time of the worker, not the simulated clock
+    config = RuntimeConfig(
+        personality=job.spec.personality,
+        seed=job.spec.seed,
+        perception=job.perception,  # type: ignore[arg-type]
+        llm=job.llm,  # type: ignore[arg-type]
+        world=job.world,
+        ablation=job.spec.ablation,
+    )
+    runtime = Runtime(config, job.run_dir)
+
+    def report(day: int, frac: float) -> None:
+        if progress:
+            print(json.dumps({"day": day, "fraction": round(frac, 3)}), flush=True)
+
+    try:
+        runtime.run_days(job.days, progress=report)
+        runtime.flush()
+        safety = sum(1 for _ in runtime.memory.iter_episodes(where={"kind": "safety"}))
+        traces = read_traces(job.run_dir)
+        questions = memory_qa.make_questions(
+            traces, runtime.building, job.spec.seed, job.qa_per_kind
+        )
+        qa = memory_qa.ask(runtime.memory, questions)
+    finally:
+        runtime.close()
+    record = build_record(
+        job.spec,
+        job.run_dir,
+        runtime.building,
+        runtime.personality,
+        safety_overrides=safety,
+        qa=qa,
+        wall_s=time.perf_counter() - t0,
+        perception=job.perception,
+        llm=job.llm,
+    )
+    path = job.run_dir / RECORD_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(record.model_dump_json(), encoding="utf-8")
+    tmp.replace(path)
+    return record
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agent.study.worker")
+    parser.add_argument("job", help="the WorkerJob as JSON")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    job = WorkerJob.model_validate_json(args.job)
+    run_job(job, progress=True)
+    print(json.dumps({"done": str(job.run_dir / RECORD_FILE)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
