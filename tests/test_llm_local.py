@@ -34,6 +34,7 @@ WISHES = (
 )
 # A clean fallback is one of these; a dead server or an HTTP error would be a broken backend.
 CLEAN_FALLBACKS = {"malformed_json", "invalid_schema", "check_failed", "timeout"}
+LEAK_SENTINEL = "PEPA_TEST_PARENT_ONLY"
 
 
 def free_port() -> int:
@@ -56,12 +57,12 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLLMS
     require_local_llm()
     log_path = tmp_path_factory.mktemp("llm") / "server.log"
     server = LocalLLMServer(port=free_port(), n_threads=2, log_path=log_path)
-    # The parent's ROS bootstrap marker must not reach the server's interpreter.
-    os.environ["_ROS_WHEELS_BOOTSTRAP_COMPLETE"] = "1"
+    # Nothing of the parent's environment but the basics may reach the server's interpreter.
+    os.environ[LEAK_SENTINEL] = "1"
     try:
         ready = server.start(wait_s=120.0)
     finally:
-        os.environ.pop("_ROS_WHEELS_BOOTSTRAP_COMPLETE", None)
+        os.environ.pop(LEAK_SENTINEL, None)
     if not ready:
         server.stop()
         pytest.fail(f"local LLM server did not start; log:\n{log_path.read_text()[-3000:]}")
@@ -85,8 +86,8 @@ def test_local_server_lists_its_model_and_runs_with_a_clean_environment(
     pid = local_server.pid
     environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     names = {entry.split(b"=", 1)[0].decode() for entry in environ if entry}
-    assert "_ROS_WHEELS_BOOTSTRAP_COMPLETE" not in names
-    assert "LD_LIBRARY_PATH" not in names
+    assert LEAK_SENTINEL not in names
+    assert "PATH" in names
 
 
 def test_local_backend_answers_checked_or_falls_back_cleanly(

@@ -136,13 +136,14 @@ def extract_json(text: str) -> Any:
     fenced = _FENCE_RE.match(stripped)
     if fenced:
         stripped = fenced.group(1)
+    # strict=False: small models put raw newlines inside strings; the meaning is unharmed.
     try:
-        return json.loads(stripped)
+        return json.loads(stripped, strict=False)
     except json.JSONDecodeError as first:
         start, end = stripped.find("{"), stripped.rfind("}")
         if 0 <= start < end:
             try:
-                return json.loads(stripped[start : end + 1])
+                return json.loads(stripped[start : end + 1], strict=False)
             except json.JSONDecodeError:
                 pass
         raise ValueError(

@@ -148,6 +148,9 @@ class LocalLLMServer:
         cmd = self.command()
         env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
         env["PYTHONUNBUFFERED"] = "1"
+        # llama.cpp's OpenMP threads spin while waiting; on a CPU shared with the rest of the
+        # robot that spinning starves everyone (measured: a generation 8x slower under load).
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
         out: IO[bytes] | int = subprocess.DEVNULL
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
