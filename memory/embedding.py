@@ -86,6 +86,9 @@ class _Engine:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: the robot's other processes need the
+        # cores, and spinning only burns them between batches.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
