@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "personalities.cli",
     "memory.cli",
     "pepa_ros.cli",
+    "agent.experiment_cli",
     "agent.study.cli",
     "agent.console.cli",
 )

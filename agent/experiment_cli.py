@@ -1,0 +1,70 @@
+"""``pepa experiment``: run a personality for some days in the simulated office."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from agent.experiment import SUMMARY_FILE, run_experiment
+from agent.runtime.config import RuntimeConfig, load_inputs
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "experiment",
+        help="run the whole agent for N days in the simulated office",
+        description="Run the agent (Sys1, Sys2, Sys3, memory) in the simulated office on the "
+        "discrete-event clock and write memory, daily reflections and summary.json to --out. "
+        "Rerunning with the same --out continues an interrupted run.",
+    )
+    p.add_argument("--personality", required=True, help="a personality name or YAML file")
+    p.add_argument("--days", type=int, required=True, help="total number of days to run")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="data directory")
+    p.add_argument("--perception", choices=("oracle", "camera"), default="oracle")
+    p.add_argument("--llm", choices=("offline", "openai", "local"), default="offline")
+    p.add_argument("--world", metavar="FILE", help="building file (default: the office)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.days < 1:
+        raise ValueError(f"--days must be at least 1, got {args.days}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    config = RuntimeConfig(
+        personality=args.personality,
+        seed=args.seed,
+        perception=args.perception,
+        llm=args.llm,
+        world=args.world,
+    )
+    load_inputs(config, args.out)  # unknown personality or bad world: fail before anything
+    hours = config.day_hours
+    bar = tqdm(
+        total=round(args.days * hours, 1),
+        unit="h",
+        desc=f"{config.personality} seed {args.seed}",
+        disable=args.no_progress,
+        file=sys.stderr,
+        bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} sim h [{elapsed}<{remaining}]",
+    )
+
+    def progress(day: int, fraction: float) -> None:
+        done = min(args.days * hours, (day + fraction) * hours)
+        if done > bar.n:
+            bar.update(round(done - bar.n, 2))
+            bar.set_postfix_str(f"day {day}")
+
+    try:
+        summary = run_experiment(config, args.days, args.out, progress)
+    finally:
+        bar.close()
+    print(json.dumps(summary.model_dump(mode="json", exclude={"per_day"}), indent=1))
+    print(f"wrote {args.out / SUMMARY_FILE}", file=sys.stderr)
+    return 0

@@ -1,0 +1,813 @@
+"""The whole agent living in the simulated office, on the discrete-event clock.
+
+One :class:`Runtime` ties the simulated :class:`~sim.world.World`, Sys1 (skills, perception,
+safety, recording), Sys2 (requests, arbitration, planning), Sys3 (goals, reward, reflection)
+and episodic memory together, and runs the robot's days:
+
+- *morning* (``day_start_h``): the world, Sys1 and Sys2 are built from the morning checkpoint,
+  Sys3 gives the day's goals;
+- *day*: Sys1 is ticked; the world is integrated finely while the robot moves and skipped ahead
+  to Sys1's next wake-up while it stands still; people's requests go into Sys2's queue; Sys2
+  decides when Sys1 is idle (and, while a plan runs, whether something must preempt it);
+- *bedtime* (``bedtime_h``): no new work, the robot docks;
+- *night* (``day_end_h`` to the next morning): memory is flushed, Sys3 reflects, memory is
+  consolidated, the day's trace is saved, the night is skipped in one jump (charging), and
+  the next morning's checkpoint is written.
+
+It can run flat out (:meth:`Runtime.run_days`) or be driven by a wall clock
+(:meth:`Runtime.advance_to`, e.g. from a ROS timer at a speed factor); a console reads
+:meth:`status`, :meth:`pose`, :meth:`people`, :meth:`elevators`, :meth:`decisions`,
+:meth:`requests` and :meth:`reflections`, and calls :meth:`submit_request` and
+:meth:`cancel_request`. All methods are thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from agent.clock import DAY_S, SimClock, at, format_time
+from agent.knowledge import SKILLS, WorldKnowledge
+from agent.messages import (
+    AgentStatus,
+    CandidateKind,
+    Decision,
+    ElevatorStatus,
+    ExperienceSource,
+    Plan,
+    PlanSource,
+    Pose,
+    Reflection,
+    RequestPriority,
+    SkillCall,
+    SkillResult,
+    SkillStatus,
+    UserRequest,
+)
+from agent.runtime import sys1_state
+from agent.runtime.ablation import Ablation, RecallOff, goal_day, reflects, shuffled_personality
+from agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
+from agent.runtime.config import RuntimeConfig, load_inputs
+from agent.runtime.memory_sink import BatchedMemorySink
+from agent.runtime.trace import DayTrace, TraceRecorder
+from agent.sys1.config import PerceptionConfig, Sys1Config
+from agent.sys1.executor import HandleState, SkillHandle, Sys1
+from agent.sys1.sim_robot import SimRobot, WorldTruth
+from agent.sys2.config import Sys2Config
+from agent.sys2.deliberator import PRESENCE_FILE, Deliberator
+from agent.sys2.request_queue import QUEUE_FILE
+from agent.sys2.site_map import knowledge_from_building
+from agent.sys3.memory_port import EpisodicMemoryPort
+from agent.sys3.system import Sys3
+from agent.world_state import WorldState
+from memory.episodic import EpisodicMemory
+from sim.battery import BatteryConfig
+from sim.events import ObjectAppeared, PersonRequest
+from sim.robot import RobotBase
+from sim.world import World
+
+log = logging.getLogger(__name__)
+
+SYS2_DIR = Path("sys2")
+TRACE_DIR = Path("runtime") / "trace"
+RUN_FILE = Path("runtime") / "run.json"
+#: Files Sys1, Sys2 and Sys3 rewrite during a day: copied each morning, restored on resume.
+MANAGED_FILES: tuple[Path, ...] = (
+    SYS2_DIR / QUEUE_FILE,
+    SYS2_DIR / PRESENCE_FILE,
+    Path("sys3") / "weights.json",
+    sys1_state.STATE_FILE,
+)
+IDLE_DECIDE_S = 60.0
+"""When Sys2 had nothing to do, ask again after this long (or at once on a new request)."""
+PREEMPT_CHECK_S = 120.0
+"""While a plan runs, ask Sys2 whether something must preempt it this often."""
+BEDTIME_RETRY_S = 900.0
+MAX_SAME_TIME_STEPS = 32
+_DAY_TRACE = TypeAdapter(DayTrace)
+_SIM_REQUEST = re.compile(r"^req-\d+-\d+$")
+
+
+class Phase(StrEnum):
+    MORNING = "morning"
+    DAY = "day"
+    NIGHT = "night"
+
+
+def _plan_category(plan: Plan, kind: CandidateKind | None) -> str:
+    """The activity a plan serves: requests, else its purpose's skill category."""
+    if kind == CandidateKind.REQUEST or plan.request_id is not None:
+        return "requests"
+    cats = [SKILLS[s.skill].category for s in plan.steps if s.skill in SKILLS]
+    purpose = [c for c in cats if c != "move"]
+    return purpose[-1] if purpose else "move"
+
+
+class Runtime:
+    """The agent in the simulated office; see the module docstring."""
+
+    def __init__(self, config: RuntimeConfig, data_dir: Path) -> None:
+        self.config = config
+        self.data_dir = data_dir
+        # Everything that can be wrong with the inputs is found before anything is created.
+        self.personality, self.building = load_inputs(config, data_dir)
+        if config.ablation == Ablation.SHUFFLED_WEIGHTS:
+            self.personality = shuffled_personality(self.personality, config.seed)
+        self.knowledge: WorldKnowledge = knowledge_from_building(self.building)
+        self.store = CheckpointStore(data_dir)
+        checkpoint = self.store.load()
+        identity = config.identity()
+        if checkpoint is not None and checkpoint.identity != identity:
+            theirs = ", ".join(f"{k}={v}" for k, v in checkpoint.identity.items())
+            raise ValueError(
+                f"{data_dir}: holds another run ({theirs}); resume it with the same settings "
+                "or use another --out directory"
+            )
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self.day = checkpoint.day if checkpoint is not None else 0
+        self.days_done: list[int] = list(checkpoint.days_done) if checkpoint else []
+        self._checkpoint = checkpoint or Checkpoint(identity=identity, day=0)
+        self._fresh_morning = checkpoint is None
+        if checkpoint is not None:
+            # Whatever a day that was cut short wrote to these files is undone; the day is run
+            # again from its morning (console requests made since are carried over).
+            carried = self._requests_since_morning(checkpoint)
+            self.store.restore_files(checkpoint, list(MANAGED_FILES))
+            self._carried_requests = carried
+            log.info("resuming %s at day %d (%d done)", data_dir, self.day, len(self.days_done))
+        else:
+            self._carried_requests = []
+        self.clock = SimClock(at(self.day, config.day_start_h))
+        rooms: dict[int, set[str]] = {}
+        for room in self.building.rooms:
+            rooms.setdefault(room.floor, set()).add(room.id)
+        for floor in self.building.floor_levels:
+            rooms.setdefault(floor, set()).add(f"floor_{floor}")  # between rooms
+        self.memory = EpisodicMemory(self.clock, data_dir, known_places=rooms)
+        self.sink = BatchedMemorySink(self.memory, config.memory_batch)
+        self.llm2, self.llm3 = self._llm_clients()
+        self.sys3 = Sys3(
+            self.personality,
+            self.knowledge,
+            data_dir,
+            RecallOff(EpisodicMemoryPort(self.memory))
+            if config.ablation == Ablation.NO_MEMORY
+            else EpisodicMemoryPort(self.memory),
+            self.clock,
+            seed=config.seed,
+            llm=self.llm3,
+        )
+        write_json(
+            data_dir / RUN_FILE,
+            {"config": config.model_dump(mode="json"), "identity": identity},
+        )
+        self.phase = Phase.MORNING
+        self.world: World | None = None
+        self.sys1: Sys1 | None = None
+        self.sys2: Deliberator | None = None
+        self.trace: TraceRecorder | None = None
+        self.handle: SkillHandle | None = None
+        self._routine = False
+        self._forwarded = 0
+        self._decision_kind: CandidateKind | None = None
+        self._next_decide = 0.0
+        self._next_preempt = 0.0
+        self._poke = False
+        self._bedtime_started = False
+        self._next_bedtime_try = 0.0
+        self._same_time_steps = 0
+        self._last_flush = 0.0
+        self.decision_log: deque[Decision] = deque(maxlen=200)
+        self._request_seen: dict[str, int] = {}
+        self.ticks = 0
+
+    # --- set-up ------------------------------------------------------------------------------
+
+    def _llm_clients(self) -> tuple[Any, Any]:
+        if self.config.llm == "offline":
+            return None, None
+        from agent.llm.client import LLMClient
+        from agent.llm.settings import LLMSettings
+
+        out = []
+        for system in ("sys2", "sys3"):
+            base = LLMSettings.from_env(system).model_dump(exclude_unset=True)
+            settings = LLMSettings.model_validate({**base, "backend": self.config.llm})
+            out.append(LLMClient(settings, system))
+        return out[0], out[1]
+
+    def _requests_since_morning(self, cp: Checkpoint) -> list[UserRequest]:
+        """Console requests acknowledged after the morning copy was taken (kept on resume)."""
+        path = self.data_dir / SYS2_DIR / QUEUE_FILE
+        morning = self.store.root / "morning" / SYS2_DIR / QUEUE_FILE
+        if not path.is_file():
+            return []
+        from agent.sys2.request_queue import RequestQueue
+
+        now_q = RequestQueue(path)
+        before = RequestQueue(morning) if morning.is_file() else RequestQueue()
+        return [r for r in now_q.all() if r.id not in before and not _SIM_REQUEST.match(r.id)]
+
+    def _begin_day(self) -> None:
+        cfg = self.config
+        day = self.day
+        cp = self._checkpoint
+        if self._fresh_morning:
+            self.store.save(cp, list(MANAGED_FILES))
+        self._fresh_morning = True
+        morning = at(day, cfg.day_start_h)
+        if self.clock.now() < morning:
+            self.clock.advance_to(morning)
+        world = World(
+            self.building,
+            seed=cfg.seed,
+            clock=self.clock,
+            battery_config=BatteryConfig(initial_soc=cp.robot.soc if cp.robot else 1.0),
+        )
+        if cp.robot is not None:
+            r = cp.robot
+            world.robot = RobotBase(
+                self.building,
+                seed=cfg.seed * 1000 + day,
+                x=r.x,
+                y=r.y,
+                theta=r.theta,
+                floor=r.floor,
+            )
+            world.stats.floors_visited = {r.floor}
+        for raw in cp.world_objects:
+            ob = ObjectAppeared.model_validate(raw)
+            world.extra_objects[ob.object_id] = ob
+        self.world = world
+        robot = SimRobot(world)
+        s1cfg = Sys1Config(
+            perception=PerceptionConfig(mode=cfg.perception), seed=cfg.seed * 1000 + day
+        )
+        self.sink.begin_day(day)
+        self.sys1 = Sys1(
+            robot,
+            self.building,
+            config=s1cfg,
+            sink=self.sink,
+            truth=WorldTruth(world),
+            now=world.now,
+        )
+        saved = sys1_state.load(self.data_dir)
+        if saved is not None:
+            sys1_state.apply(self.sys1, saved)
+        self.sys2 = Deliberator(
+            self.knowledge,
+            personality=self.personality,
+            reward=self.sys3.reward,
+            building=self.building,
+            config=Sys2Config(seed=cfg.seed * 1000 + day),
+            data_dir=self.data_dir / SYS2_DIR,
+            llm=self.llm2,
+        )
+        for req in self._carried_requests:
+            if req.id not in self.sys2.queue:
+                self.sys2.queue.add(req, world.now)
+        self._carried_requests = []
+        self.sys2.queue.recover(world.now)
+        self._request_seen = {r.id: len(r.history) for r in self.sys2.queue.all()}
+        goals = self.sys3.daily_goals(goal_day(cfg.ablation, day))
+        self.sys2.set_goals(goals)
+        self.trace = TraceRecorder(day, world.now)
+        self.handle = None
+        self._routine = False
+        self._forwarded = 0
+        self._next_decide = world.now
+        self._next_preempt = world.now + PREEMPT_CHECK_S
+        self._bedtime_started = False
+        self._last_flush = world.now
+        pose = robot.pose()
+        self.sys1.recorder.record(
+            time=world.now,
+            pose=pose,
+            kind="day_start",
+            caption="woke up; today's goals: " + "; ".join(g.text for g in goals)[:1500],
+            battery=world.battery.soc,
+            source=ExperienceSource.SYS3,
+        )
+        self.trace.begin(world.now, "idle", "idle", "idle")
+        log.info("%s day %d begins (%d goals)", self.personality.name, day, len(goals))
+        self.phase = Phase.DAY
+
+    # --- driving -----------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return self.clock.now()
+
+    def day_end(self, day: int | None = None) -> float:
+        return at(self.day if day is None else day, self.config.day_end_h)
+
+    def run_days(
+        self, days: int, progress: Callable[[int, float], None] | None = None
+    ) -> list[int]:
+        """Run until ``days`` days are done in total (a resumed run does only the rest).
+
+        ``progress(day, fraction_of_that_day)`` is called now and then.
+        """
+        if days < 1:
+            raise ValueError(f"days must be >= 1, got {days}")
+        last_report = -math.inf
+        while self.day < days:
+            with self._lock:
+                self._step(math.inf)
+            if progress is not None and self.world is not None:
+                t = self.world.now
+                if t - last_report >= 600.0 or self.phase == Phase.MORNING:
+                    last_report = t
+                    start = at(self.day, self.config.day_start_h)
+                    span = self.day_end() - start
+                    progress(self.day, min(1.0, max(0.0, (t - start) / span)))
+        self.flush()
+        return list(self.days_done)
+
+    def advance_to(self, t: float) -> None:
+        """Run everything up to simulated time ``t`` (a wall-clock driver calls this)."""
+        with self._lock:
+            while self.now < t:
+                if not self._step(t):
+                    break
+
+    def _step(self, limit: float) -> bool:
+        """One step of the day's machine; False when nothing more happens before ``limit``."""
+        if self.phase == Phase.MORNING:
+            self._begin_day()
+            return True
+        if self.phase == Phase.NIGHT:
+            self._end_day()
+            return True
+        return self._tick(limit)
+
+    def _tick(self, limit: float) -> bool:
+        world, sys1 = self.world, self.sys1
+        assert world is not None and sys1 is not None
+        now = world.now
+        end = self.day_end()
+        if now >= end:
+            self.phase = Phase.NIGHT
+            return True
+        self.ticks += 1
+        wake = sys1.tick(now)
+        changed = self._collect(now)
+        changed |= self._events(now)
+        if now >= at(self.day, self.config.bedtime_h):
+            changed |= self._bedtime(now)
+        else:
+            changed |= self._deliberate(now)
+        self._record_pose(now)
+        if now - self._last_flush >= self.config.checkpoint_every_s:
+            self.flush()
+        if changed and self._same_time_steps < MAX_SAME_TIME_STEPS:
+            self._same_time_steps += 1
+            return True  # tick again at this instant: a plan just started or ended
+        self._same_time_steps = 0
+        nxt = min(wake, end, limit)
+        if self.handle is None and not self._bedtime_started:
+            nxt = min(nxt, max(self._next_decide, now + 1e-3))
+        if nxt <= now:
+            if limit <= now:
+                return False
+            nxt = now + 1e-3
+        if world.robot.moving:
+            world.step(nxt - now)
+        else:
+            world.skip(nxt)
+        return True
+
+    # --- the day's parts ---------------------------------------------------------------------
+
+    def _state(self) -> WorldState:
+        assert self.sys1 is not None and self.sys2 is not None
+        open_n = len(self.sys2.queue.open())
+        self.sys1.pending_requests = open_n
+        state = self.sys1.public.read()
+        if state.pending_requests != open_n or state.time != self.now:
+            state = state.model_copy(update={"pending_requests": open_n, "time": self.now})
+        return state
+
+    def _collect(self, now: float) -> bool:
+        """Skill results: into the trace, and (for Sys2's plans) back to Sys2."""
+        sys1, sys2, trace = self.sys1, self.sys2, self.trace
+        assert sys1 is not None and sys2 is not None and trace is not None
+        changed = False
+        for h in sys1.drain_finished():
+            for res in h.results:
+                spec = SKILLS.get(res.call.skill)
+                person = res.call.args.get("person")
+                trace.skill(
+                    res.ended_at,
+                    res.call.skill,
+                    res.status.value,
+                    spec.category if spec else "move",
+                    [str(person)] if person is not None else [],
+                )
+        h = self.handle
+        if h is None:
+            if sys1.busy and trace.activity is not None and trace.activity.kind == "idle":
+                trace.begin(now, "charge", "safety: dock and charge", "safety")
+                changed = True
+            elif not sys1.busy and trace.activity is not None and trace.activity.kind == "safety":
+                trace.begin(now, "idle", "idle", "idle")
+                self._poke = True
+                changed = True
+            return changed
+        if not self._routine:
+            while self._forwarded < len(h.results) and self.handle is h:
+                res = h.results[self._forwarded]
+                self._forwarded += 1
+                repair = sys2.on_skill_result(res, self._state())
+                self._log_requests()
+                if repair is not None:
+                    self._start(repair, now)
+                    return True
+            if self.handle is h and h.state == HandleState.REFUSED:
+                call = h.plan.steps[0] if h.plan.steps else SkillCall(skill="wait")
+                refused = SkillResult(
+                    call=call,
+                    status=SkillStatus.FAILURE,
+                    reason=f"refused by the safety guard: {h.reason}",
+                    started_at=now,
+                    ended_at=now,
+                )
+                self._forwarded = len(h.results)
+                repair = sys2.on_skill_result(refused, self._state())
+                self._log_requests()
+                if repair is not None:
+                    self._start(repair, now)
+                    return True
+        if self.handle is h and h.done:
+            self.handle = None
+            self._routine = False
+            if sys1.busy:  # Sys1 took over (battery reserve)
+                trace.begin(now, "charge", "safety: dock and charge", "safety")
+            else:
+                trace.begin(now, "rest" if self._bedtime_started else "idle", "idle", "idle")
+            self._next_decide = now
+            changed = True
+        return changed
+
+    def _events(self, now: float) -> bool:
+        """People's spontaneous requests from the simulator go into Sys2's queue."""
+        world, sys2 = self.world, self.sys2
+        assert world is not None and sys2 is not None
+        got = False
+        for ev in world.poll_events():
+            if not isinstance(ev, PersonRequest) or ev.id in sys2.queue:
+                continue
+            place = ev.place if ev.place in self.knowledge.places else None
+            req = UserRequest(
+                id=ev.id,
+                text=ev.text[: UserRequest.MAX_TEXT],
+                sender=ev.person_id,
+                person=ev.person_id if ev.person_id in self.knowledge.people else None,
+                place=place,
+                created_at=min(ev.t, now),
+            )
+            sys2.submit(req, now)
+            self._log_requests()
+            got = True
+        if got:
+            self._poke = True
+        return False
+
+    def _deliberate(self, now: float) -> bool:
+        sys1, sys2 = self.sys1, self.sys2
+        assert sys1 is not None and sys2 is not None
+        if self.handle is None:
+            if sys1.busy:  # Sys1's own safety plan: let it finish
+                return False
+            if now < self._next_decide and not self._poke:
+                return False
+            self._poke = False
+            decision = sys2.decide(self._state(), now)
+            self._log_requests()
+            if decision is None:
+                self._next_decide = now + IDLE_DECIDE_S
+                return False
+            self._start(decision, now)
+            return True
+        if self._routine or not (self._poke or now >= self._next_preempt):
+            return False
+        self._poke = False
+        self._next_preempt = now + PREEMPT_CHECK_S
+        decision = sys2.decide(self._state(), now)
+        self._log_requests()
+        if decision is None:
+            return False
+        self._start(decision, now)
+        return True
+
+    def _start(self, decision: Decision, now: float) -> None:
+        sys1, trace = self.sys1, self.trace
+        assert sys1 is not None and trace is not None
+        self.decision_log.append(decision)
+        self._decision_kind = decision.chosen.kind
+        plan = decision.plan
+        self.handle = sys1.run(plan, source=decision.source)
+        self._routine = False
+        self._forwarded = 0
+        self._next_preempt = now + PREEMPT_CHECK_S
+        category = _plan_category(plan, decision.chosen.kind)
+        trace.begin(now, category, decision.chosen.label[:80], decision.chosen.kind.value)
+        state = self._state()
+        self.sys3.update(state)
+        sys1.recorder.goal_id = plan.goal_id
+        sys1.recorder.request_id = plan.request_id
+        sys1.recorder.record(
+            time=now,
+            pose=sys1.ctx.pose,
+            kind="decision",
+            caption=f"decided: {decision.explanation}"[:2000],
+            battery=state.battery,
+            source=ExperienceSource.SYS2,
+        )
+
+    def _bedtime(self, now: float) -> bool:
+        """Stop taking new work and dock for the night."""
+        sys1, trace = self.sys1, self.trace
+        assert sys1 is not None and trace is not None
+        if not self._bedtime_started:
+            self._bedtime_started = True
+            if self.handle is not None and not self._routine:
+                sys1.cancel("bedtime: the robot goes to its dock for the night")
+                self._collect(now)
+            self._next_bedtime_try = now
+            sys1.recorder.record(
+                time=now,
+                pose=sys1.ctx.pose,
+                kind="routine",
+                caption="bedtime: no new work today, going to the dock",
+                battery=sys1.ctx.battery.soc,
+                source=ExperienceSource.SYS1,
+            )
+        if self.handle is not None or sys1.busy or sys1.ctx.battery.charging:
+            return False
+        if now < self._next_bedtime_try:
+            return False
+        self._next_bedtime_try = now + BEDTIME_RETRY_S
+        self.handle = sys1.run(SkillCall(skill="dock_and_charge"), source=PlanSource.RULE)
+        self._routine = True
+        self._forwarded = 0
+        trace.begin(now, "charge", "bedtime: dock and charge", "routine")
+        return True
+
+    def _record_pose(self, now: float) -> None:
+        world, trace = self.world, self.trace
+        assert world is not None and trace is not None
+        r = world.robot
+        if trace.pose(now, r.floor, r.x, r.y, r.theta, world.battery.soc):
+            room = self.building.room_at(r.floor, r.x, r.y)
+            trace.room(now, room.id if room is not None else None)
+
+    def _log_requests(self) -> None:
+        """Every request state change becomes an episode (what the reflection counts)."""
+        sys1, sys2 = self.sys1, self.sys2
+        assert sys1 is not None and sys2 is not None
+        seen = self._request_seen
+        for req in sys2.queue.all():
+            n = seen.get(req.id, 0)
+            if n >= len(req.history):
+                continue
+            for ev in req.history[n:]:
+                saved_goal, saved_req = sys1.recorder.goal_id, sys1.recorder.request_id
+                sys1.recorder.request_id = req.id
+                sys1.recorder.goal_id = None
+                sys1.recorder.record(
+                    time=min(ev.time, self.now),
+                    pose=sys1.ctx.pose,
+                    kind="request",
+                    outcome=ev.state.value,
+                    caption=f"request from {req.sender} '{req.text[:200]}' is "
+                    f"{ev.state.value}" + (f": {ev.reason[:300]}" if ev.reason else ""),
+                    people=[req.sender] if req.sender in self.knowledge.people else [],
+                    source=ExperienceSource.USER,
+                )
+                sys1.recorder.goal_id, sys1.recorder.request_id = saved_goal, saved_req
+            seen[req.id] = len(req.history)
+
+    def _end_day(self) -> None:
+        cfg = self.config
+        world, sys1, sys2, trace = self.world, self.sys1, self.sys2, self.trace
+        assert world is not None and sys1 is not None and sys2 is not None and trace is not None
+        day = self.day
+        now = world.now
+        if sys1.busy:
+            sys1.cancel("the day is over")
+            self._routine = True  # nothing more goes to Sys2 today
+            self._collect(now)
+        day_trace = trace.finish(
+            now, world.robot.distance_m, world.stats.elevator_rides, world.stats.stairs_climbs
+        )
+        day_trace.world_log = [(round(t, 2), line) for t, line in world.log]
+        day_trace.charging_s = round(world.stats.charging_s, 1)
+        self.flush()
+        if reflects(cfg.ablation, day):
+            reflection = self.sys3.reflect(day)
+            log.info(
+                "%s day %d reflected (%d goals for tomorrow)",
+                self.personality.name,
+                day,
+                len(reflection.tomorrow_goals),
+            )
+        report = self.memory.end_of_day(day)
+        log.info("%s day %d: %d facts", self.personality.name, day, len(report.facts))
+        path = self.data_dir / TRACE_DIR / f"day-{day:04d}.json"
+        write_json(path, day_trace.model_dump(mode="json"))
+        sys2.presence.save(self.data_dir / SYS2_DIR / PRESENCE_FILE)
+        sys1_state.save(self.data_dir, sys1_state.capture(sys1))
+        # The night: resting on the dock (when it made it there), skipped in one jump.
+        nxt_morning = at(day + 1, cfg.day_start_h)
+        world.skip(nxt_morning)
+        r = world.robot
+        self._checkpoint = Checkpoint(
+            identity=self._checkpoint.identity,
+            day=day + 1,
+            days_done=sorted({*self.days_done, day}),
+            robot=RobotSnapshot(
+                x=r.x, y=r.y, theta=r.theta, floor=r.floor, soc=min(1.0, world.battery.soc)
+            ),
+            world_objects=[o.model_dump(mode="json") for o in world.extra_objects.values()],
+        )
+        self.days_done = list(self._checkpoint.days_done)
+        self.day = day + 1
+        self._fresh_morning = True
+        self.phase = Phase.MORNING
+        # the next morning's checkpoint is written now, so a stop here loses nothing
+        self.store.save(self._checkpoint, list(MANAGED_FILES))
+        self._fresh_morning = False
+
+    def flush(self) -> None:
+        """Write buffered episodes to memory."""
+        with self._lock:
+            self.sink.flush()
+            self._last_flush = self.now
+
+    def close(self) -> None:
+        self.flush()
+        for client in (self.llm2, self.llm3):
+            if client is not None:
+                client.close()
+
+    # --- reading (console, ROS node, experiment) ---------------------------------------------
+
+    def traces(self) -> list[DayTrace]:
+        """The saved traces of the finished days, in day order."""
+        out = []
+        for day in self.days_done:
+            path = self.data_dir / TRACE_DIR / f"day-{day:04d}.json"
+            if path.is_file():
+                out.append(_DAY_TRACE.validate_json(path.read_text(encoding="utf-8")))
+        return out
+
+    def world_state(self) -> WorldState | None:
+        with self._lock:
+            return None if self.sys1 is None else self._state()
+
+    def pose(self) -> Pose | None:
+        with self._lock:
+            if self.world is None:
+                return None
+            r = self.world.robot
+            return Pose(x=r.x, y=r.y, theta=r.theta, floor=r.floor)
+
+    def status(self) -> AgentStatus:
+        with self._lock:
+            world, sys1, sys2 = self.world, self.sys1, self.sys2
+            pose = self.pose() or Pose(x=0.0, y=0.0, floor=0)
+            room = self.building.room_at(pose.floor, pose.x, pose.y) if world else None
+            h = self.handle
+            last = self.decision_log[-1] if self.decision_log else None
+            return AgentStatus(
+                time=self.now,
+                personality=self.personality.name,
+                pose=pose,
+                room=room.id if room is not None else None,
+                battery=min(1.0, world.battery.soc) if world else 1.0,
+                charging=world.charging if world else False,
+                current_skill=sys1.current_skill if sys1 else None,
+                current_goal=h.plan.goal_id if h is not None else None,
+                plan=h.plan if h is not None else None,
+                decision=last.explanation if last is not None else None,
+                queue=sys2.queue_counts() if sys2 else {},
+            )
+
+    def people(self) -> list[dict[str, object]]:
+        """Where everyone is (the simulator's truth, for the console's map)."""
+        with self._lock:
+            if self.world is None:
+                return []
+            out = []
+            for p in self.world.people_states():
+                room = self.building.room_at(p.floor, p.x, p.y)
+                out.append(
+                    {
+                        "id": p.id,
+                        "floor": p.floor,
+                        "x": round(p.x, 2),
+                        "y": round(p.y, 2),
+                        "room": room.id if room is not None else None,
+                    }
+                )
+            return out
+
+    def elevators(self) -> list[ElevatorStatus]:
+        with self._lock:
+            if self.world is None:
+                return []
+            out = []
+            for eid in sorted(self.world.elevators):
+                st = self.world.elevator_status(eid)
+                out.append(
+                    ElevatorStatus(
+                        elevator=st.id,
+                        time=self.now,
+                        floor=st.floor,
+                        state="out_of_service" if st.out_of_service else st.state,
+                        direction=st.direction,  # type: ignore[arg-type]
+                        doors_open=st.doors_open,
+                        hall_calls=list(st.hall_calls),
+                        car_calls=list(st.car_calls),
+                        load=st.load,
+                        capacity=st.capacity,
+                        robot_aboard=self.world.aboard == eid,
+                    )
+                )
+            return out
+
+    def decisions(self, limit: int = 20) -> list[Decision]:
+        with self._lock:
+            return list(self.decision_log)[-limit:]
+
+    def requests(self) -> list[UserRequest]:
+        with self._lock:
+            if self.sys2 is not None:
+                return [r.model_copy(deep=True) for r in self.sys2.requests()]
+        from agent.sys2.request_queue import RequestQueue
+
+        path = self.data_dir / SYS2_DIR / QUEUE_FILE
+        return RequestQueue(path).all() if path.is_file() else []
+
+    def reflections(self) -> list[Reflection]:
+        return [r for d in sorted(self.days_done) if (r := self.sys3.log.read(d)) is not None]
+
+    def submit_request(
+        self,
+        text: str,
+        *,
+        sender: str = "console",
+        place: str | None = None,
+        person: str | None = None,
+        priority: RequestPriority = RequestPriority.NORMAL,
+        deadline: float | None = None,
+    ) -> UserRequest:
+        """A console request: parsed, judged and persisted before this returns."""
+        with self._lock:
+            if self.sys2 is None:
+                self._step(self.now)  # the morning has to be set up to take requests
+            assert self.sys2 is not None
+            req = self.sys2.submit_text(
+                text,
+                self.now,
+                sender=sender,
+                place=place,
+                person=person,
+                priority=priority,
+                deadline=deadline,
+            )
+            self._log_requests()
+            self._poke = True
+            log.info("%s: request %s is %s", format_time(self.now), req.id, req.state.value)
+            return req.model_copy(deep=True)
+
+    def cancel_request(
+        self, request_id: str, reason: str = "cancelled by the user"
+    ) -> UserRequest:
+        with self._lock:
+            if self.sys2 is None:
+                raise ValueError("the runtime has not started a day yet")
+            running = self.handle is not None and self.handle.plan.request_id == request_id
+            req = self.sys2.cancel(request_id, self.now, reason)
+            if running and self.sys1 is not None:
+                self._routine = True  # Sys2 already dropped the plan
+                self.sys1.cancel(reason)
+                self._collect(self.now)
+            self._log_requests()
+            self._poke = True
+            return req.model_copy(deep=True)
+
+
+__all__ = ["DAY_S", "MANAGED_FILES", "Phase", "Runtime"]
