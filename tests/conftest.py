@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from console_support import console_agent, console_backend  # noqa: F401  (console fixtures)
 from ros_support import children, domain_id, ros_context, ros_env  # noqa: F401  (ROS fixtures)
 
 

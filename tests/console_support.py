@@ -1,0 +1,42 @@
+"""Shared set-up for the console tests: a real agent that has lived through a midnight.
+
+The agent is the in-process one (simulated office, Sys1, Sys2, Sys3, ChromaDB memory): it
+starts at 23:42 on day 0 and runs past midnight, so that Sys3 has written a real reflection
+of day 0 whose insights cite real episodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.clock import at
+from agent.console.inprocess import InProcessBackend
+from agent.console.live_agent import LiveAgent, LiveAgentConfig
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "console"
+
+
+def lived_agent(data_dir: Path, personality: str = "working") -> LiveAgent:
+    agent = LiveAgent(
+        LiveAgentConfig(
+            data_dir=data_dir, personality=personality, seed=3, start_hour=23.7, speed=20.0
+        )
+    )
+    agent.advance_to(at(1, 0.02))
+    assert agent.sys3.log.read(0) is not None, "the agent did not reflect on day 0"
+    return agent
+
+
+@pytest.fixture(scope="session")
+def console_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAgent]:
+    agent = lived_agent(tmp_path_factory.mktemp("console-agent"))
+    yield agent
+    agent.stop()
+
+
+@pytest.fixture(scope="session")
+def console_backend(console_agent: LiveAgent) -> InProcessBackend:
+    return InProcessBackend(console_agent)
