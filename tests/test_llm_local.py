@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -143,3 +146,23 @@ def test_local_backend_starts_its_server_without_blocking_the_caller() -> None:
         assert server is not None and server.owned
     assert not server.owned
     assert not LocalLLMServer(port=settings.local_port).is_ready(timeout_s=0.5)
+
+
+def test_pepa_llm_serve_runs_until_interrupted() -> None:
+    require_local_llm()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "llm", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    probe = LocalLLMServer(port=port)
+    try:
+        assert probe.wait_ready(120.0), "pepa llm serve did not answer within 120 s"
+        assert httpx.get(f"{probe.base_url}/models", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert proc.returncode == 130, output
+    assert f"local LLM serving at {probe.base_url}" in output
+    assert not probe.is_ready(timeout_s=0.5)

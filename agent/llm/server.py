@@ -74,6 +74,7 @@ class LocalLLMServer:
         n_threads: int | None = None,
         python: str | None = None,
         log_path: Path | None = None,
+        inherit_output: bool = False,
     ) -> None:
         self.model_path = model_path
         self.host = host
@@ -82,6 +83,7 @@ class LocalLLMServer:
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
         self.python = python or sys.executable
         self.log_path = log_path
+        self.inherit_output = inherit_output
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
         self._lock = threading.Lock()
@@ -151,14 +153,18 @@ class LocalLLMServer:
         # llama.cpp's OpenMP threads spin while waiting; on a CPU shared with the rest of the
         # robot that spinning starves everyone (measured: a generation 8x slower under load).
         env["OMP_WAIT_POLICY"] = "PASSIVE"
-        out: IO[bytes] | int = subprocess.DEVNULL
+        out: IO[bytes] | int | None = None if self.inherit_output else subprocess.DEVNULL
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
             out = self._log_file
         log.info("starting local LLM server: %s", " ".join(cmd))
         self._proc = subprocess.Popen(
-            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            cmd,
+            env=env,
+            stdout=out,
+            stderr=None if out is None else subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     def wait_ready(self, wait_s: float) -> bool:
