@@ -436,6 +436,14 @@ class ElevatorStatus(Message):
     robot_aboard: bool = False
 
 
+class StepResult(Message):
+    """A skill result of one plan, as Sys1 reports it to Sys2 (the plan id ties them)."""
+
+    plan_id: str = Field(min_length=1)
+    result: SkillResult
+    refused: bool = Field(default=False, description="the safety guard refused the plan")
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
     m.__name__: m
     for m in (
@@ -453,5 +461,6 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         Reflection,
         ElevatorCall,
         ElevatorStatus,
+        StepResult,
     )
 }

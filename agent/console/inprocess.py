@@ -6,15 +6,12 @@ import logging
 import threading
 from collections.abc import Callable
 
-import cv2
-
 from agent.clock import day_of, format_time
 from agent.console.backend import (
     ConflictError,
     ConsoleEvent,
     DecisionView,
     Directory,
-    ElevatorShape,
     FloorInfo,
     LiveStatus,
     MemoryHit,
@@ -28,6 +25,7 @@ from agent.console.backend import (
     Unsubscribe,
 )
 from agent.console.day_review import changes_since
+from agent.console.floor_maps import MAP_PIXELS_PER_M, floor_map
 from agent.console.live_agent import LiveAgent
 from agent.console.personality_view import personality_view
 from agent.messages import (
@@ -40,11 +38,9 @@ from agent.messages import (
 from memory.query import MemoryQuery
 from personalities import loader
 from personalities.loader import PersonalityError
-from sim.floor_map import draw_floor_map
 
 log = logging.getLogger(__name__)
 
-MAP_PIXELS_PER_M = 16.0
 STATUS_EVERY_TICKS = 4
 """Pacing steps between pushed status snapshots (a pacing step is 50 ms of wall time)."""
 
@@ -204,41 +200,8 @@ class InProcessBackend:
         return self._map(floor)[1]
 
     def _map(self, floor: int) -> tuple[FloorInfo, bytes]:
-        if floor in self._maps:
-            return self._maps[floor]
-        b = self.agent.building
-        if floor not in b.floor_levels:
-            raise NotFoundError("floor", floor)
-        image = draw_floor_map(b, floor, None, pixels_per_m=MAP_PIXELS_PER_M, camera_hfov_deg=None)
-        ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise RuntimeError(f"could not encode the map of floor {floor}")
-        grid = b.grid(floor)
-        h, w = image.shape[:2]
-        name = next((f.name for f in b.floors if f.level == floor), f"floor {floor}")
-        info = FloorInfo(
-            floor=floor,
-            name=name,
-            origin_x=grid.origin[0],
-            origin_y=grid.origin[1],
-            width_m=w / MAP_PIXELS_PER_M,
-            height_m=h / MAP_PIXELS_PER_M,
-            image_width=w,
-            image_height=h,
-            elevators=[
-                ElevatorShape(
-                    id=e.id,
-                    name=e.name,
-                    x0=e.shaft[0],
-                    y0=e.shaft[1],
-                    x1=e.shaft[2],
-                    y1=e.shaft[3],
-                )
-                for e in b.elevators
-                if floor in e.floors
-            ],
-        )
-        self._maps[floor] = (info, png.tobytes())
+        if floor not in self._maps:
+            self._maps[floor] = floor_map(self.agent.building, floor, MAP_PIXELS_PER_M)
         return self._maps[floor]
 
     def directory(self) -> Directory:

@@ -31,6 +31,10 @@ setup(
     entry_points={
         "console_scripts": [
             "sim_node = pepa_ros.sim_node:main",
+            "sys1_node = pepa_ros.sys1_node:main",
+            "sys2_node = pepa_ros.sys2_node:main",
+            "sys3_node = pepa_ros.sys3_node:main",
+            "console_bridge = pepa_ros.console_bridge:main",
             "recorder = pepa_ros.recorder:main",
             "stack = pepa_ros.runner:main",
         ],

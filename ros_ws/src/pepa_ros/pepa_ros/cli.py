@@ -14,8 +14,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-DEFAULT_NODES: tuple[str, ...] = ("sim",)
-"""The nodes ``pepa run`` starts; the agent's nodes join this list as they are registered."""
+DEFAULT_NODES: tuple[str, ...] = ("sim", "sys1", "sys2", "sys3", "console")
+"""The nodes ``pepa run`` starts: the simulated office, the three systems and the console."""
+AGENT_NODES = frozenset({"sys1", "sys2", "sys3", "console"})
 
 
 def _positive(text: str) -> float:
@@ -48,11 +49,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--speed", type=_positive, default=1.0, help="simulated s per wall s")
     run.add_argument("--seed", type=int, default=1, help="simulation seed")
     run.add_argument("--personality", default="Curious", help="personality name or YAML file")
-    run.add_argument("--data-dir", type=Path, default=Path("data"), help="data directory")
+    run.add_argument(
+        "--data",
+        "--data-dir",
+        dest="data_dir",
+        type=Path,
+        default=Path("data"),
+        help="data directory: memory, goals, requests, reflections (default: %(default)s)",
+    )
+    run.add_argument("--host", default="127.0.0.1", help="console address (default: %(default)s)")
+    run.add_argument("--port", type=int, default=8080, help="console port (default: %(default)s)")
+    run.add_argument(
+        "--llm",
+        choices=("offline", "openai", "local"),
+        help="LLM backend of both Sys2 and Sys3 (the per-system options override it)",
+    )
     for system in ("sys2", "sys3"):
         run.add_argument(
             f"--{system}-llm",
-            default="offline",
+            default=None,
             choices=("offline", "openai", "local"),
             help=f"{system.capitalize()}'s LLM backend (default: offline)",
         )
@@ -89,11 +104,13 @@ def run_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "data_dir": str(args.data_dir),
     }
     for system in ("sys2", "sys3"):
-        values[f"{system}_llm_backend"] = getattr(args, f"{system}_llm")
+        values[f"{system}_llm_backend"] = getattr(args, f"{system}_llm") or args.llm or "offline"
         values[f"{system}_llm_model"] = getattr(args, f"{system}_model")
         values[f"{system}_llm_base_url"] = getattr(args, f"{system}_url")
     if args.record is not None:
         values["output"] = str(args.record)
+    values["console_host"] = args.host
+    values["console_port"] = int(args.port)
     return values
 
 
@@ -108,6 +125,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.record is not None and "recorder" not in names:
         names.append("recorder")
     parameters = run_parameters(args)
+    if "sim" in names:
+        parameters["use_sim_time"] = True  # the agent lives on the simulated office's clock
+    mode = "one supervised process per node" if args.processes else "composed in one process"
+    print(f"pepa run: {', '.join(names)} ({mode}), data in {args.data_dir}", flush=True)
+    if "console" in names:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"PEPA console: http://{host}:{args.port}/", flush=True)
     if not args.processes:
         from pepa_ros.runner import run_composed
 

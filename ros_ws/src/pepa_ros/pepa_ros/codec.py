@@ -126,6 +126,10 @@ class JsonPublisher:
         self.model = model
         self.topic = topic
 
+    def subscribers(self) -> int:
+        """How many subscriptions are matched (0 before discovery)."""
+        return self._pub.get_subscription_count()
+
     def publish(self, message: Message) -> None:
         from std_msgs.msg import String
 

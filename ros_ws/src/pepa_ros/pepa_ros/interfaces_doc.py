@@ -13,10 +13,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from agent.messages import MESSAGE_TYPES
 from pepa_ros import qos
 from pepa_ros.params import AGENT_PARAMETERS, ParamSpec
-from pepa_ros.topics import COGNITIVE_TOPICS, NODES, NodeInterface, TopicSpec
+from pepa_ros.topics import COGNITIVE_TOPICS, MODELS, NODES, NodeInterface, TopicSpec
 
 HEADER = """\
 # PEPA — ROS 2 interfaces
@@ -125,8 +124,8 @@ def render() -> str:
         "JSON Schema of each model (pydantic), as carried on the `/pepa/` topics.",
         "",
     ]
-    for name in sorted(MESSAGE_TYPES):
-        schema = MESSAGE_TYPES[name].model_json_schema()
+    for name in sorted(MODELS):
+        schema = MODELS[name].model_json_schema()
         lines += [
             f"### {name}",
             "",

@@ -196,22 +196,33 @@ def _llm_specs(system: str) -> list[ParamSpec]:
 
 # --- the parameter sets ----------------------------------------------------------------------
 
+SPEED = ParamSpec(
+    name="speed",
+    default=1.0,
+    minimum=0.01,
+    maximum=1000.0,
+    description="simulated seconds per wall-clock second",
+)
+
+SEED = ParamSpec(
+    name="seed",
+    default=1,
+    minimum=0,
+    maximum=2**31 - 1,
+    read_only=True,
+    description="seed of the simulation's random generators (same seed, same day)",
+)
+
+BUILDING = ParamSpec(
+    name="building",
+    default="",
+    read_only=True,
+    description="building description file; empty: the built-in office",
+)
+
 SIM_PARAMETERS: tuple[ParamSpec, ...] = (
-    ParamSpec(
-        name="speed",
-        default=1.0,
-        minimum=0.01,
-        maximum=1000.0,
-        description="simulated seconds per wall-clock second",
-    ),
-    ParamSpec(
-        name="seed",
-        default=1,
-        minimum=0,
-        maximum=2**31 - 1,
-        read_only=True,
-        description="seed of the simulation's random generators (same seed, same day)",
-    ),
+    SPEED,
+    SEED,
     ParamSpec(
         name="start_hour",
         default=8.0,
@@ -220,12 +231,7 @@ SIM_PARAMETERS: tuple[ParamSpec, ...] = (
         read_only=True,
         description="time of day (hours) at which day 0 of the simulation starts",
     ),
-    ParamSpec(
-        name="building",
-        default="",
-        read_only=True,
-        description="building description file; empty: the built-in office",
-    ),
+    BUILDING,
     ParamSpec(
         name="step_hz",
         default=50.0,
@@ -336,13 +342,67 @@ AGENT_PARAMETERS: tuple[ParamSpec, ...] = (
     PERSONALITY,
     DATA_DIR,
     *LLM_PARAMETERS,
+    BUILDING,
+    SEED,
+)
+
+SYS1_PARAMETERS: tuple[ParamSpec, ...] = (
+    *AGENT_PARAMETERS,
     ParamSpec(
         name="control_rate_hz",
         default=20.0,
         minimum=1.0,
         maximum=100.0,
         read_only=True,
-        description="rate of Sys1's control loop",
+        description="rate of Sys1's control loop (wall clock)",
+    ),
+    ParamSpec(
+        name="robot",
+        default="sim_office",
+        choices=("sim_office", "generic"),
+        read_only=True,
+        description="robot adapter: the simulated office (with elevators) or any ROS robot",
+    ),
+    ParamSpec(
+        name="perception",
+        default="camera",
+        choices=("camera",),
+        read_only=True,
+        description="Sys1's perception: ArUco markers on the camera frames",
+    ),
+)
+
+SYS2_PARAMETERS: tuple[ParamSpec, ...] = (
+    *AGENT_PARAMETERS,
+    ParamSpec(
+        name="decide_rate_hz",
+        default=4.0,
+        minimum=0.1,
+        maximum=50.0,
+        read_only=True,
+        description="how often Sys2 checks whether to decide (wall clock)",
+    ),
+)
+
+SYS3_PARAMETERS: tuple[ParamSpec, ...] = AGENT_PARAMETERS
+
+CONSOLE_PARAMETERS: tuple[ParamSpec, ...] = (
+    *AGENT_PARAMETERS,
+    SPEED,
+    ParamSpec(
+        name="console_host",
+        default="127.0.0.1",
+        read_only=True,
+        check=lambda v: None if v.strip() else "the console host must not be empty",
+        description="address the web console listens on (off loopback a token is required)",
+    ),
+    ParamSpec(
+        name="console_port",
+        default=8080,
+        minimum=0,
+        maximum=65535,
+        read_only=True,
+        description="port of the web console; 0: any free port",
     ),
 )
 

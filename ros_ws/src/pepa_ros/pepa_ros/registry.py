@@ -48,6 +48,26 @@ _BUILTIN: tuple[NodeEntry, ...] = (
         summary="the simulated office: robot, camera, battery, elevators, clock",
     ),
     NodeEntry(
+        name="sys1",
+        target="pepa_ros.sys1_node:create",
+        summary="Sys1: skills, perception, safety guard and recording on a 20 Hz loop",
+    ),
+    NodeEntry(
+        name="sys2",
+        target="pepa_ros.sys2_node:create",
+        summary="Sys2: requests, arbitration, planning and re-planning; the agent's status",
+    ),
+    NodeEntry(
+        name="sys3",
+        target="pepa_ros.sys3_node:create",
+        summary="Sys3 and episodic memory: goals, daily reflection, memory queries",
+    ),
+    NodeEntry(
+        name="console",
+        target="pepa_ros.console_bridge:create",
+        summary="the web console over the agent's topics and calls",
+    ),
+    NodeEntry(
         name="recorder",
         target="pepa_ros.recorder:create",
         summary="records every topic into an MCAP file",

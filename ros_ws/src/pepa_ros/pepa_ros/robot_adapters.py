@@ -77,6 +77,7 @@ class OdomSample(BaseModel):
     theta: float
     v: float
     w: float
+    z: float = 0.0
 
 
 class BatterySample(BaseModel):
@@ -177,6 +178,7 @@ class RobotAdapter(ABC):
             theta=yaw_of(q.z, q.w, q.x, q.y),
             v=msg.twist.twist.linear.x,
             w=msg.twist.twist.angular.z,
+            z=p.z,
         )
         with self._lock:
             self._odom = sample

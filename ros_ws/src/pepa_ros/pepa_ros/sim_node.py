@@ -33,6 +33,7 @@ from agent.clock import at
 from agent.messages import ElevatorCall, ElevatorStatus
 from pepa_ros import params, qos
 from pepa_ros.codec import JsonCodec
+from pepa_ros.loop_stats import LoopStats
 from pepa_ros.topics import (
     BATTERY,
     CAMERA_INFO,
@@ -67,29 +68,6 @@ def stamp_of(t: float) -> Any:
 def quaternion_z(theta: float) -> tuple[float, float]:
     """(z, w) of a rotation by ``theta`` about z."""
     return math.sin(theta / 2.0), math.cos(theta / 2.0)
-
-
-class LoopStats:
-    """Deadline bookkeeping of the simulation loop (wall clock)."""
-
-    def __init__(self, period_s: float) -> None:
-        self.period_s = period_s
-        self.ticks = 0
-        self.misses = 0
-        self.max_late_s = 0.0
-        self.max_step_s = 0.0
-
-    def record(self, late_s: float, step_s: float) -> None:
-        """A tick is a miss when it started a full period late or took longer than one."""
-        self.ticks += 1
-        self.max_late_s = max(self.max_late_s, late_s)
-        self.max_step_s = max(self.max_step_s, step_s)
-        if late_s > self.period_s or step_s > self.period_s:
-            self.misses += 1
-
-    @property
-    def miss_ratio(self) -> float:
-        return self.misses / self.ticks if self.ticks else 0.0
 
 
 class SimNode(Node):
@@ -349,9 +327,8 @@ class _Camera:
         self.frames = 0
         self._scenes: dict[int, Any] = {}
         try:
-            from sim.camera_adapter import scene_for
-
             from sim.camera import CameraConfig, Renderer
+            from sim.camera_adapter import scene_for
         except ImportError as exc:
             self.available = False
             self.status = f"unavailable ({exc})"
@@ -399,7 +376,9 @@ class _Camera:
 
 def create(context: Context, parameters: dict[str, Any]) -> SimNode:
     """Registry factory (see pepa_ros.registry)."""
-    return SimNode(context=context, parameter_overrides=params.overrides(parameters))
+    # The simulator is the clock: it never follows /clock itself, whatever the others do.
+    values = {**parameters, "use_sim_time": False}
+    return SimNode(context=context, parameter_overrides=params.overrides(values))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa_ros.params import RECORDER_PARAMETERS, SIM_PARAMETERS, ParamSpec
+from agent.messages import MESSAGE_TYPES, Message
+from agent.world_state import WorldState
+from pepa_ros.health import NodeHealth
+from pepa_ros.params import (
+    CONSOLE_PARAMETERS,
+    RECORDER_PARAMETERS,
+    SIM_PARAMETERS,
+    SYS1_PARAMETERS,
+    SYS2_PARAMETERS,
+    SYS3_PARAMETERS,
+    ParamSpec,
+)
 from pepa_ros.qos import QosKind
+from pepa_ros.rpc import RpcCall, RpcReply
 
 STRING = "std_msgs/msg/String"
 
@@ -180,6 +192,57 @@ REFLECTIONS = TopicSpec(
     description="Sys3's daily self-reflections (the last week's survive a late subscriber)",
 )
 
+WORLD_STATE = TopicSpec(
+    name="/pepa/world_state",
+    type=STRING,
+    qos="latched",
+    model="WorldState",
+    description="what Sys1 believes about the world now (pose, battery, people last seen, "
+    "places visited today); Sys2 decides on it",
+)
+STEP_RESULTS = TopicSpec(
+    name="/pepa/step_results",
+    type=STRING,
+    qos="event",
+    model="StepResult",
+    description="each skill Sys1 finished (or a plan the safety guard refused), with its plan",
+)
+HEALTH = TopicSpec(
+    name="/pepa/health",
+    type=STRING,
+    qos="latched",
+    depth=8,
+    model="NodeHealth",
+    description="each agent node's bad-message count, control-loop deadlines and boot id",
+)
+
+
+def _rpc_topics(service: str, what: str) -> tuple[TopicSpec, TopicSpec]:
+    return (
+        TopicSpec(
+            name=f"{service}/call",
+            type=STRING,
+            qos="event",
+            model="RpcCall",
+            description=f"calls to {what} (correlation id, client, method, parameters)",
+        ),
+        TopicSpec(
+            name=f"{service}/reply",
+            type=STRING,
+            qos="event",
+            model="RpcReply",
+            description=f"replies of {what}, by correlation id",
+        ),
+    )
+
+
+SYS1_RPC = "/pepa/rpc/sys1"
+SYS2_RPC = "/pepa/rpc/sys2"
+SYS3_RPC = "/pepa/rpc/sys3"
+SYS1_CALL, SYS1_REPLY = _rpc_topics(SYS1_RPC, "Sys1")
+SYS2_CALL, SYS2_REPLY = _rpc_topics(SYS2_RPC, "Sys2 (requests)")
+SYS3_CALL, SYS3_REPLY = _rpc_topics(SYS3_RPC, "Sys3 (memory, reflections, personality)")
+
 COGNITIVE_TOPICS: tuple[TopicSpec, ...] = (
     REQUESTS,
     REQUEST_UPDATES,
@@ -190,6 +253,23 @@ COGNITIVE_TOPICS: tuple[TopicSpec, ...] = (
     EXPERIENCES,
     STATUS,
     REFLECTIONS,
+    WORLD_STATE,
+    STEP_RESULTS,
+    HEALTH,
+)
+
+MODELS: dict[str, type[Message]] = {
+    **MESSAGE_TYPES,
+    "WorldState": WorldState,
+    "NodeHealth": NodeHealth,
+    "RpcCall": RpcCall,
+    "RpcReply": RpcReply,
+}
+"""Every model carried on a /pepa/ topic, by the name the topic tables use."""
+
+RPC_NOTE = (
+    "a call/reply pair of JSON topics with correlation ids (ROS 2 has no standard string "
+    "service type): "
 )
 
 # --- the nodes -------------------------------------------------------------------------------
@@ -210,4 +290,97 @@ RECORDER_NODE = NodeInterface(
     parameters=RECORDER_PARAMETERS,
 )
 
-NODES: tuple[NodeInterface, ...] = (SIM_NODE, RECORDER_NODE)
+SYS1_NODE = NodeInterface(
+    node="pepa_sys1",
+    executable="sys1_node",
+    summary="Sys1 around agent.sys1.executor.Sys1: runs Sys2's plans with skills, perception "
+    "and the safety guard on a 20 Hz control loop, records experiences",
+    publishes=(CMD_VEL, ELEVATOR_CALL, PLAN, STEP_RESULTS, WORLD_STATE, EXPERIENCES, HEALTH),
+    subscribes=(ODOM, IMAGE, CAMERA_INFO, BATTERY, CLOCK, ELEVATOR_STATE, DECISIONS),
+    services=(
+        ServiceSpec(
+            name=SYS1_RPC,
+            type="RpcCall/RpcReply",
+            description=RPC_NOTE + "`cancel` {plan_id, reason}: stop a plan",
+        ),
+    ),
+    parameters=SYS1_PARAMETERS,
+)
+
+SYS2_NODE = NodeInterface(
+    node="pepa_sys2",
+    executable="sys2_node",
+    summary="Sys2 around agent.sys2.deliberator.Deliberator: takes requests, arbitrates "
+    "between them and the daily goals, plans, re-plans; publishes the agent's status",
+    publishes=(DECISIONS, REQUEST_UPDATES, STATUS, EXPERIENCES, HEALTH, SYS1_CALL),
+    subscribes=(
+        REQUESTS,
+        WORLD_STATE,
+        STEP_RESULTS,
+        GOAL,
+        DAILY_GOALS,
+        REFLECTIONS,
+        HEALTH,
+        CLOCK,
+        SYS1_REPLY,
+    ),
+    services=(
+        ServiceSpec(
+            name=SYS2_RPC,
+            type="RpcCall/RpcReply",
+            description=RPC_NOTE + "`submit` {text, place, person, priority}, `cancel` "
+            "{request_id}, `requests`, `request` {request_id}",
+        ),
+    ),
+    parameters=SYS2_PARAMETERS,
+)
+
+SYS3_NODE = NodeInterface(
+    node="pepa_sys3",
+    executable="sys3_node",
+    summary="Sys3 around agent.sys3.system.Sys3 and the episodic memory (memory.episodic): "
+    "ultimate and daily goals, reflection at the end of each day, memory queries",
+    publishes=(GOAL, DAILY_GOALS, REFLECTIONS, HEALTH),
+    subscribes=(EXPERIENCES, CLOCK),
+    services=(
+        ServiceSpec(
+            name=SYS3_RPC,
+            type="RpcCall/RpcReply",
+            description=RPC_NOTE + "`memory.search` {text, place, floor, start, end, k}, "
+            "`memory.episode` {episode_id}, `reflection.days`, `reflection.day` {day}, "
+            "`reflection.feedback` {day, text}, `personality`, `personality.switch` "
+            "{name, reason}",
+        ),
+    ),
+    parameters=SYS3_PARAMETERS,
+)
+
+CONSOLE_NODE = NodeInterface(
+    node="pepa_console",
+    executable="console_bridge",
+    summary="the web console (agent.console) over ROS: status, requests, memory, "
+    "reflections and personality through the topics and calls of Sys2 and Sys3",
+    publishes=(SYS2_CALL, SYS3_CALL),
+    subscribes=(
+        STATUS,
+        DECISIONS,
+        REQUEST_UPDATES,
+        DAILY_GOALS,
+        GOAL,
+        REFLECTIONS,
+        WORLD_STATE,
+        ELEVATOR_STATE,
+        SYS2_REPLY,
+        SYS3_REPLY,
+    ),
+    parameters=CONSOLE_PARAMETERS,
+)
+
+NODES: tuple[NodeInterface, ...] = (
+    SIM_NODE,
+    SYS1_NODE,
+    SYS2_NODE,
+    SYS3_NODE,
+    CONSOLE_NODE,
+    RECORDER_NODE,
+)

@@ -1,0 +1,48 @@
+"""A floor's static map as the console draws it: the PNG and how to place metres on it.
+
+Shared by every console backend (in-process, or the ROS console bridge): the map comes from
+the building description alone, so both draw the same picture.
+"""
+
+from __future__ import annotations
+
+import cv2
+
+from agent.console.backend import ElevatorShape, FloorInfo, NotFoundError
+from sim.building import Building
+from sim.floor_map import draw_floor_map
+
+MAP_PIXELS_PER_M = 16.0
+
+
+def floor_map(
+    building: Building, floor: int, pixels_per_m: float = MAP_PIXELS_PER_M
+) -> tuple[FloorInfo, bytes]:
+    """The map of ``floor`` (walls, rooms, doors) as PNG bytes, with its placement."""
+    if floor not in building.floor_levels:
+        raise NotFoundError("floor", floor)
+    image = draw_floor_map(building, floor, None, pixels_per_m=pixels_per_m, camera_hfov_deg=None)
+    ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError(f"could not encode the map of floor {floor}")
+    grid = building.grid(floor)
+    h, w = image.shape[:2]
+    name = next((f.name for f in building.floors if f.level == floor), f"floor {floor}")
+    info = FloorInfo(
+        floor=floor,
+        name=name,
+        origin_x=grid.origin[0],
+        origin_y=grid.origin[1],
+        width_m=w / pixels_per_m,
+        height_m=h / pixels_per_m,
+        image_width=w,
+        image_height=h,
+        elevators=[
+            ElevatorShape(
+                id=e.id, name=e.name, x0=e.shaft[0], y0=e.shaft[1], x1=e.shaft[2], y1=e.shaft[3]
+            )
+            for e in building.elevators
+            if floor in e.floors
+        ],
+    )
+    return info, png.tobytes()

@@ -1,0 +1,103 @@
+"""What every agent node (Sys1, Sys2, Sys3, console bridge) shares: parameters, time, health.
+
+* Parameters are declared and validated from the node's spec table (pepa_ros.params).
+* Time: the core objects read an :class:`agent.clock.ExternalClock` set from the node's ROS
+  clock — simulated time from ``/clock`` with ``use_sim_time`` — while the node's own loops
+  run on timers of the steady wall clock, so a sped-up simulation does not speed them up.
+* Health: the JSON codec's bad-message counts and the node's boot id, on ``/pepa/health``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rclpy.callback_groups import CallbackGroup
+from rclpy.clock import Clock, ClockType
+from rclpy.context import Context
+from rclpy.node import Node
+from rclpy.timer import Timer
+
+from agent.clock import ExternalClock
+from agent.messages import new_id
+from pepa_ros import params, qos
+from pepa_ros.codec import JsonCodec
+from pepa_ros.health import NodeHealth
+from pepa_ros.params import ParamSpec
+from pepa_ros.topics import HEALTH
+from sim.building import Building, load_building
+
+
+class AgentNode(Node):
+    """Base of the agent's nodes; see the module docstring."""
+
+    def __init__(
+        self,
+        name: str,
+        specs: Sequence[ParamSpec],
+        context: Context | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            name, context=context, parameter_overrides=params.overrides(parameters or {})
+        )
+        self.log = logging.getLogger(f"pepa_ros.{name}")
+        self.values = params.declare(self, specs)
+        self.codec = JsonCodec(self.log)
+        self.clock_source = ExternalClock()
+        self.wall_clock = Clock(clock_type=ClockType.STEADY_TIME)
+        self.boot = new_id("boot")
+        self.data_dir = Path(self.values["data_dir"]).expanduser()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._health = self.codec.publisher(
+            self, NodeHealth, HEALTH.name, qos.profile(HEALTH.qos, HEALTH.depth)
+        )
+
+    def load_building(self) -> Building:
+        return load_building(self.values.get("building") or None)
+
+    def llm_client(self, system: str) -> Any:
+        """The LLM client of ``system`` ("sys2" or "sys3"), or None for the offline engine."""
+        backend = self.values.get(f"{system}_llm_backend", "offline")
+        if backend == "offline":
+            return None
+        from agent.llm.client import LLMClient
+        from agent.llm.settings import LLMSettings
+
+        settings = LLMSettings.model_validate(
+            {
+                "backend": backend,
+                "model": self.values.get(f"{system}_llm_model") or None,
+                "base_url": self.values.get(f"{system}_llm_base_url") or None,
+            }
+        )
+        return LLMClient(settings, system)
+
+    def now(self) -> float | None:
+        """ROS time in seconds (simulated with use_sim_time), or None before the first /clock."""
+        t = self.get_clock().now().nanoseconds * 1e-9
+        if t <= 0.0:
+            return None
+        self.clock_source.set(t)
+        return self.clock_source.now()
+
+    def every(
+        self, period_s: float, callback: Callable[[], None], group: CallbackGroup | None = None
+    ) -> Timer:
+        """A timer on the steady wall clock."""
+        return self.create_timer(period_s, callback, callback_group=group, clock=self.wall_clock)
+
+    def health(self, **extra: Any) -> NodeHealth:
+        return NodeHealth(
+            node=self.get_name(),
+            boot=self.boot,
+            time=self.clock_source.now(),
+            bad_messages=self.codec.bad_messages,
+            bad_by_topic=self.codec.bad_by_topic(),
+            **extra,
+        )
+
+    def publish_health(self, **extra: Any) -> None:
+        self._health.publish(self.health(**extra))

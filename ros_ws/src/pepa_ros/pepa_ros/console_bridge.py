@@ -1,0 +1,420 @@
+"""The web console over ROS 2: :class:`RosConsoleBackend` implements the console's backend
+contract (agent.console.backend.ConsoleBackend) with the agent's topics and calls, and the
+node serves the console (uvicorn in a thread) beside its ROS subscriptions.
+
+What the pages show live comes from the latched and event topics (status, decisions, request
+updates, goals, reflections, Sys1's belief, the elevators) and is pushed to the pages as it
+arrives; what the pages ask or change goes to Sys2 (requests) and Sys3 (memory, reflections,
+personality) through their ``/pepa/rpc/`` calls. The floor maps and the directory of places
+and people come from the building description, as in the in-process console. People are
+drawn where the robot last saw them (its belief), since over ROS there is no simulator truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.context import Context
+
+from agent.clock import day_of, format_time
+from agent.console.backend import (
+    ConflictError,
+    ConsoleEvent,
+    DecisionView,
+    Directory,
+    FloorInfo,
+    LiveStatus,
+    MemoryHit,
+    MemorySearch,
+    NotFoundError,
+    PersonalityView,
+    PersonView,
+    ReflectionBrief,
+    ReflectionDay,
+    RefusedError,
+    Unsubscribe,
+)
+from agent.console.floor_maps import floor_map
+from agent.console.personality_view import personality_view
+from agent.console.server import BackgroundServer, announce
+from agent.console.settings import resolve_settings
+from agent.messages import (
+    AgentStatus,
+    DailyGoal,
+    Decision,
+    ElevatorStatus,
+    Experience,
+    Goal,
+    Pose,
+    Reflection,
+    RequestPriority,
+    UserRequest,
+)
+from agent.sys2.site_map import knowledge_from_building
+from agent.world_state import WorldState
+from pepa_ros import qos
+from pepa_ros.agent_node import AgentNode
+from pepa_ros.params import CONSOLE_PARAMETERS
+from pepa_ros.rpc import RpcClient, RpcError
+from pepa_ros.topics import (
+    DAILY_GOALS,
+    DECISIONS,
+    ELEVATOR_STATE,
+    GOAL,
+    REFLECTIONS,
+    REQUEST_UPDATES,
+    STATUS,
+    SYS2_RPC,
+    SYS3_RPC,
+    WORLD_STATE,
+)
+from personalities import loader
+
+log = logging.getLogger(__name__)
+
+CALL_TIMEOUT_S = 15.0
+
+
+class RosConsoleBackend:
+    """:class:`~agent.console.backend.ConsoleBackend` over the agent's ROS interface."""
+
+    def __init__(self, node: ConsoleBridgeNode) -> None:
+        self.node = node
+        self.building = node.building
+        self.knowledge = knowledge_from_building(self.building)
+        self._lock = threading.Lock()
+        self._subscribers: list[Callable[[ConsoleEvent], None]] = []
+        self._maps: dict[int, tuple[FloorInfo, bytes]] = {}
+        self.agent: AgentStatus | None = None
+        self.decision: Decision | None = None
+        self.state: WorldState | None = None
+        self.goal: Goal | None = None
+        self.goals: dict[str, DailyGoal] = {}
+        self.requests_seen: dict[str, UserRequest] = {}
+        self.elevators_seen: dict[str, ElevatorStatus] = {}
+
+    # --- from the topics ------------------------------------------------------------------------
+
+    def on_status(self, status: AgentStatus) -> None:
+        with self._lock:
+            self.agent = status
+        if self._subscribers:
+            self._push("status", self.status().model_dump(mode="json"))
+
+    def on_decision(self, decision: Decision) -> None:
+        with self._lock:
+            self.decision = decision
+
+    def on_state(self, state: WorldState) -> None:
+        with self._lock:
+            self.state = state
+
+    def on_goal(self, goal: Goal) -> None:
+        with self._lock:
+            changed = self.goal is not None and self.goal.personality != goal.personality
+            self.goal = goal
+        if changed:
+            self._push("personality", self.personality().model_dump(mode="json"))
+
+    def on_daily_goal(self, goal: DailyGoal) -> None:
+        with self._lock:
+            self.goals[goal.id] = goal
+
+    def on_request(self, request: UserRequest) -> None:
+        with self._lock:
+            self.requests_seen[request.id] = request
+        self._push("request", request.model_dump(mode="json"))
+
+    def on_reflection(self, reflection: Reflection) -> None:
+        self._push("reflection", {"day": reflection.day})
+
+    def on_elevator(self, status: ElevatorStatus) -> None:
+        with self._lock:
+            self.elevators_seen[status.elevator] = status
+
+    # --- pushed updates -------------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[ConsoleEvent], None]) -> Unsubscribe:
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return remove
+
+    def _push(self, kind: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        event = ConsoleEvent(kind=kind, data=data)  # type: ignore[arg-type]
+        for cb in subscribers:
+            try:
+                cb(event)
+            except Exception:
+                log.exception("console subscriber failed")
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    def _call(self, client: RpcClient, method: str, what: str, ident: object, **params: Any):
+        try:
+            return client.call(method, params, timeout=CALL_TIMEOUT_S)
+        except RpcError as exc:
+            _raise(exc, what, ident)
+        except TimeoutError as exc:
+            raise ConflictError("agent", str(exc)) from None
+
+    def _sys2(self, method: str, what: str = "request", ident: object = "", **params: Any):
+        return self._call(self.node.sys2, method, what, ident, **params)
+
+    def _sys3(self, method: str, what: str = "", ident: object = "", **params: Any):
+        return self._call(self.node.sys3, method, what, ident, **params)
+
+    # --- live -----------------------------------------------------------------------------------
+
+    def status(self) -> LiveStatus:
+        with self._lock:
+            agent, decision, state = self.agent, self.decision, self.state
+            elevators = [self.elevators_seen[k] for k in sorted(self.elevators_seen)]
+        running = agent is not None
+        if agent is None:
+            agent = AgentStatus(
+                time=0.0,
+                personality=self.node.values["personality"],
+                pose=Pose(x=0.0, y=0.0, floor=0),
+                battery=1.0,
+            )
+        view = None
+        if decision is not None and agent.plan is not None and agent.plan.id == decision.plan.id:
+            view = DecisionView(
+                id=decision.id,
+                time=decision.time,
+                kind=decision.chosen.kind.value,
+                label=decision.chosen.label,
+                explanation=decision.explanation,
+                candidates=list(decision.candidates[:8]),
+            )
+        return LiveStatus(
+            agent=agent,
+            time_text=format_time(agent.time),
+            day=day_of(agent.time),
+            people=self._people(state),
+            elevators=elevators,
+            decision=view,
+            goal_text=self._goal_text(agent),
+            speed=float(self.node.get_parameter("speed").value),
+            running=running,
+        )
+
+    def _people(self, state: WorldState | None) -> list[PersonView]:
+        if state is None:
+            return []
+        out = []
+        for pid, room_id in sorted(state.people_rooms.items()):
+            room = self.building.rooms_by_id.get(room_id)
+            person = self.building.people_by_id.get(pid)
+            if room is None:
+                continue
+            x, y = room.center
+            out.append(
+                PersonView(
+                    id=pid,
+                    name=person.name if person is not None else pid,
+                    floor=room.floor,
+                    x=x,
+                    y=y,
+                )
+            )
+        return out
+
+    def _goal_text(self, agent: AgentStatus) -> str | None:
+        plan = agent.plan
+        if plan is None:
+            return None
+        with self._lock:
+            req = self.requests_seen.get(plan.request_id) if plan.request_id else None
+            goal = self.goals.get(plan.goal_id) if plan.goal_id else None
+        if req is not None:
+            return f"request from {req.sender}: {req.text}"
+        if goal is not None:
+            return f"daily goal: {goal.text}"
+        return agent.decision
+
+    def floors(self) -> list[FloorInfo]:
+        return [self._map(f)[0] for f in self.building.floor_levels]
+
+    def floor_map_png(self, floor: int) -> bytes:
+        return self._map(floor)[1]
+
+    def _map(self, floor: int) -> tuple[FloorInfo, bytes]:
+        if floor not in self._maps:
+            self._maps[floor] = floor_map(self.building, floor)
+        return self._maps[floor]
+
+    def directory(self) -> Directory:
+        return Directory(
+            places=sorted(self.knowledge.places),
+            people=sorted(p.id for p in self.building.people),
+        )
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def submit_request(
+        self,
+        text: str,
+        place: str | None = None,
+        person: str | None = None,
+        priority: RequestPriority = RequestPriority.NORMAL,
+    ) -> UserRequest:
+        if not text.strip():
+            raise RefusedError("text", "the request text is empty")
+        if len(text) > UserRequest.MAX_TEXT:
+            raise RefusedError("text", f"{len(text)} characters, at most {UserRequest.MAX_TEXT}")
+        raw = self._sys2(
+            "submit",
+            text=text,
+            place=place or None,
+            person=person or None,
+            priority=RequestPriority(priority).value,
+        )
+        return self._remember(UserRequest.model_validate(raw))
+
+    def cancel_request(self, request_id: str) -> UserRequest:
+        raw = self._sys2("cancel", "request", request_id, request_id=request_id)
+        return self._remember(UserRequest.model_validate(raw))
+
+    def _remember(self, req: UserRequest) -> UserRequest:
+        with self._lock:
+            self.requests_seen[req.id] = req
+        return req
+
+    def requests(self) -> list[UserRequest]:
+        reqs = [UserRequest.model_validate(r) for r in self._sys2("requests")]
+        return sorted(reqs, key=lambda r: (-r.created_at, r.id))
+
+    def request(self, request_id: str) -> UserRequest:
+        raw = self._sys2("request", "request", request_id, request_id=request_id)
+        return UserRequest.model_validate(raw)
+
+    # --- memory ---------------------------------------------------------------------------------
+
+    def search_memory(self, query: MemorySearch) -> list[MemoryHit]:
+        found = self._sys3("memory.search", **query.model_dump(mode="json"))
+        return [MemoryHit.model_validate(h) for h in found]
+
+    def episode(self, episode_id: str) -> Experience:
+        raw = self._sys3("memory.episode", "episode", episode_id, episode_id=episode_id)
+        return Experience.model_validate(raw)
+
+    # --- reflections ----------------------------------------------------------------------------
+
+    def reflection_days(self) -> list[ReflectionBrief]:
+        return [ReflectionBrief.model_validate(r) for r in self._sys3("reflection.days")]
+
+    def reflection(self, day: int) -> ReflectionDay:
+        raw = self._sys3("reflection.day", "reflection of day", day, day=day)
+        return ReflectionDay.model_validate(raw)
+
+    def write_feedback(self, day: int, text: str) -> list[str]:
+        notes = list(
+            self._sys3("reflection.feedback", "reflection of day", day, day=day, text=text)
+        )
+        self._push("feedback", {"day": day, "feedback": notes})
+        return notes
+
+    # --- personality ----------------------------------------------------------------------------
+
+    def personality(self) -> PersonalityView:
+        raw = self._sys3("personality")
+        try:
+            p = loader.load(raw["name"], self.node.data_dir)
+        except ValueError as exc:
+            raise RefusedError("name", str(exc)) from None
+        return personality_view(
+            p, weights=raw["weights"], ultimate_goal=raw["ultimate_goal"], active=True
+        )
+
+    def personalities(self) -> list[PersonalityView]:
+        with self._lock:
+            active = self.goal.personality if self.goal is not None else None
+        active = active or self.node.values["personality"]
+        return [
+            personality_view(p, active=p.name.lower() == active.lower())
+            for p in loader.load_all(self.node.data_dir)
+        ]
+
+    def switch_personality(self, name: str, reason: str = "") -> PersonalityView:
+        if name.lower() not in loader.available(self.node.data_dir):
+            raise NotFoundError("personality", name)
+        self._sys3("personality.switch", "personality", name, name=name, reason=reason)
+        view = self.personality()
+        self._push("personality", view.model_dump(mode="json"))
+        return view
+
+
+def _raise(exc: RpcError, what: str, ident: object) -> NoReturn:
+    if exc.kind == "not_found":
+        raise NotFoundError(what or "item", ident) from None
+    if exc.kind == "conflict":
+        raise ConflictError(exc.field or "state", exc.message) from None
+    if exc.kind == "refused":
+        raise RefusedError(exc.field or "input", exc.message) from None
+    raise RuntimeError(str(exc)) from None
+
+
+class ConsoleBridgeNode(AgentNode):
+    """Serves the console over the agent's ROS interface; see the module docstring."""
+
+    def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
+        super().__init__("pepa_console", CONSOLE_PARAMETERS, context, parameters)
+        self.building = self.load_building()
+        replies = ReentrantCallbackGroup()
+        self.sys2 = RpcClient(self, self.codec, SYS2_RPC, replies)
+        self.sys3 = RpcClient(self, self.codec, SYS3_RPC, replies)
+        self.backend = RosConsoleBackend(self)
+        b = self.backend
+        subs: list[tuple[type, Any, Any]] = [
+            (AgentStatus, STATUS, b.on_status),
+            (Decision, DECISIONS, b.on_decision),
+            (UserRequest, REQUEST_UPDATES, b.on_request),
+            (DailyGoal, DAILY_GOALS, b.on_daily_goal),
+            (Goal, GOAL, b.on_goal),
+            (Reflection, REFLECTIONS, b.on_reflection),
+            (WorldState, WORLD_STATE, b.on_state),
+            (ElevatorStatus, ELEVATOR_STATE, b.on_elevator),
+        ]
+        for model, spec, callback in subs:
+            self.codec.subscribe(
+                self, model, spec.name, callback, qos.profile(spec.qos, spec.depth)
+            )
+        settings, generated = resolve_settings(
+            self.values["console_host"], self.values["console_port"]
+        )
+        self.server = BackgroundServer(self.backend, settings)
+        self.url = self.server.start()
+        print(announce(settings, generated).replace(settings.url(), self.url + "/"), flush=True)
+        self.every(1.0, self.publish_health)
+
+    def destroy_node(self) -> None:
+        try:
+            self.server.stop()
+        finally:
+            super().destroy_node()
+
+
+def create(context: Context, parameters: dict[str, Any]) -> ConsoleBridgeNode:
+    """Registry factory (see pepa_ros.registry)."""
+    return ConsoleBridgeNode(context=context, parameters=parameters)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from pepa_ros.runner import main as run
+
+    return run(["console", *(sys.argv[1:] if argv is None else argv)])

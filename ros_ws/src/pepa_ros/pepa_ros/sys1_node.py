@@ -1,0 +1,302 @@
+"""Sys1 as a ROS 2 node: a thin adapter around :class:`agent.sys1.executor.Sys1`.
+
+Sys2's decisions (``/pepa/decisions``) become ``Sys1.run`` calls; a 20 Hz control loop on the
+wall clock ticks Sys1 at the ROS (simulated) time and re-sends the standing velocity command;
+every finished skill goes back to Sys2 on ``/pepa/step_results`` with its plan id, the plan's
+progress on ``/pepa/plan``, Sys1's belief on ``/pepa/world_state`` and its episodes on
+``/pepa/experiences`` (the Sys3 node stores them in memory). The robot is reached through
+:class:`pepa_ros.ros_robot.RosRobot`, so the same node drives the simulated office, a Gazebo
+robot or a real one.
+
+What Sys1 learns that should outlive a crash (the visit map, where people and objects were
+seen) is saved under ``<data_dir>/sys1/`` every few seconds and loaded at start; the plan it
+was running is handed back by Sys2, which sees the new boot id on ``/pepa/health``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.context import Context
+
+from agent.messages import (
+    Decision,
+    Experience,
+    ExperienceSource,
+    Plan,
+    SkillCall,
+    SkillResult,
+    SkillStatus,
+    StepResult,
+)
+from agent.runtime import sys1_state
+from agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
+from agent.sys1.executor import HandleState, SkillHandle, Sys1
+from agent.world_state import WorldState
+from pepa_ros import qos
+from pepa_ros.agent_node import AgentNode
+from pepa_ros.codec import JsonPublisher
+from pepa_ros.loop_stats import LoopStats
+from pepa_ros.params import SYS1_PARAMETERS
+from pepa_ros.robot_adapters import GenericRosRobotAdapter, SimOfficeAdapter
+from pepa_ros.ros_robot import RosRobot
+from pepa_ros.rpc import RpcServer
+from pepa_ros.topics import (
+    DECISIONS,
+    EXPERIENCES,
+    PLAN,
+    STEP_RESULTS,
+    SYS1_RPC,
+    WORLD_STATE,
+)
+
+log = logging.getLogger(__name__)
+
+REPORT_PERIOD_S = 0.5
+SAVE_PERIOD_S = 10.0
+
+
+class TopicSink:
+    """Sys1's experience sink: each episode goes out on ``/pepa/experiences``."""
+
+    def __init__(self, publisher: JsonPublisher) -> None:
+        self.publisher = publisher
+        self.sent = 0
+
+    def record(self, experience: Experience) -> str:
+        self.publisher.publish(experience)
+        self.sent += 1
+        return experience.id
+
+
+class Sys1Node(AgentNode):
+    """See the module docstring."""
+
+    def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
+        super().__init__("pepa_sys1", SYS1_PARAMETERS, context, parameters)
+        v = self.values
+        self.building = self.load_building()
+        self.group = MutuallyExclusiveCallbackGroup()
+        if v["robot"] == "sim_office":
+            self.adapter = SimOfficeAdapter(self, codec=self.codec)
+        else:
+            self.adapter = GenericRosRobotAdapter(self)
+        self.robot = RosRobot(self.adapter, self.building)
+        self.config = Sys1Config(
+            control=ControlConfig(control_hz=v["control_rate_hz"]),
+            perception=PerceptionConfig(mode="camera"),
+            seed=v["seed"],
+        )
+        self.sys1: Sys1 | None = None
+        self._plan_pub = self.codec.publisher(self, Plan, PLAN.name, qos.profile(PLAN.qos))
+        self._results_pub = self.codec.publisher(
+            self, StepResult, STEP_RESULTS.name, qos.profile(STEP_RESULTS.qos)
+        )
+        self._state_pub = self.codec.publisher(
+            self, WorldState, WORLD_STATE.name, qos.profile(WORLD_STATE.qos)
+        )
+        self.sink = TopicSink(
+            self.codec.publisher(self, Experience, EXPERIENCES.name, qos.profile(EXPERIENCES.qos))
+        )
+        self.codec.subscribe(
+            self,
+            Decision,
+            DECISIONS.name,
+            self._on_decision,
+            qos.profile(DECISIONS.qos),
+            callback_group=self.group,
+        )
+        RpcServer(self, self.codec, SYS1_RPC, {"cancel": self._rpc_cancel}, self.group)
+        self._waiting: deque[Decision] = deque(maxlen=8)
+        self._forwarded: dict[str, int] = {}
+        self._handles: deque[SkillHandle] = deque(maxlen=16)
+        self._plan_seen: tuple[str, int, str] | None = None
+        self.period_s = 1.0 / v["control_rate_hz"]
+        self.loop_stats = LoopStats(self.period_s)
+        self._next_tick = time.monotonic() + self.period_s
+        self._next_save = time.monotonic() + SAVE_PERIOD_S
+        self.every(self.period_s, self._control, self.group)
+        self.every(REPORT_PERIOD_S, self._report, self.group)
+        self.get_logger().info(
+            f"Sys1 on robot '{v['robot']}' in '{self.building.name}', control at "
+            f"{v['control_rate_hz']:.0f} Hz"
+        )
+
+    # --- set-up ---------------------------------------------------------------------------
+
+    def _build(self, now: float) -> Sys1:
+        sys1 = Sys1(self.robot, self.building, config=self.config, sink=self.sink, now=now)
+        try:
+            saved = sys1_state.load(self.data_dir)
+            if saved is not None:
+                sys1_state.apply(sys1, saved)
+                self.get_logger().info(f"Sys1 state restored from {self.data_dir}")
+        except ValueError as exc:
+            self.get_logger().error(f"starting with a fresh Sys1 state: {exc}")
+        return sys1
+
+    def save_state(self) -> None:
+        if self.sys1 is not None:
+            sys1_state.save(self.data_dir, sys1_state.capture(self.sys1))
+
+    # --- work from Sys2 -------------------------------------------------------------------------
+
+    def _on_decision(self, decision: Decision) -> None:
+        self._waiting.append(decision)
+        if self.sys1 is not None:
+            now = self.now()
+            if now is not None:
+                self._start_waiting(now)
+
+    def _start_waiting(self, now: float) -> None:
+        sys1 = self.sys1
+        assert sys1 is not None
+        while self._waiting:
+            decision = self._waiting.popleft()
+            plan = decision.plan
+            running = sys1.handle
+            if running is not None and not running.done and running.plan.id == plan.id:
+                continue  # already running (Sys2 re-sent it)
+            if plan.progress >= len(plan.steps):
+                continue
+            if plan.progress > 0:  # the rest of a plan a restarted Sys1 had begun
+                plan = plan.model_copy(update={"steps": plan.steps[plan.progress :]})
+            sys1.recorder.goal_id = plan.goal_id
+            sys1.recorder.request_id = plan.request_id
+            sys1.recorder.record(
+                time=now,
+                pose=sys1.ctx.pose,
+                kind="decision",
+                caption=f"decided: {decision.explanation}"[:2000],
+                battery=sys1.ctx.battery.soc,
+                source=ExperienceSource.SYS2,
+            )
+            handle = sys1.run(plan, source=decision.source)
+            self._handles.append(handle)
+            self.get_logger().info(
+                f"plan {plan.id} ({len(plan.steps)} steps) is {handle.state.value}"
+                + (f": {handle.reason}" if handle.reason else "")
+            )
+
+    def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
+        plan_id = str(params.get("plan_id", ""))
+        reason = str(params.get("reason") or "cancelled")
+        h = self.sys1.handle if self.sys1 is not None else None
+        self._waiting = deque((d for d in self._waiting if d.plan.id != plan_id), maxlen=8)
+        if h is None or h.done or h.plan.id != plan_id:
+            return {"cancelled": False}
+        self.sys1.cancel(reason)  # type: ignore[union-attr]
+        self._forward_results()
+        return {"cancelled": True}
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def _control(self) -> None:
+        start = time.monotonic()
+        late = max(0.0, start - self._next_tick)
+        self._next_tick = max(self._next_tick + self.period_s, start)
+        now = self.now()
+        if now is None or not self.robot.ready():
+            return
+        if self.sys1 is None:
+            self.sys1 = self._build(now)
+        if self._waiting:
+            self._start_waiting(now)
+        sent = self.robot.commands
+        self.sys1.tick(now)
+        if self.robot.commands == sent:
+            self.robot.keep_alive()
+        self._forward_results()
+        self._publish_plan()
+        self.loop_stats.record(late, time.monotonic() - start)
+
+    def _forward_results(self) -> None:
+        sys1 = self.sys1
+        assert sys1 is not None
+        for h in sys1.drain_finished():
+            if h not in self._handles:
+                self._handles.append(h)
+        for h in list(self._handles):
+            sent = self._forwarded.get(h.id, 0)
+            for res in h.results[sent:]:
+                self._results_pub.publish(StepResult(plan_id=h.plan.id, result=res))
+            self._forwarded[h.id] = len(h.results)
+            if h.state == HandleState.REFUSED and sent == 0 and not h.results:
+                call = h.plan.steps[0] if h.plan.steps else SkillCall(skill="wait")
+                t = sys1.ctx.now
+                refused = SkillResult(
+                    call=call,
+                    status=SkillStatus.FAILURE,
+                    reason=f"refused by the safety guard: {h.reason}",
+                    started_at=t,
+                    ended_at=t,
+                )
+                self._results_pub.publish(
+                    StepResult(plan_id=h.plan.id, result=refused, refused=True)
+                )
+                self._forwarded[h.id] = 1
+            if h.done:
+                self._handles.remove(h)
+                self._forwarded.pop(h.id, None)
+
+    def _publish_plan(self) -> None:
+        h = self.sys1.handle if self.sys1 is not None else None
+        if h is None:
+            return
+        key = (h.plan.id, h.plan.progress, h.state.value)
+        if key != self._plan_seen:
+            self._plan_seen = key
+            self._plan_pub.publish(h.plan)
+
+    def world_state(self) -> WorldState | None:
+        sys1 = self.sys1
+        if sys1 is None:
+            return None
+        ctx = sys1.ctx
+        return sys1.public.read().model_copy(
+            update={
+                "time": ctx.now,
+                "pose": ctx.pose.to_pose(),
+                "battery": min(1.0, max(0.0, ctx.battery.soc)),
+                "charging": ctx.battery.charging,
+                "idle": not sys1.busy,
+                "current_skill": sys1.current_skill,
+            }
+        )
+
+    def _report(self) -> None:
+        state = self.world_state()
+        if state is not None:
+            self._state_pub.publish(state)
+        s = self.loop_stats
+        self.publish_health(
+            loop_ticks=s.ticks, loop_misses=s.misses, loop_max_late_ms=s.max_late_s * 1e3
+        )
+        if time.monotonic() >= self._next_save:
+            self._next_save = time.monotonic() + SAVE_PERIOD_S
+            self.save_state()
+
+    def destroy_node(self) -> None:
+        try:
+            self.save_state()
+            if self.sys1 is not None:
+                self.robot.set_cmd_vel(0.0, 0.0)
+        finally:
+            super().destroy_node()
+
+
+def create(context: Context, parameters: dict[str, Any]) -> Sys1Node:
+    """Registry factory (see pepa_ros.registry)."""
+    return Sys1Node(context=context, parameters=parameters)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from pepa_ros.runner import main as run
+
+    return run(["sys1", *(sys.argv[1:] if argv is None else argv)])

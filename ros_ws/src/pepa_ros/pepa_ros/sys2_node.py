@@ -1,0 +1,417 @@
+"""Sys2 as a ROS 2 node: a thin adapter around :class:`agent.sys2.deliberator.Deliberator`.
+
+Requests arrive on ``/pepa/requests`` (any publisher) or through the ``submit`` call (the
+console, which needs the judged request back); Sys1's belief on ``/pepa/world_state``; Sys3's
+daily goals, ultimate goal (whose personality Sys2 follows) and reflections (whose reward
+weights Sys2 scores with). Decisions go out on ``/pepa/decisions``; each skill result Sys1
+reports for the current plan is handed to the Deliberator, which advances, completes or
+repairs the plan. Every request change goes out on ``/pepa/request_updates`` and, as an
+episode, on ``/pepa/experiences``. The node also publishes the agent's status.
+
+When to decide follows the in-process runtime: when Sys1 is idle (at once on a new request,
+else every ``IDLE_DECIDE_S`` of simulated time), and while a plan runs, a preemption check on
+a new request or every ``PREEMPT_CHECK_S``. When Sys1 restarts (a new boot id on
+``/pepa/health``) the current decision is sent again with its progress, so the robot resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.context import Context
+
+from agent.clock import format_time
+from agent.messages import (
+    AgentStatus,
+    DailyGoal,
+    Decision,
+    Experience,
+    ExperienceSource,
+    Goal,
+    Reflection,
+    RequestPriority,
+    StepResult,
+    UserRequest,
+)
+from agent.runtime.runtime import IDLE_DECIDE_S, PREEMPT_CHECK_S, SYS2_DIR
+from agent.sys1.recorder import ExperienceRecorder
+from agent.sys1.robot import RobotPose
+from agent.sys2.config import Sys2Config
+from agent.sys2.deliberator import Deliberator
+from agent.sys2.site_map import knowledge_from_building
+from agent.world_state import WorldState
+from pepa_ros import qos
+from pepa_ros.agent_node import AgentNode
+from pepa_ros.health import NodeHealth
+from pepa_ros.params import SYS2_PARAMETERS
+from pepa_ros.rpc import RpcClient, RpcServer
+from pepa_ros.sys1_node import TopicSink
+from pepa_ros.topics import (
+    DAILY_GOALS,
+    DECISIONS,
+    EXPERIENCES,
+    GOAL,
+    HEALTH,
+    REFLECTIONS,
+    REQUEST_UPDATES,
+    REQUESTS,
+    STATUS,
+    STEP_RESULTS,
+    SYS1_RPC,
+    SYS2_RPC,
+    WORLD_STATE,
+)
+from personalities import loader
+from personalities.model import Personality
+
+log = logging.getLogger(__name__)
+
+SYS1_NODE = "pepa_sys1"
+STATUS_PERIOD_S = 0.5
+
+
+class ReflectedWeights:
+    """Sys3's reward weights as Sys2 reads them: the newest reflection's, else the file's."""
+
+    def __init__(self, personality: Personality) -> None:
+        self.personality = personality
+        self._day = -1
+        self._weights: dict[str, float] | None = None
+
+    def on_reflection(self, r: Reflection) -> None:
+        mine = r.personality.lower() == self.personality.name.lower()
+        if mine and r.day > self._day and r.weights_after:
+            self._day, self._weights = r.day, dict(r.weights_after)
+
+    @property
+    def weights(self) -> Mapping[str, float]:
+        return self._weights if self._weights is not None else self.personality.weights()
+
+
+class Sys2Node(AgentNode):
+    """See the module docstring."""
+
+    def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
+        super().__init__("pepa_sys2", SYS2_PARAMETERS, context, parameters)
+        v = self.values
+        self.building = self.load_building()
+        self.knowledge = knowledge_from_building(self.building)
+        self.llm = self.llm_client("sys2")
+        self.group = MutuallyExclusiveCallbackGroup()
+        self.personality = loader.load(v["personality"], self.data_dir)
+        self.reward = ReflectedWeights(self.personality)
+        self.sys2 = self._deliberator(self.personality)
+        self.state: WorldState | None = None
+        self.plan_id: str | None = None
+        self._goals: dict[str, DailyGoal] = {}
+        self._poke = True
+        self._next_decide = 0.0
+        self._next_preempt = 0.0
+        self._sys1_boot: str | None = None
+        self._bad_elsewhere: dict[str, int] = {}
+        self._seen = {r.id: len(r.history) for r in self.sys2.queue.all()}
+        self._decision_pub = self.codec.publisher(
+            self, Decision, DECISIONS.name, qos.profile(DECISIONS.qos)
+        )
+        self._update_pub = self.codec.publisher(
+            self, UserRequest, REQUEST_UPDATES.name, qos.profile(REQUEST_UPDATES.qos)
+        )
+        self._status_pub = self.codec.publisher(
+            self, AgentStatus, STATUS.name, qos.profile(STATUS.qos)
+        )
+        self.recorder = ExperienceRecorder(
+            TopicSink(
+                self.codec.publisher(
+                    self, Experience, EXPERIENCES.name, qos.profile(EXPERIENCES.qos)
+                )
+            ),
+            self.building,
+        )
+        subs: list[tuple[type, Any, Any]] = [
+            (UserRequest, REQUESTS, self._on_request),
+            (WorldState, WORLD_STATE, self._on_state),
+            (StepResult, STEP_RESULTS, self._on_step),
+            (Goal, GOAL, self._on_goal),
+            (DailyGoal, DAILY_GOALS, self._on_daily_goal),
+            (Reflection, REFLECTIONS, self.reward.on_reflection),
+            (NodeHealth, HEALTH, self._on_health),
+        ]
+        for model, spec, callback in subs:
+            self.codec.subscribe(
+                self,
+                model,
+                spec.name,
+                callback,
+                qos.profile(spec.qos, spec.depth),
+                callback_group=self.group,
+            )
+        self.sys1_rpc = RpcClient(self, self.codec, SYS1_RPC)
+        RpcServer(
+            self,
+            self.codec,
+            SYS2_RPC,
+            {
+                "submit": self._rpc_submit,
+                "cancel": self._rpc_cancel,
+                "requests": self._rpc_requests,
+                "request": self._rpc_request,
+            },
+            self.group,
+        )
+        self.every(1.0 / v["decide_rate_hz"], self._deliberate, self.group)
+        self.every(STATUS_PERIOD_S, self._report, self.group)
+        self.get_logger().info(f"Sys2 for {self.personality.name}")
+
+    def _deliberator(self, personality: Personality) -> Deliberator:
+        return Deliberator(
+            self.knowledge,
+            personality=personality,
+            reward=self.reward,
+            building=self.building,
+            config=Sys2Config(seed=self.values["seed"]),
+            data_dir=self.data_dir / SYS2_DIR,
+            llm=self.llm,
+        )
+
+    def _time(self) -> float:
+        now = self.now()
+        if now is not None:
+            return now
+        return self.state.time if self.state is not None else 0.0
+
+    # --- inputs ---------------------------------------------------------------------------------
+
+    def _on_state(self, state: WorldState) -> None:
+        self.state = state
+
+    def current_state(self, now: float) -> WorldState | None:
+        if self.state is None:
+            return None
+        return self.state.model_copy(
+            update={"pending_requests": len(self.sys2.queue.open()), "time": now}
+        )
+
+    def _on_goal(self, goal: Goal) -> None:
+        if goal.personality.lower() == self.personality.name.lower():
+            return
+        try:
+            new = loader.load(goal.personality, self.data_dir)
+        except ValueError as exc:
+            self.get_logger().error(f"{GOAL.name}: cannot follow personality: {exc}")
+            return
+        self.get_logger().info(f"personality switched to {new.name}")
+        self._drop_plan(f"personality switch to {new.name}")
+        self.personality = new
+        self.reward = ReflectedWeights(new)
+        self.sys2.queue.save()
+        self.sys2 = self._deliberator(new)
+        self._goals = {}  # the new self's goals follow on /pepa/daily_goals
+        self._poke = True
+
+    def _on_daily_goal(self, goal: DailyGoal) -> None:
+        self._goals[goal.id] = goal
+        self.sys2.set_goals(self._todays_goals())
+
+    def _todays_goals(self) -> list[DailyGoal]:
+        if not self._goals:
+            return []
+        day = max(g.day for g in self._goals.values())
+        self._goals = {k: g for k, g in self._goals.items() if g.day == day}
+        return list(self._goals.values())
+
+    def _on_health(self, health: NodeHealth) -> None:
+        if health.node == self.get_name():
+            return
+        self._bad_elsewhere[health.node] = health.bad_messages
+        if health.node != SYS1_NODE:
+            return
+        if self._sys1_boot is not None and health.boot != self._sys1_boot:
+            cur = self.sys2.current
+            if cur is not None and cur.plan.id == self.plan_id:
+                self.get_logger().warning(
+                    f"Sys1 restarted: handing it plan {cur.plan.id} again from step "
+                    f"{cur.plan.progress + 1}"
+                )
+                self._decision_pub.publish(cur)
+        self._sys1_boot = health.boot
+
+    def _on_request(self, request: UserRequest) -> None:
+        if request.id in self.sys2.queue:
+            self.get_logger().info(f"{REQUESTS.name}: request {request.id} is known; ignored")
+            return
+        now = self._time()
+        req = self.sys2.submit(request.model_copy(update={"created_at": now}), now)
+        self.get_logger().info(f"request {req.id} from {req.sender} is {req.state.value}")
+        self._after_change()
+
+    def _on_step(self, step: StepResult) -> None:
+        if step.plan_id != self.plan_id:
+            return  # a plan Sys2 has moved on from, or Sys1's own (battery reserve)
+        now = self._time()
+        repair = self.sys2.on_skill_result(step.result, self.current_state(now))
+        if repair is not None:
+            self._start(repair, now)
+        elif self.sys2.current is None or self.sys2.current.plan.id != self.plan_id:
+            self.plan_id = None
+            self._next_decide = now
+        self._after_change()
+
+    # --- deciding -------------------------------------------------------------------------------
+
+    def _deliberate(self) -> None:
+        now = self.now()
+        state = self.current_state(now) if now is not None else None
+        if state is None:
+            return
+        sys2 = self.sys2
+        if self.plan_id is None:
+            if not state.idle:
+                return  # Sys1's own safety plan runs: let it finish
+            if now < self._next_decide and not self._poke:
+                return
+            self._poke = False
+            decision = sys2.decide(state, now)
+            self._after_change()
+            if decision is None:
+                self._next_decide = now + IDLE_DECIDE_S
+                return
+            self._start(decision, now)
+            return
+        if not (self._poke or now >= self._next_preempt):
+            return
+        self._poke = False
+        self._next_preempt = now + PREEMPT_CHECK_S
+        decision = sys2.decide(state, now)
+        self._after_change()
+        if decision is not None:
+            self._start(decision, now)
+
+    def _start(self, decision: Decision, now: float) -> None:
+        self.plan_id = decision.plan.id
+        self._next_preempt = now + PREEMPT_CHECK_S
+        self._decision_pub.publish(decision)
+        self.get_logger().info(f"{format_time(now)} decided: {decision.chosen.label}")
+
+    def _drop_plan(self, reason: str) -> None:
+        if self.plan_id is not None:
+            self.sys1_rpc.send("cancel", {"plan_id": self.plan_id, "reason": reason})
+        self.plan_id = None
+
+    # --- request bookkeeping --------------------------------------------------------------------
+
+    def _after_change(self) -> None:
+        """Publish each request that changed, and record each change as an episode."""
+        self._poke = self._poke or any(
+            self._seen.get(r.id, 0) == 0 for r in self.sys2.queue.open()
+        )
+        for req in self.sys2.queue.all():
+            n = self._seen.get(req.id, 0)
+            if n >= len(req.history):
+                continue
+            self._update_pub.publish(req)
+            pose = self.state.pose if self.state is not None else None
+            if pose is not None:
+                for ev in req.history[n:]:
+                    self.recorder.request_id = req.id
+                    self.recorder.record(
+                        time=ev.time,
+                        pose=RobotPose(pose.x, pose.y, pose.theta, pose.floor),
+                        kind="request",
+                        outcome=ev.state.value,
+                        caption=f"request from {req.sender} '{req.text[:200]}' is "
+                        f"{ev.state.value}" + (f": {ev.reason[:300]}" if ev.reason else ""),
+                        people=[req.sender] if req.sender in self.knowledge.people else [],
+                        source=ExperienceSource.USER,
+                    )
+                self.recorder.request_id = None
+            self._seen[req.id] = len(req.history)
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    def _rpc_submit(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = params.get("text")
+        if not isinstance(text, str):
+            raise ValueError("text: a request needs its text")
+        now = self._time()
+        req = self.sys2.submit_text(
+            text,
+            now,
+            sender=str(params.get("sender") or "console"),
+            place=params.get("place") or None,
+            person=params.get("person") or None,
+            priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
+        )
+        self._poke = True
+        self._after_change()
+        return req.model_dump(mode="json")
+
+    def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
+        rid = str(params.get("request_id", ""))
+        now = self._time()
+        cur = self.sys2.current
+        running = cur is not None and cur.plan.request_id == rid
+        req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
+        if running:
+            self._drop_plan("the request was cancelled")
+            self._next_decide = now
+        self._after_change()
+        return req.model_dump(mode="json")
+
+    def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [r.model_dump(mode="json") for r in self.sys2.requests()]
+
+    def _rpc_request(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.sys2.request(str(params.get("request_id", ""))).model_dump(mode="json")
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def status(self) -> AgentStatus | None:
+        now = self.now()
+        state = self.current_state(now) if now is not None else None
+        if state is None:
+            return None
+        cur = self.sys2.current
+        return AgentStatus(
+            time=now,
+            personality=self.personality.name,
+            pose=state.pose,
+            room=state.room,
+            battery=state.battery,
+            charging=state.charging,
+            current_skill=state.current_skill,
+            current_goal=(cur.plan.goal_id or cur.plan.request_id) if cur is not None else None,
+            plan=cur.plan if cur is not None else None,
+            decision=cur.explanation if cur is not None else None,
+            queue=self.sys2.queue_counts(),
+            bad_messages=self.codec.bad_messages + sum(self._bad_elsewhere.values()),
+        )
+
+    def _report(self) -> None:
+        status = self.status()
+        if status is not None:
+            self._status_pub.publish(status)
+        self.publish_health()
+
+    def destroy_node(self) -> None:
+        try:
+            self.sys2.queue.save()
+            if self.llm is not None:
+                self.llm.close()
+        finally:
+            super().destroy_node()
+
+
+def create(context: Context, parameters: dict[str, Any]) -> Sys2Node:
+    """Registry factory (see pepa_ros.registry)."""
+    return Sys2Node(context=context, parameters=parameters)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    from pepa_ros.runner import main as run
+
+    return run(["sys2", *(sys.argv[1:] if argv is None else argv)])
