@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -359,3 +360,19 @@ def test_cli_ask_exits_non_zero_on_fallback(capsys: pytest.CaptureFixture[str]) 
     argv = ["llm", "ask", "--backend", "openai", "--model", "m", "--base-url", url]
     assert run_cli(argv) == 1
     assert json.loads(capsys.readouterr().out)["fallback_reason"] == "connection"
+
+
+def test_local_backend_without_its_model_falls_back_instead_of_raising(tmp_path: Path) -> None:
+    settings = LLMSettings(
+        backend="local",
+        local_port=free_port(),
+        local_model_path=str(tmp_path / "missing.gguf"),
+        timeout_s=2.0,
+    )
+    with LLMClient(settings) as client:
+        t0 = time.monotonic()
+        out = ask(client)
+        assert time.monotonic() - t0 < 2.0
+        assert out.fallback_reason == "connection"
+        with pytest.raises(FileNotFoundError, match=r"missing\.gguf"):
+            client.start(wait_s=1.0)

@@ -330,7 +330,10 @@ class LLMClient:
         if self._server is None or not self.settings.local_autostart or self._local_checked:
             return
         self._local_checked = True
-        self._server.start(wait_s=0.0)
+        try:
+            self._server.start(wait_s=0.0)
+        except OSError as exc:  # no model file, no llama.cpp: the call falls back as refused
+            log.error("%s LLM: cannot start the local server: %s", self.system, exc)
 
     def _mode(self) -> Literal["json_schema", "json_object"]:
         mode = self.settings.response_format

@@ -147,6 +147,11 @@ class LocalLLMServer:
         return self.wait_ready(wait_s) if wait_s > 0 else False
 
     def _spawn(self) -> None:
+        if self.python == sys.executable and not server_available():
+            raise FileNotFoundError(
+                "llama-cpp-python's server is not installed in this environment "
+                "(make test builds it; see the Makefile's LLM_CMAKE_ARGS)"
+            )
         cmd = self.command()
         env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
         env["PYTHONUNBUFFERED"] = "1"
