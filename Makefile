@@ -30,8 +30,11 @@ $(VENV)/.llm-deps: pyproject.toml $(VENV)/.test-deps
 	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(BIN)/pip install -q --no-binary llama-cpp-python -e ".[ros,test,llm]"
 	touch $@
 
+# The robot living in the simulated office on real ROS 2 topics; the console at the printed
+# address. Ctrl-C stops it; the data directory keeps its memory for the next run.
+RUN_ARGS ?= --speed 10 --data data --personality Curious
 run: $(VENV)/.run-deps
-	$(BIN)/pepa sim --hours 16 --seed 1
+	$(BIN)/pepa run $(RUN_ARGS)
 
 test: system-deps $(VENV)/.test-deps $(VENV)/.llm-deps
 	$(BIN)/ruff check .

@@ -1,8 +1,9 @@
 """PEPA on a robot that speaks ROS 2: ``ros2 launch pepa_ros robot.launch.py``.
 
 The robot (real, or Gazebo through gazebo.launch.py) provides /cmd_vel, /odom, the camera
-and /battery_state. The recorder runs by default as the robot's black box: every topic
-goes into an MCAP file under ``<data_dir>/recordings/``.
+and /battery_state; this starts Sys1, Sys2, Sys3 and the web console on it. The recorder
+runs by default as the robot's black box: every topic goes into an MCAP file under
+``<data_dir>/recordings/``.
 """
 
 from launch import LaunchDescription
@@ -47,6 +48,17 @@ def generate_launch_description() -> LaunchDescription:
             "use_sim_time", default_value="false", description="follow /clock (true under Gazebo)"
         ),
         DeclareLaunchArgument(
+            "robot",
+            default_value="generic",
+            description="robot adapter of Sys1: generic (any ROS robot) or sim_office",
+        ),
+        DeclareLaunchArgument(
+            "console_host", default_value="127.0.0.1", description="web console address"
+        ),
+        DeclareLaunchArgument(
+            "console_port", default_value="8080", description="web console port"
+        ),
+        DeclareLaunchArgument(
             "record",
             default_value="true",
             description="record every topic (the robot's black box)",
@@ -55,6 +67,96 @@ def generate_launch_description() -> LaunchDescription:
             "record_file", default_value="", description="MCAP file; empty: <data_dir>/recordings/"
         ),
     ]
+    use_sim_time = ParameterValue(LaunchConfiguration("use_sim_time"), value_type=bool)
+    sys1 = Node(
+        package="pepa_ros",
+        executable="sys1_node",
+        name="pepa_sys1",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+                "robot": LaunchConfiguration("robot"),
+            }
+        ],
+    )
+    sys2 = Node(
+        package="pepa_ros",
+        executable="sys2_node",
+        name="pepa_sys2",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+            }
+        ],
+    )
+    sys3 = Node(
+        package="pepa_ros",
+        executable="sys3_node",
+        name="pepa_sys3",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+            }
+        ],
+    )
+    console = Node(
+        package="pepa_ros",
+        executable="console_bridge",
+        name="pepa_console",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+                "console_host": LaunchConfiguration("console_host"),
+                "console_port": ParameterValue(
+                    LaunchConfiguration("console_port"), value_type=int
+                ),
+            }
+        ],
+    )
     recorder = Node(
         package="pepa_ros",
         executable="recorder",
@@ -80,4 +182,4 @@ def generate_launch_description() -> LaunchDescription:
             }
         ],
     )
-    return LaunchDescription([*arguments, recorder])
+    return LaunchDescription([*arguments, sys1, sys2, sys3, console, recorder])

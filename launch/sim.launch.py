@@ -1,6 +1,7 @@
 """PEPA in the simulated office: ``ros2 launch pepa_ros sim.launch.py personality:=Lazy``.
 
-The simulated office speaks the robot's interface (/cmd_vel in; /odom, /camera/image_raw,
+Starts the simulated office, Sys1, Sys2, Sys3 and the web console (http://127.0.0.1:8080/ by
+default). The simulated office speaks the robot's interface (/cmd_vel in; /odom, /camera/image_raw,
 /battery_state, /clock and the elevator topics out) on a wall clock sped up by ``speed``.
 With ``record:=true`` every topic is recorded into an MCAP file.
 """
@@ -43,8 +44,14 @@ def generate_launch_description() -> LaunchDescription:
         ),
         DeclareLaunchArgument(
             "use_sim_time",
-            default_value="false",
+            default_value="true",
             description="nodes other than the simulator follow /clock",
+        ),
+        DeclareLaunchArgument(
+            "console_host", default_value="127.0.0.1", description="web console address"
+        ),
+        DeclareLaunchArgument(
+            "console_port", default_value="8080", description="web console port"
         ),
         DeclareLaunchArgument(
             "speed", default_value="1.0", description="simulated seconds per wall-clock second"
@@ -101,4 +108,94 @@ def generate_launch_description() -> LaunchDescription:
             }
         ],
     )
-    return LaunchDescription([*arguments, simulator, recorder])
+    sys1 = Node(
+        package="pepa_ros",
+        executable="sys1_node",
+        name="pepa_sys1",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+                "robot": "sim_office",
+            }
+        ],
+    )
+    sys2 = Node(
+        package="pepa_ros",
+        executable="sys2_node",
+        name="pepa_sys2",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+            }
+        ],
+    )
+    sys3 = Node(
+        package="pepa_ros",
+        executable="sys3_node",
+        name="pepa_sys3",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+            }
+        ],
+    )
+    console = Node(
+        package="pepa_ros",
+        executable="console_bridge",
+        name="pepa_console",
+        output="screen",
+        parameters=[
+            {
+                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
+                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
+                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
+                "sys2_llm_model": ParameterValue(
+                    LaunchConfiguration("sys2_llm_model"), value_type=str
+                ),
+                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
+                "sys3_llm_model": ParameterValue(
+                    LaunchConfiguration("sys3_llm_model"), value_type=str
+                ),
+                "use_sim_time": use_sim_time,
+                "speed": ParameterValue(LaunchConfiguration("speed"), value_type=float),
+                "console_host": LaunchConfiguration("console_host"),
+                "console_port": ParameterValue(
+                    LaunchConfiguration("console_port"), value_type=int
+                ),
+            }
+        ],
+    )
+    return LaunchDescription([*arguments, simulator, sys1, sys2, sys3, console, recorder])
