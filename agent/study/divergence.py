@@ -97,16 +97,6 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(got)) if got else None
 
 
-def _within_stat(data: DayDistributions, name: str, seeds: Sequence[int]) -> float | None:
-    return _mean([within_run(data[name][s]) for s in seeds if s in data[name]])
-
-
-def _between_stat(data: DayDistributions, a: str, b: str, seeds: Sequence[int]) -> float | None:
-    return _mean(
-        [between_runs(data[a][s], data[b][s]) for s in seeds if s in data[a] and s in data[b]]
-    )
-
-
 def _bootstrap(
     stat: Callable[[Sequence[int]], float | None],
     seeds: Sequence[int],
@@ -142,22 +132,31 @@ def stability(
     names = sorted(data)
     seeds = sorted({s for runs in data.values() for s in runs})
     rng = np.random.default_rng(seed)
-    within = {
-        n: _bootstrap(lambda ss, n=n: _within_stat(data, n, ss), seeds, rng, samples)
-        for n in names
-    }
-    within_all = _bootstrap(
-        lambda ss: _mean([_within_stat(data, n, ss) for n in names]), seeds, rng, samples
-    )
+    # Every statistic is a mean over seeds of per-seed figures: compute those once, and let
+    # the bootstrap resample them.
+    per_within = {n: {s: within_run(data[n][s]) for s in data[n]} for n in names}
     pairs = list(itertools.combinations(names, 2))
+    per_between = {
+        (a, b): {s: between_runs(data[a][s], data[b][s]) for s in data[a] if s in data[b]}
+        for a, b in pairs
+    }
+
+    def within_of(n: str, ss: Sequence[int]) -> float | None:
+        return _mean([per_within[n].get(s) for s in ss])
+
+    def between_of(a: str, b: str, ss: Sequence[int]) -> float | None:
+        return _mean([per_between[(a, b)].get(s) for s in ss])
+
+    within = {n: _bootstrap(lambda ss, n=n: within_of(n, ss), seeds, rng, samples) for n in names}
+    within_all = _bootstrap(
+        lambda ss: _mean([within_of(n, ss) for n in names]), seeds, rng, samples
+    )
     between_pairs = {
-        f"{a}~{b}": _bootstrap(
-            lambda ss, a=a, b=b: _between_stat(data, a, b, ss), seeds, rng, samples
-        )
+        f"{a}~{b}": _bootstrap(lambda ss, a=a, b=b: between_of(a, b, ss), seeds, rng, samples)
         for a, b in pairs
     }
     between = _bootstrap(
-        lambda ss: _mean([_between_stat(data, a, b, ss) for a, b in pairs]), seeds, rng, samples
+        lambda ss: _mean([between_of(a, b, ss) for a, b in pairs]), seeds, rng, samples
     )
     return Stability(
         kind=kind,

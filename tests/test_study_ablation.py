@@ -1,0 +1,98 @@
+"""Ablation switches and the study's configuration: what runs, and bad input."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agent.messages import Experience, Pose
+from agent.runtime.ablation import (
+    Ablation,
+    RecallOff,
+    goal_day,
+    reflects,
+    shuffled_personality,
+)
+from agent.runtime.config import RuntimeConfig
+from agent.study.cli import _ablations
+from agent.study.runner import StudyConfig, clean_env, resolve_personalities
+from agent.sys3.memory_port import EpisodeList
+from personalities.loader import load
+
+
+def test_shuffled_weights_permute_the_personality_s_weights() -> None:
+    p = load("curious")
+    q = shuffled_personality(p, seed=3)
+    assert Counter(q.weights().values()) == Counter(p.weights().values())
+    assert q.weights() != p.weights()
+    assert q.bounds()[max(q.weights(), key=q.weights().__getitem__)] == (0.45, 0.75)
+    assert q.requests == p.requests and q.preferred_skills == p.preferred_skills
+    assert shuffled_personality(p, seed=3) == q
+
+
+def test_recall_off_records_but_finds_nothing() -> None:
+    store = EpisodeList()
+    port = RecallOff(store)
+    exp = Experience(time=10.0, day=0, floor=0, room="lab", pose=Pose(x=0, y=0, floor=0),
+                     caption="something happened")  # fmt: skip
+    port.record(exp)
+    assert port.episodes(0) == [] and store.episodes(0) == [exp]
+
+
+def test_no_reflection_freezes_sys3_after_the_first_day() -> None:
+    assert [goal_day(Ablation.NO_REFLECTION, d) for d in range(4)] == [0, 1, 1, 1]
+    assert [reflects(Ablation.NO_REFLECTION, d) for d in range(3)] == [True, False, False]
+    assert [goal_day(Ablation.NONE, d) for d in range(3)] == [0, 1, 2]
+    assert all(reflects(Ablation.NO_MEMORY, d) for d in range(3))
+
+
+def test_an_ablated_run_is_another_run() -> None:
+    full = RuntimeConfig(personality="lazy", seed=1)
+    off = RuntimeConfig(personality="lazy", seed=1, ablation=Ablation.NO_MEMORY)
+    assert "ablation" not in full.identity()  # runs made before ablations existed still match
+    assert off.identity()["ablation"] == "no_memory"
+
+
+def test_study_specs_cover_personalities_seeds_and_ablations() -> None:
+    cfg = StudyConfig(
+        days=2,
+        seeds=3,
+        personalities=["Lazy", "Curious"],
+        ablations=[Ablation.NO_MEMORY, Ablation.NONE, Ablation.NO_MEMORY],
+        ablation_seeds=1,
+    )
+    names = [s.name for s in cfg.specs()]
+    assert names[:3] == ["lazy-s0", "lazy-s1", "lazy-s2"]
+    assert names[6:] == ["lazy-s0-no_memory", "curious-s0-no_memory"]
+
+
+def test_bad_study_input_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown ablation 'no_brain'"):
+        _ablations("no_memory,no_brain")
+    assert _ablations("all") == [
+        Ablation.NO_REFLECTION,
+        Ablation.NO_MEMORY,
+        Ablation.SHUFFLED_WEIGHTS,
+    ]
+    with pytest.raises(ValueError, match="Grumpy"):
+        resolve_personalities("lazy,Grumpy")
+    with pytest.raises(ValueError, match="named twice"):
+        resolve_personalities("lazy,Lazy")
+    assert resolve_personalities("all") == sorted(resolve_personalities("all"))
+
+
+def test_cli_rejects_bad_numbers_with_the_option_name(tmp_path: Path, capsys) -> None:
+    from agent.cli import main
+
+    code = main(["study", "--days", "0", "--seeds", "1", "--out", str(tmp_path)])
+    assert code == 2
+    assert "--days" in capsys.readouterr().err
+
+
+def test_workers_get_a_clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_ROS_WHEELS_BOOTSTRAP_COMPLETE", "1")
+    env = clean_env()
+    assert "_ROS_WHEELS_BOOTSTRAP_COMPLETE" not in env
+    assert env["OMP_NUM_THREADS"] == "1"

@@ -1,0 +1,122 @@
+"""Memory QA: questions from the simulator's record, answered through the memory's tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from study_support import hand_made_trace, office
+
+from agent.clock import SimClock, at
+from agent.messages import Experience, Pose
+from agent.study.memory_qa import (
+    Question,
+    QuestionKind,
+    accuracy,
+    ask,
+    is_correct,
+    make_questions,
+)
+from memory.episodic import EpisodicMemory
+from memory.importance import OfflineImportanceScorer
+
+
+def _episode(t: float, room: str, kind: str, caption: str, **extra: object) -> Experience:
+    x, y = (13.0, 14.0) if room == "robotics_lab" else (10.0, 10.0)
+    return Experience(
+        time=t,
+        day=0,
+        floor=0,
+        room=room,
+        pose=Pose(x=x, y=y, floor=0),
+        kind=kind,
+        caption=caption,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> EpisodicMemory:
+    """What the robot remembers of the hand-made day (the trace in study_support)."""
+    t = at(0, 8.0)
+    mem = EpisodicMemory(
+        SimClock(at(1, 0.0)), tmp_path, importance_scorer=OfflineImportanceScorer()
+    )
+    mem.record_many(
+        [
+            _episode(t + 5, "corridor_0", "skill_start", "started explore()", skill="explore"),
+            _episode(t + 100, "robotics_lab", "percept", "saw alice", people=["alice"]),
+            _episode(t + 290, "robotics_lab", "skill_start", "started greet(person=alice)",
+                     skill="greet", people=["alice"]),
+            _episode(t + 300, "robotics_lab", "skill_end", "finished greet(person=alice)",
+                     skill="greet", outcome="success", people=["alice"]),
+            _episode(t + 400, "robotics_lab", "skill_end", "failed approach_person(person=bob)",
+                     skill="approach_person", outcome="failure", people=["bob"]),
+            _episode(t + 20, "corridor_0", "skill_end",
+                     "finished ride_elevator(elevator=elevator_b, floor=1)",
+                     skill="ride_elevator", outcome="success"),
+            _episode(t + 560, "robotics_lab", "skill_start", "started dock_and_charge()",
+                     skill="dock_and_charge"),
+            _episode(t + 1000, "corridor_0", "skill_end", "finished dock_and_charge()",
+                     skill="dock_and_charge", outcome="success"),
+        ]
+    )  # fmt: skip
+    return mem
+
+
+def _q(kind: QuestionKind, truth: object, **params: object) -> Question:
+    return Question(kind=kind, text=kind.value, params=params, truth=truth)
+
+
+def test_answers_come_from_the_memory_tools(memory: EpisodicMemory) -> None:
+    t = at(0, 8.0)
+    questions = [
+        _q(QuestionKind.LAST_SEEN, t + 310, person="alice"),
+        _q(QuestionKind.LAST_SEEN, t + 3000, person="alice"),
+        _q(QuestionKind.WHERE_AT, "robotics_lab", time=t + 350),
+        _q(QuestionKind.WHERE_AT, "corridor_0", time=t + 350),
+        _q(QuestionKind.ELEVATOR_RIDES, 1, elevator="elevator_b", day=0),
+        _q(QuestionKind.ELEVATOR_RIDES, 0, elevator="elevator_a", day=0),
+        _q(QuestionKind.MET_IN_ROOM, ["alice"], room="robotics_lab"),
+        _q(QuestionKind.MET_IN_ROOM, [], room="ground_kitchen"),
+        _q(QuestionKind.CHARGE_TIME, 420.0, day=0),
+    ]
+    results = ask(memory, questions)
+    got = [(r.question.kind.value, r.answer, r.correct) for r in results]
+    assert got == [
+        ("last_seen", t + 300, True),
+        ("last_seen", t + 300, False),  # 45 minutes off: beyond the tolerance
+        ("where_at", "robotics_lab", True),
+        ("where_at", "robotics_lab", False),
+        ("elevator_rides", 1, True),
+        ("elevator_rides", 0, True),
+        ("met_in_room", ["alice"], True),  # bob was approached, but it failed
+        ("met_in_room", [], True),
+        ("charge_time", 440.0, True),
+    ]
+    assert all(r.tool_calls == 1 for r in results)
+    acc = accuracy(results)
+    assert acc["last_seen"] == (1, 2) and acc["charge_time"] == (1, 1)
+
+
+def test_tolerances_and_unknown_answers() -> None:
+    q = _q(QuestionKind.CHARGE_TIME, 10_000.0, day=0)
+    assert is_correct(q, 11_400.0) and not is_correct(q, 11_600.0)
+    assert not is_correct(_q(QuestionKind.LAST_SEEN, 100.0, person="x"), None)
+
+
+def test_questions_from_the_hand_made_day_carry_exact_answers() -> None:
+    tr = hand_made_trace()
+    qs = make_questions([tr], office(), seed=0, per_kind=4)
+    by_kind: dict[str, list[Question]] = {}
+    for q in qs:
+        by_kind.setdefault(q.kind.value, []).append(q)
+    rides = {q.params["elevator"]: q.truth for q in by_kind["elevator_rides"]}
+    assert rides == {"elevator_a": 1, "elevator_b": 2}
+    assert [q.truth for q in by_kind["charge_time"]] == [420.0]
+    met = {q.params["room"]: q.truth for q in by_kind["met_in_room"]}
+    assert met["robotics_lab"] == ["alice"]
+    assert all(met[r] == [] for r in met if r != "robotics_lab")
+    for q in by_kind["where_at"]:
+        assert q.truth in {"corridor_0", "robotics_lab"}
+    assert make_questions([tr], office(), seed=0) == qs  # seeded, repeatable
