@@ -145,7 +145,6 @@ def test_inspect_a_landmark_succeeds_and_an_unknown_object_fails(r: Rig) -> None
 
 @pytest.mark.parametrize("emotion", EMOTIONS)
 def test_express_plays_each_emotion(r: Rig, emotion: str) -> None:
-    start = r.world.now
     h = r.call("express", emotion=emotion)
     _ok(h)
     assert r.robot.posture == "stand"

@@ -45,7 +45,7 @@ class PerceptionConfig(_Cfg):
     camera_width_px: int = Field(default=640, ge=16, description="for the oracle's readability")
     camera_height_px: int = Field(default=480, ge=16)
     camera_mount_m: float = Field(default=0.5, gt=0)
-    min_marker_px: float = Field(default=12.0, gt=0, description="smallest readable marker side")
+    min_marker_px: float = Field(default=22.0, gt=0, description="smallest readable marker side")
     panel_marker_height_m: float = Field(default=1.2, gt=0)
     panel_marker_size_m: float = Field(default=0.25, gt=0, description="call panel markers")
     object_marker_size_m: float = Field(default=0.25, gt=0, description="markers not on the map")

@@ -49,6 +49,7 @@ class Sighting:
     y: float
     distance: float
     bearing: float  # radians, positive to the robot's left
+    incidence: float = 0.0  # angle between the marker's normal and the line of sight
 
 
 @runtime_checkable
@@ -105,9 +106,14 @@ class OracleDetector:
         if entry is None:
             return True
         height, side = entry
-        d = max(s.distance, 1e-6)
+        # depth along the optical axis: what sets a marker's size in pixels
+        d = max(s.distance * math.cos(s.bearing), 1e-6)
         c = self.config
         if self._focal * side / d < c.min_marker_px:
+            return False
+        # seen obliquely, a marker's width shrinks with the cosine of the incidence
+        narrow = math.cos(s.incidence)
+        if self._focal * side * narrow / d < c.min_marker_px * 0.45:
             return False
         # the marker's white border counts: a marker cut by the image edge is not read
         half = side * 0.75
@@ -115,7 +121,7 @@ class OracleDetector:
             return False
         if math.atan2(c.camera_mount_m - (height - half), d) > self._half_v * 0.97:
             return False
-        return abs(s.bearing) + math.atan2(half, d) <= self._half_h * 0.97
+        return abs(s.bearing) + math.atan2(side / 2 * narrow, s.distance) <= self._half_h
 
     def detect(self, pose: RobotPose, now: float) -> list[Sighting]:
         c = self.config
@@ -130,7 +136,16 @@ class OracleDetector:
             sigma = c.noise_base_m + c.noise_per_m * s.distance
             if sigma > 0:
                 dx, dy = self.rng.normal(0.0, sigma, 2)
-                s = Sighting(s.kind, s.ident, s.floor, s.x + dx, s.y + dy, s.distance, s.bearing)
+                s = Sighting(
+                    s.kind,
+                    s.ident,
+                    s.floor,
+                    s.x + dx,
+                    s.y + dy,
+                    s.distance,
+                    s.bearing,
+                    s.incidence,
+                )
             out.append(s)
         return out
 
@@ -209,6 +224,9 @@ class CameraDetector:
             c, s = math.cos(pose.theta), math.sin(pose.theta)
             x = pose.x + depth * c - lateral * s
             y = pose.y + depth * s + lateral * c
+            distance = math.hypot(depth, lateral)
+            if distance > self.config.range_m:
+                continue  # beyond the range perception trusts (as for the oracle)
             out.append(
                 Sighting(
                     kind,
@@ -216,7 +234,7 @@ class CameraDetector:
                     pose.floor,
                     x,
                     y,
-                    math.hypot(depth, lateral),
+                    distance,
                     math.atan2(lateral, depth),
                 )
             )

@@ -144,8 +144,10 @@ class WorldTruth:
     almost always fails.
     """
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, max_incidence_deg: float = 75.0) -> None:
         self.world = world
+        self._min_cos = math.cos(math.radians(max_incidence_deg))
+        self._facing = {lm.id: lm.facing_rad for lm in world.building.landmarks}
         self._panels: dict[int, list[tuple[str, float, float, float]]] = {}
         half_wall = world.building.spec.wall_thickness_m / 2
         for e in world.building.elevators:
@@ -165,16 +167,17 @@ class WorldTruth:
         for s in self.world.visible(pose, fov_rad, range_m):
             if not s.facing or s.kind == "elevator_panel":
                 continue  # a marker seen edge-on or from behind cannot be read
+            incidence = 0.0
+            f = self._facing.get(s.id)
+            if f is not None and s.distance > 1e-6:
+                dx, dy = s.x - pose.x, s.y - pose.y
+                cos_i = (-dx * math.cos(f) - dy * math.sin(f)) / s.distance
+                if cos_i < self._min_cos:
+                    continue
+                incidence = math.acos(max(-1.0, min(1.0, cos_i)))
+            kind = _KINDS.get(s.kind, "object")
             out.append(
-                Sighting(
-                    _KINDS.get(s.kind, "object"),
-                    s.id,
-                    s.floor,
-                    s.x,
-                    s.y,  # type: ignore[arg-type]
-                    s.distance,
-                    s.bearing,
-                )
+                Sighting(kind, s.id, s.floor, s.x, s.y, s.distance, s.bearing, incidence)  # type: ignore[arg-type]
             )
         for ident, x, y, facing in self._panels.get(pose.floor, ()):
             dx, dy = x - pose.x, y - pose.y
@@ -184,12 +187,12 @@ class WorldTruth:
             bearing = (math.atan2(dy, dx) - pose.theta + math.pi) % (2 * math.pi) - math.pi
             if abs(bearing) > fov_rad / 2:
                 continue
-            if (-dx * math.cos(facing) - dy * math.sin(facing)) / dist <= math.cos(
-                math.radians(75)
-            ):
+            cos_i = (-dx * math.cos(facing) - dy * math.sin(facing)) / dist
+            if cos_i < self._min_cos:
                 continue
             if self.world.line_of_sight(pose.floor, (pose.x, pose.y), (x, y)):
-                out.append(Sighting("elevator_panel", ident, pose.floor, x, y, dist, bearing))
+                inc = math.acos(min(1.0, cos_i))
+                out.append(Sighting("elevator_panel", ident, pose.floor, x, y, dist, bearing, inc))
         return out
 
 

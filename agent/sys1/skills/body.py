@@ -127,9 +127,8 @@ class DockAndCharge(Skill):
                 if rate <= 0
                 else min(cfg.charge_poll_s, max(10.0, (cfg.charge_target - soc) / rate))
             )
-            if not ctx.battery.charging and soc < cfg.charge_target:
-                if not ctx.robot.dock():
-                    return Outcome(False, f"charging stopped at {100 * soc:.0f}%")
+            if not ctx.battery.charging and soc < cfg.charge_target and not ctx.robot.dock():
+                return Outcome(False, f"charging stopped at {100 * soc:.0f}%")
             if soc <= last - 0.01:
                 return Outcome(False, f"not charging: battery fell to {100 * soc:.0f}%")
             self.set_feedback(f"charging: {100 * soc:.0f}%", soc)
