@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--perception", choices=("oracle", "camera"), default="oracle")
     p.add_argument("--llm", choices=("offline", "openai", "local"), default="offline")
     p.add_argument("--world", metavar="FILE", help="building file (default: the office)")
+    p.add_argument(
+        "--day-start", type=float, default=8.0, metavar="H", help="the robot wakes (hour)"
+    )
+    p.add_argument(
+        "--day-end", type=float, default=24.0, metavar="H", help="the robot's day ends (hour)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
 
@@ -43,6 +49,8 @@ def main(args: argparse.Namespace) -> int:
         perception=args.perception,
         llm=args.llm,
         world=args.world,
+        day_start_h=args.day_start,
+        day_end_h=args.day_end,
     )
     load_inputs(config, args.out)  # unknown personality or bad world: fail before anything
     hours = config.day_hours

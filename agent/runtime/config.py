@@ -29,8 +29,11 @@ class RuntimeConfig(BaseModel):
     world: str | None = Field(default=None, description="building file; None: the office")
     day_start_h: float = Field(default=8.0, ge=0.0, lt=24.0)
     day_end_h: float = Field(default=24.0, gt=0.0, le=24.0)
-    bedtime_h: float = Field(
-        default=23.0, ge=0.0, le=24.0, description="the robot stops new work and docks"
+    bedtime_h: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=24.0,
+        description="the robot stops new work and docks (default: an hour before the end)",
     )
     ablation: Ablation = Field(default=Ablation.NONE, description="a part switched off")
     memory_batch: int = Field(default=512, ge=1, le=5000, description="episodes per write")
@@ -40,12 +43,18 @@ class RuntimeConfig(BaseModel):
 
     @model_validator(mode="after")
     def _day_order(self) -> RuntimeConfig:
-        if not self.day_start_h < self.bedtime_h <= self.day_end_h:
+        if not self.day_start_h < self.bedtime <= self.day_end_h:
             raise ValueError(
-                f"day_start_h ({self.day_start_h}) < bedtime_h ({self.bedtime_h}) <= "
+                f"day_start_h ({self.day_start_h}) < bedtime_h ({self.bedtime}) <= "
                 f"day_end_h ({self.day_end_h}) must hold"
             )
         return self
+
+    @property
+    def bedtime(self) -> float:
+        if self.bedtime_h is not None:
+            return self.bedtime_h
+        return self.day_end_h - min(1.0, 0.1 * (self.day_end_h - self.day_start_h))
 
     @property
     def day_hours(self) -> float:

@@ -153,6 +153,8 @@ class Runtime:
             rooms.setdefault(room.floor, set()).add(room.id)
         for floor in self.building.floor_levels:
             rooms.setdefault(floor, set()).add(f"floor_{floor}")  # between rooms
+        for place in self.knowledge.places.values():  # Sys3 files reflections at home (a
+            rooms.setdefault(place.floor, set()).add(place.name)  # place such as the dock)
         self.memory = EpisodicMemory(self.clock, data_dir, known_places=rooms)
         self.sink = BatchedMemorySink(self.memory, config.memory_batch)
         self.llm2, self.llm3 = self._llm_clients()
@@ -364,7 +366,7 @@ class Runtime:
         wake = sys1.tick(now)
         changed = self._collect(now)
         changed |= self._events(now)
-        if now >= at(self.day, self.config.bedtime_h):
+        if now >= at(self.day, self.config.bedtime):
             changed |= self._bedtime(now)
         else:
             changed |= self._deliberate(now)

@@ -1,0 +1,80 @@
+"""The whole agent's speed: one 16-hour simulated day per how many wall-clock seconds.
+
+    python bench/agent_day.py [--personality curious] [--seed 1] [--profile]
+
+Runs the in-process runtime (simulated office, Sys1 with oracle perception, Sys2 and Sys3 with
+their offline engines, episodic memory on ChromaDB) for one robot day, 08:00-24:00, into a
+temporary data directory. The wall time covers the whole day: building the world in the
+morning, the day itself, the reflection and the memory consolidation at night. Process CPU time
+is printed too (the wall time suffers when other work shares the machine). The last line is one
+JSON object with ``real_time_factor`` (simulated seconds per wall-clock second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+from agent.experiment import summary_of
+from agent.runtime.config import RuntimeConfig
+from agent.runtime.runtime import Runtime
+
+
+def measure(personality: str, seed: int, profile: bool) -> dict[str, object]:
+    config = RuntimeConfig(personality=personality, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="pepa-bench-") as tmp:
+        t0 = time.perf_counter()
+        runtime = Runtime(config, Path(tmp))
+        t1 = time.perf_counter()
+        c1 = time.process_time()
+        prof = cProfile.Profile() if profile else None
+        if prof is not None:
+            prof.enable()
+        runtime.run_days(1)
+        if prof is not None:
+            prof.disable()
+        t2 = time.perf_counter()
+        c2 = time.process_time()
+        summary = summary_of(runtime)
+        episodes = runtime.sink.written
+        decisions = len(runtime.decision_log)
+        ticks = runtime.ticks
+        runtime.close()
+    if prof is not None:
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+    sim_s = config.day_hours * 3600.0
+    return {
+        "real_time_factor": round(sim_s / (t2 - t1), 1),
+        "cpu_time_factor": round(sim_s / max(1e-9, c2 - c1), 1),
+        "sim_hours": config.day_hours,
+        "wall_s": round(t2 - t1, 2),
+        "cpu_s": round(c2 - c1, 2),
+        "setup_s": round(t1 - t0, 2),
+        "ticks": ticks,
+        "decisions_kept": decisions,
+        "episodes": episodes,
+        "distance_m": summary.distance_m,
+        "rooms_visited": summary.rooms_visited,
+        "coverage": summary.coverage,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--personality", default="curious")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the day")
+    args = parser.parse_args()
+    result = measure(args.personality, args.seed, args.profile)
+    for k, v in result.items():
+        print(f"{k:>18}: {v}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
