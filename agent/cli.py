@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agent.experiment_cli",
     "agent.study.cli",
     "agent.console.cli",
+    "agent.policy.cli",
 )
 
 

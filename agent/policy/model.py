@@ -1,0 +1,181 @@
+"""The onboard models: a perception encoder (CNN over the frame + the state vector) and a
+small transformer decoder that writes the next skill call as tokens.
+
+Perception and generation are separate modules on purpose: the pipeline runs them as separate
+stages, with the encoder's output (the *memory*, a few tokens) passed through the public
+context. Decoding is greedy and grammar-constrained, so every output is a well-formed call
+over the robot's vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+from agent.policy.features import MAX_CANDIDATES
+from agent.policy.vocab import MAX_CALL_TOKENS, PolicyVocab
+
+
+class ModelConfig(BaseModel):
+    """Sizes of the two models (the defaults give well under 1 MB of weights)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    d_model: int = Field(default=64, ge=8, le=512)
+    heads: int = Field(default=4, ge=1, le=16)
+    layers: int = Field(default=2, ge=1, le=8)
+    ff: int = Field(default=128, ge=8, le=2048)
+    channels: tuple[int, int, int, int] = (16, 32, 48, 64)
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+
+
+class PerceptionEncoder(nn.Module):
+    """Frame + state + candidate calls -> the decoder's memory (B x T x d_model)."""
+
+    def __init__(self, cfg: ModelConfig, state_size: int, vocab_size: int) -> None:
+        super().__init__()
+        c1, c2, c3, c4 = cfg.channels
+        d = cfg.d_model
+        self.cnn = nn.Sequential(
+            nn.Conv2d(3, c1, 5, stride=2, padding=2),
+            nn.BatchNorm2d(c1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1),
+            nn.BatchNorm2d(c2),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(c2, c3, 3, stride=2, padding=1),
+            nn.BatchNorm2d(c3),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(c3, c4, 3, stride=2, padding=1),
+            nn.BatchNorm2d(c4),
+            nn.ReLU(inplace=True),
+            nn.AdaptiveAvgPool2d((2, 2)),
+        )
+        self.frame_proj = nn.Linear(c4, d)
+        self.state_proj = nn.Sequential(
+            nn.Linear(state_size, 2 * d), nn.ReLU(), nn.Linear(2 * d, d)
+        )
+        self.token = nn.Embedding(vocab_size, d)
+        self.slot = nn.Parameter(torch.zeros(MAX_CANDIDATES, d))
+        self.pos = nn.Parameter(torch.zeros(MAX_CALL_TOKENS, d))
+        self.kind = nn.Parameter(torch.zeros(3, d))  # frame, state, candidate
+        nn.init.normal_(self.slot, std=0.02)
+        nn.init.normal_(self.pos, std=0.02)
+        nn.init.normal_(self.kind, std=0.02)
+        self.pad_id = 0
+
+    def forward(
+        self, frames: torch.Tensor, state: torch.Tensor, candidates: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``frames`` uint8 B x H x W x 3; returns (memory, memory padding mask)."""
+        x = frames.permute(0, 3, 1, 2).float().div_(255.0)
+        feat = self.cnn(x).flatten(2).transpose(1, 2)  # B x 4 x c4
+        f_tok = self.frame_proj(feat) + self.kind[0]
+        s_tok = (self.state_proj(state) + self.kind[1]).unsqueeze(1)
+        b = candidates.shape[0]
+        c_tok = self.token(candidates) + self.pos[None, None] + self.slot[None, :, None]
+        c_tok = c_tok.reshape(b, -1, c_tok.shape[-1]) + self.kind[2]
+        memory = torch.cat([f_tok, s_tok, c_tok], dim=1)
+        pad = torch.cat(
+            [
+                torch.zeros(b, f_tok.shape[1] + 1, dtype=torch.bool, device=memory.device),
+                candidates.reshape(b, -1) == self.pad_id,
+            ],
+            dim=1,
+        )
+        return memory, pad
+
+
+class DecisionPolicy(nn.Module):
+    """A causal transformer decoder over call tokens, cross-attending to the memory."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int) -> None:
+        super().__init__()
+        d = cfg.d_model
+        self.embed = nn.Embedding(vocab_size, d)
+        self.pos = nn.Parameter(torch.zeros(MAX_CALL_TOKENS, d))
+        nn.init.normal_(self.pos, std=0.02)
+        layer = nn.TransformerDecoderLayer(
+            d, cfg.heads, cfg.ff, cfg.dropout, batch_first=True, norm_first=True
+        )
+        self.decoder = nn.TransformerDecoder(layer, cfg.layers)
+        self.norm = nn.LayerNorm(d)
+        self.out = nn.Linear(d, vocab_size)
+        masks = torch.triu(torch.ones(MAX_CALL_TOKENS, MAX_CALL_TOKENS, dtype=torch.bool), 1)
+        self.register_buffer("causal", masks, persistent=False)
+
+    def forward(
+        self, tokens: torch.Tensor, memory: torch.Tensor, memory_pad: torch.Tensor
+    ) -> torch.Tensor:
+        n = tokens.shape[1]
+        x = self.embed(tokens) + self.pos[:n]
+        y = self.decoder(
+            x, memory, tgt_mask=self.causal[:n, :n], memory_key_padding_mask=memory_pad
+        )
+        return self.out(self.norm(y))
+
+    @torch.no_grad()
+    def generate(
+        self, memory: torch.Tensor, memory_pad: torch.Tensor, vocab: PolicyVocab
+    ) -> list[list[int]]:
+        """Greedy, grammar-constrained decoding of one call per batch row."""
+        b = memory.shape[0]
+        seqs: list[list[int]] = [[vocab.bos] for _ in range(b)]
+        done = [False] * b
+        for _ in range(MAX_CALL_TOKENS - 1):
+            tokens = torch.tensor(seqs, dtype=torch.long, device=memory.device)
+            logits = self.forward(tokens, memory, memory_pad)[:, -1]
+            mask = torch.full_like(logits, float("-inf"))
+            for i, seq in enumerate(seqs):
+                mask[i, vocab.allowed(seq)] = 0.0
+            nxt = (logits + mask).argmax(dim=-1).tolist()
+            for i in range(b):
+                if done[i]:
+                    nxt[i] = vocab.pad
+                elif nxt[i] == vocab.eos:
+                    done[i] = True
+                seqs[i].append(nxt[i])
+            if all(done):
+                break
+        return [[t for t in s if t != vocab.pad] for s in seqs]
+
+
+class OnboardModel(nn.Module):
+    """Both models, saved and loaded together."""
+
+    def __init__(self, cfg: ModelConfig, state_size: int, vocab: PolicyVocab) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.vocab = vocab
+        self.encoder = PerceptionEncoder(cfg, state_size, len(vocab))
+        self.encoder.pad_id = vocab.pad
+        self.policy = DecisionPolicy(cfg, len(vocab))
+
+    def forward(
+        self,
+        frames: torch.Tensor,
+        state: torch.Tensor,
+        candidates: torch.Tensor,
+        tokens: torch.Tensor,
+    ) -> torch.Tensor:
+        memory, pad = self.encoder(frames, state, candidates)
+        return self.policy(tokens, memory, pad)
+
+    def param_bytes(self) -> int:
+        return sum(p.numel() * p.element_size() for p in self.parameters())
+
+    @torch.no_grad()
+    def decide(
+        self, frames: torch.Tensor, state: torch.Tensor, candidates: torch.Tensor
+    ) -> list[list[int]]:
+        memory, pad = self.encoder(frames, state, candidates)
+        return self.policy.generate(memory, pad, self.vocab)
+
+
+def pad_targets(seqs: Sequence[Sequence[int]], pad: int) -> torch.Tensor:
+    out = torch.full((len(seqs), MAX_CALL_TOKENS), pad, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = torch.tensor(s[:MAX_CALL_TOKENS], dtype=torch.long)
+    return out
