@@ -94,7 +94,7 @@ def test_answers_come_from_the_memory_tools(memory: EpisodicMemory) -> None:
         ("met_in_room", [], True),
         ("charge_time", 440.0, True),
     ]
-    assert all(r.tool_calls == 1 for r in results)
+    assert all(r.tool_calls >= 1 for r in results)
     acc = accuracy(results)
     assert acc["last_seen"] == (1, 2) and acc["charge_time"] == (1, 1)
 

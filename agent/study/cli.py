@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +33,18 @@ def _ablations(text: str) -> list[Ablation]:
     return out
 
 
+def _hours(text: str) -> dict[str, float]:
+    try:
+        start, end = (float(x) for x in text.split("-"))
+    except ValueError:
+        raise ValueError(
+            f"--hours: expected START-END in hours, e.g. 8-24; got {text!r}"
+        ) from None
+    if not 0 <= start < end <= 24:
+        raise ValueError(f"--hours: need 0 <= START < END <= 24; got {text!r}")
+    return {"day_start_h": start, "day_end_h": end}
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "study",
@@ -55,6 +68,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--ablation-seeds", type=int, default=None, help="seeds per ablation (default: --seeds)"
     )
     p.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
+    p.add_argument(
+        "--hours",
+        default="8-24",
+        help="the robot's day, START-END in hours of the simulated clock (default: 8-24)",
+    )
     p.add_argument("--qa", type=int, default=4, help="memory QA questions per type and run")
     p.add_argument("--out", type=Path, required=True, help="the study's directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -64,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _study(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from agent.study.runner import StudyConfig, resolve_personalities, run_study
+    from agent.study.runner import StudyConfig, WorkerError, resolve_personalities, run_study
 
     t0 = time.perf_counter()  # wall time printed for the user
     fields = {
@@ -77,6 +95,7 @@ def _study(args: argparse.Namespace) -> int:
         "llm": args.llm,
         "perception": args.perception,
         "qa_per_kind": args.qa,
+        **_hours(args.hours),
     }
     if args.workers is not None:
         fields["workers"] = args.workers
@@ -86,7 +105,11 @@ def _study(args: argparse.Namespace) -> int:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"]) or "arguments"
         raise ValueError(f"--{where.replace('_', '-')}: {err['msg']}") from None
-    result = run_study(config, args.out, show_progress=not args.no_progress)
+    try:
+        result = run_study(config, args.out, show_progress=not args.no_progress)
+    except WorkerError as exc:
+        print(f"pepa study: error: {exc}", file=sys.stderr)
+        return 1
     for c in result.findings.claims:
         print(f"{c.verdict.value.upper():>12}  {c.statement}: {c.detail}")
     passed = sum(c.verdict == Verdict.PASS for c in result.findings.claims)

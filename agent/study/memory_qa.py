@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import re
 from collections.abc import Sequence
@@ -24,15 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.clock import at, format_time
 from agent.knowledge import SKILLS
 from agent.runtime.trace import DayTrace
+from agent.sys1.config import PerceptionConfig
+from agent.sys1.perception import OracleDetector, Sighting
+from agent.sys1.sim_robot import WorldTruth
 from memory.episodic import EpisodicMemory
 from memory.tools import call_tool
 from sim.building import Building
-from sim.people import People
+from sim.world import World
 
 log = logging.getLogger(__name__)
 
-NEAR_M = 5.0
-"""A person within this distance in the same room counts as seen (the camera's range)."""
 LAST_SEEN_TOLERANCE_S = 900.0
 CHARGE_TOLERANCE = 0.15
 CHARGE_TOLERANCE_MIN_S = 600.0
@@ -74,18 +76,30 @@ def room_at(building: Building, floor: int, x: float, y: float) -> str:
     return room.id if room is not None else f"floor_{floor}"
 
 
-def sightings(traces: Sequence[DayTrace], building: Building, people: People) -> dict[str, float]:
-    """The last time each person was near the robot (same room, within :data:`NEAR_M`)."""
+def sightings(
+    traces: Sequence[DayTrace], world: World, perception: PerceptionConfig
+) -> dict[str, float]:
+    """The last time each person was in the robot's view: within range and field of view,
+    with a line of sight and a badge big enough to read (the oracle's own geometry, without
+    its random misses), at a sampled pose. The people's places are the simulator's."""
+    reader = OracleDetector(WorldTruth(world), perception, building=world.building)
+    fov = math.radians(perception.fov_deg)
+    reach = perception.range_m
     last: dict[str, float] = {}
     for tr in traces:
-        for t, floor, x, y, _th, _soc in tr.poses:
-            here = room_at(building, floor, x, y)
-            for st in people.states(t):
+        for t, floor, x, y, theta, _soc in tr.poses:
+            for st in world.people.states(t):
                 if st.floor != floor:
                     continue
-                if (st.x - x) ** 2 + (st.y - y) ** 2 > NEAR_M**2:
+                dx, dy = st.x - x, st.y - y
+                dist = math.hypot(dx, dy)
+                if dist > reach or dist < 1e-6:
                     continue
-                if room_at(building, st.floor, st.x, st.y) == here:
+                bearing = (math.atan2(dy, dx) - theta + math.pi) % (2 * math.pi) - math.pi
+                if abs(bearing) > fov / 2:
+                    continue
+                seen = Sighting("person", st.id, floor, st.x, st.y, dist, bearing)
+                if reader.readable(seen) and world.line_of_sight(floor, (x, y), (st.x, st.y)):
                     last[st.id] = t
     return last
 
@@ -130,18 +144,18 @@ def make_questions(
     building: Building,
     seed: int,
     per_kind: int = 4,
+    perception: PerceptionConfig | None = None,
 ) -> list[Question]:
     """Questions with their exact answers; ``seed`` is the run's (the people's schedules)."""
-    from sim.occupancy import CSpace
-    from sim.routing import Router
-
     traces = sorted(traces, key=lambda t: t.day)
     if not traces:
         return []
     rng = random.Random(f"{seed}/memory-qa")
     qs: list[Question] = []
-    people = People(building, Router(building, CSpace(building, 0.3)), seed)
-    seen = sightings(traces, building, people)
+    view = perception or PerceptionConfig()
+    # The run's world, rebuilt from its seed: the same people on the same schedules.
+    world = World(building, seed=seed, start_time=traces[0].start)
+    seen = sightings(traces, world, view)
     for pid in rng.sample(sorted(seen), min(per_kind, len(seen))):
         qs.append(
             Question(
@@ -220,16 +234,28 @@ class MemoryReader:
             raise ValueError(f"memory tool {name} refused {args}: {got}")
         return list(got["episodes"])
 
+    def _page(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every episode matching ``filters``, oldest first, read page by page (a tool call
+        returns at most :data:`MAX_EPISODES`)."""
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        start = float(filters.get("start", 0.0))
+        while True:
+            args = {**filters, "start": start, "order": "oldest", "k": MAX_EPISODES}
+            eps = self._tool("memory_search", args)
+            new = [e for e in eps if e["id"] not in seen]
+            out += new
+            seen.update(e["id"] for e in new)
+            if len(eps) < MAX_EPISODES or not new:
+                return out
+            start = float(eps[-1]["time"])
+
     def last_seen(self, person: str) -> float | None:
         eps = self._tool("memory_search", {"person": person, "order": "newest", "k": 1})
         return float(eps[0]["time"]) if eps else None
 
     def where_at(self, t: float) -> str | None:
-        start = max(0.0, t - WHERE_WINDOW_S)
-        eps = self._tool(
-            "memory_by_time",
-            {"start": start, "end": t + WHERE_WINDOW_S, "k": MAX_EPISODES, "order": "oldest"},
-        )
+        eps = self._page({"start": max(0.0, t - WHERE_WINDOW_S), "end": t + WHERE_WINDOW_S})
         eps = [e for e in eps if e["kind"] != "reflection"]
         before = [e for e in eps if e["time"] <= t]
         if before:
@@ -237,16 +263,7 @@ class MemoryReader:
         return str(eps[0]["room"]) if eps else None
 
     def elevator_rides(self, elevator: str, day: int) -> int:
-        eps = self._tool(
-            "memory_search",
-            {
-                "text": f"rode the elevator {elevator}",
-                "start": at(day, 0.0),
-                "end": at(day, 24.0),
-                "kinds": ["skill_end"],
-                "k": MAX_EPISODES,
-            },
-        )
+        eps = self._page({"start": at(day, 0.0), "end": at(day, 24.0), "kinds": ["skill_end"]})
         return sum(
             1
             for e in eps
@@ -256,31 +273,32 @@ class MemoryReader:
         )
 
     def met_in_room(self, room: str) -> list[str]:
-        eps = self._tool("memory_by_place", {"room": room, "k": MAX_EPISODES})
+        eps = self._page({"room": room, "kinds": ["interaction", "skill_end"]})
         met: set[str] = set()
         for e in eps:
             spec = SKILLS.get(e.get("skill") or "")
-            social = spec is not None and spec.category == "social"
-            if not social or not e.get("people"):
+            if spec is None or spec.category != "social" or not e.get("people"):
                 continue
-            if e["kind"] == "interaction" or (
-                e["kind"] == "skill_end" and e.get("outcome") == "success"
-            ):
+            if e["kind"] == "interaction" or e.get("outcome") == "success":
                 met.update(e["people"])
         return sorted(met)
 
     def charge_time(self, day: int) -> float:
-        eps = self._tool(
-            "memory_by_time",
-            {"start": at(day, 0.0), "end": at(day, 24.0) - 1e-3, "k": MAX_EPISODES},
+        eps = self._page(
+            {
+                "start": at(day, 0.0),
+                "end": at(day, 24.0) - 1e-3,
+                "kinds": ["skill_start", "skill_end"],
+            }
         )
-        eps = [e for e in eps if e.get("skill") == "dock_and_charge"]
         total = 0.0
         started: float | None = None
-        for e in sorted(eps, key=lambda e: e["time"]):
+        for e in eps:
+            if e.get("skill") != "dock_and_charge":
+                continue
             if e["kind"] == "skill_start":
                 started = float(e["time"])
-            elif e["kind"] == "skill_end" and started is not None:
+            elif started is not None:
                 total += float(e["time"]) - started
                 started = None
         if started is not None:  # still on the dock when the day ended

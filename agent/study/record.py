@@ -14,13 +14,11 @@ from agent.runtime.ablation import Ablation
 from agent.runtime.trace import DayTrace
 from agent.study.heatmap import HeatMap
 from agent.study.memory_qa import QAResult
-from agent.sys2.request_queue import QUEUE_FILE, RequestQueue
 from agent.sys3.reflection_log import ReflectionLog
 from personalities.model import Personality
 from sim.building import Building
 
 TRACE_DIR = Path("runtime") / "trace"
-QUEUE_PATH = Path("sys2") / QUEUE_FILE
 _TRACE = TypeAdapter(DayTrace)
 
 
@@ -102,24 +100,13 @@ def build_record(
     building: Building,
     personality: Personality,
     *,
+    summary: metrics.Summary,
     safety_overrides: int,
     qa: list[QAResult],
     wall_s: float,
-    perception: str = "oracle",
-    llm: str = "offline",
 ) -> RunRecord:
+    """The record of a finished run: ``summary`` is the experiment's own summary."""
     traces = read_traces(run_dir)
-    queue = run_dir / QUEUE_PATH
-    requests = RequestQueue(queue).all() if queue.is_file() else []
-    summary = metrics.summarize(
-        traces,
-        requests,
-        building,
-        personality=spec.personality,
-        seed=spec.seed,
-        perception=perception,
-        llm=llm,
-    )
     days = [
         DayProfile(
             day=tr.day,

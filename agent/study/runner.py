@@ -58,6 +58,8 @@ class StudyConfig(BaseModel):
     perception: Literal["oracle", "camera"] = "oracle"
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     qa_per_kind: int = Field(default=4, ge=0, le=50)
+    day_start_h: float = Field(default=8.0, ge=0.0, lt=24.0)
+    day_end_h: float = Field(default=24.0, gt=0.0, le=24.0)
 
     @field_validator("ablations")
     @classmethod
@@ -165,6 +167,8 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
                 llm=config.llm,
                 perception=config.perception,
                 qa_per_kind=config.qa_per_kind,
+                day_start_h=config.day_start_h,
+                day_end_h=config.day_end_h,
             )
         )
     total = float(len(specs) * config.days)

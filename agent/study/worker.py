@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.runtime.ablation import Ablation, shuffled_personality
 from agent.runtime.config import RuntimeConfig
 from agent.study.record import RunRecord, RunSpec, build_record, read_traces
 
@@ -36,12 +37,17 @@ class WorkerJob(BaseModel):
     llm: str = "offline"
     perception: str = "oracle"
     qa_per_kind: int = Field(default=4, ge=0)
+    day_start_h: float = 8.0
+    day_end_h: float = 24.0
 
 
 def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
-    """Run (or resume) the job's days and write its record."""
-    from agent.runtime.runtime import Runtime
+    """Run (or resume) the job's days as an experiment, then write its record."""
+    from agent.clock import SimClock, at
+    from agent.experiment import run_experiment
+    from agent.runtime.config import load_inputs
     from agent.study import memory_qa
+    from memory.episodic import EpisodicMemory
 
     t0 = time.perf_counter()  # wall time of the worker, not the simulated clock
     config = RuntimeConfig(
@@ -51,34 +57,32 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
         llm=job.llm,  # type: ignore[arg-type]
         world=job.world,
         ablation=job.spec.ablation,
+        day_start_h=job.day_start_h,
+        day_end_h=job.day_end_h,
     )
-    runtime = Runtime(config, job.run_dir)
+    personality, building = load_inputs(config, job.run_dir)
+    if job.spec.ablation == Ablation.SHUFFLED_WEIGHTS:
+        personality = shuffled_personality(personality, job.spec.seed)
 
     def report(day: int, frac: float) -> None:
         if progress:
             print(json.dumps({"day": day, "fraction": round(frac, 3)}), flush=True)
 
-    try:
-        runtime.run_days(job.days, progress=report)
-        runtime.flush()
-        safety = sum(1 for _ in runtime.memory.iter_episodes(where={"kind": "safety"}))
-        traces = read_traces(job.run_dir)
-        questions = memory_qa.make_questions(
-            traces, runtime.building, job.spec.seed, job.qa_per_kind
-        )
-        qa = memory_qa.ask(runtime.memory, questions)
-    finally:
-        runtime.close()
+    summary = run_experiment(config, job.days, job.run_dir, report)
+    traces = read_traces(job.run_dir)
+    memory = EpisodicMemory(SimClock(at(job.days, 0.0)), job.run_dir, create=False)
+    safety = sum(1 for _ in memory.iter_episodes(where={"kind": "safety"}))
+    questions = memory_qa.make_questions(traces, building, job.spec.seed, job.qa_per_kind)
+    qa = memory_qa.ask(memory, questions)
     record = build_record(
         job.spec,
         job.run_dir,
-        runtime.building,
-        runtime.personality,
+        building,
+        personality,
+        summary=summary,
         safety_overrides=safety,
         qa=qa,
         wall_s=time.perf_counter() - t0,
-        perception=job.perception,
-        llm=job.llm,
     )
     path = job.run_dir / RECORD_FILE
     tmp = path.with_name(path.name + ".tmp")
