@@ -1,0 +1,38 @@
+"""A tiny real study: two personalities, one seed, one short day, in worker processes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.study.runner import StudyConfig, run_study
+
+
+@pytest.mark.slow
+def test_a_tiny_study_runs_and_reports(tmp_path: Path) -> None:
+    cfg = StudyConfig(
+        days=1,
+        seeds=1,
+        personalities=["Lazy", "Curious"],
+        day_start_h=8.0,
+        day_end_h=9.5,
+        qa_per_kind=2,
+    )
+    result = run_study(cfg, tmp_path, show_progress=False)
+    assert result.findings.personalities == ["Curious", "Lazy"]
+    for name in ("report.md", "report.html", "claims.json", "plots/heatmap_lazy.png"):
+        assert (tmp_path / name).is_file(), name
+    claims = {c["id"]: c for c in json.loads((tmp_path / "claims.json").read_text())["claims"]}
+    assert claims["working_most_completed"]["verdict"] == "skipped"
+    lazy = claims["lazy_least_distance"]["figures"]["means"]
+    assert set(lazy) == {"Curious", "Lazy"} and lazy["Curious"] > 0
+    for run in ("lazy-s0", "curious-s0"):
+        record = json.loads((tmp_path / "runs" / run / "record.json").read_text())
+        assert len(record["days"]) == 1 and record["qa"], run
+        assert (tmp_path / "runs" / run / "summary.json").is_file()
+    # started again, the study reads its finished runs back instead of living them again
+    again = run_study(cfg, tmp_path, show_progress=False)
+    assert again.findings.table == result.findings.table
+    assert again.wall_s < result.wall_s
