@@ -1,0 +1,96 @@
+"""What a pipeline run is judged by: decisions per second, the jitter of the interval between
+outputs, job completion time (frame captured -> decision out), staleness of the context a
+decision was built on, and each stage's service time (which sets the throughput bound)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """A decision handed to Sys1."""
+
+    job: int
+    frame_index: int  # the frame whose perception the decision was built on
+    captured_at: float
+    emitted_at: float
+    tokens: tuple[int, ...]
+    staleness_s: float  # emitted_at - captured_at of the percept used
+    rechecked: bool = False
+    regenerated: bool = False
+
+
+@dataclass
+class PipelineMetrics:
+    """Thread-safe tallies for one run."""
+
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    emitted: list[Emitted] = field(default_factory=list)
+    dropped: int = 0
+    rechecked: int = 0
+    regenerated: int = 0
+    service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    degrees: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def stage_time(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self.service[stage].append(seconds)
+
+    def emit(self, e: Emitted) -> None:
+        with self._lock:
+            self.emitted.append(e)
+            self.rechecked += e.rechecked
+            self.regenerated += e.regenerated
+
+    def drop(self) -> None:
+        with self._lock:
+            self.dropped += 1
+
+    def summary(self) -> dict[str, float]:
+        with self._lock:
+            out = list(self.emitted)
+            service = {k: list(v) for k, v in self.service.items()}
+        span = max(self.ended_at - self.started_at, 1e-9)
+        times = np.array(sorted(e.emitted_at for e in out))
+        gaps = np.diff(times) if len(times) > 1 else np.zeros(1)
+        jct = np.array([e.emitted_at - e.captured_at for e in out]) if out else np.zeros(1)
+        stale = np.array([e.staleness_s for e in out]) if out else np.zeros(1)
+        mean_gap = float(gaps.mean()) if len(gaps) else 0.0
+        res: dict[str, float] = {
+            "decisions": float(len(out)),
+            "hz": len(out) / span,
+            "interval_ms": 1000 * mean_gap,
+            "jitter_ms": 1000 * float(gaps.std()),
+            "jitter_cv": float(gaps.std() / mean_gap) if mean_gap > 0 else 0.0,
+            "jct_ms": 1000 * float(jct.mean()),
+            "jct_p95_ms": 1000 * float(np.percentile(jct, 95)),
+            "staleness_ms": 1000 * float(stale.mean()),
+            "staleness_max_ms": 1000 * float(stale.max()),
+            "dropped": float(self.dropped),
+            "rechecked": float(self.rechecked),
+            "regenerated": float(self.regenerated),
+        }
+        bound = self.bound_hz(service)
+        for stage, vals in service.items():
+            res[f"{stage}_ms"] = 1000 * float(np.mean(vals))
+        if bound is not None:
+            res["bound_hz"] = bound
+            res["vs_bound"] = res["hz"] / bound
+        return res
+
+    def bound_hz(self, service: dict[str, list[float]] | None = None) -> float | None:
+        """The rate the slowest stage allows: min over stages of degree / mean service time."""
+        service = service if service is not None else dict(self.service)
+        rates = [
+            self.degrees.get(stage, 1) / float(np.mean(vals))
+            for stage, vals in service.items()
+            if vals and stage in self.degrees
+        ]
+        return min(rates) if rates else None
