@@ -38,6 +38,7 @@ def main() -> None:
             {
                 "wall_s": round(result.wall_s, 1),
                 "target_s": TARGET_S,
+                "runs_cpu_s": round(result.cpu_s, 1),
                 "runs": runs,
                 "days": cfg.days,
                 "cores": os.cpu_count(),

@@ -120,6 +120,7 @@ def _study(args: argparse.Namespace) -> int:
         json.dumps(
             {
                 "wall_s": round(wall, 1),
+                "runs_cpu_s": round(result.cpu_s, 1),
                 "runs": len(config.specs()),
                 "claims_passed": passed,
                 "claims": len(result.findings.claims),

@@ -63,6 +63,7 @@ class RunRecord(BaseModel):
     heatmap: HeatMap
     qa: list[QAResult] = Field(default_factory=list)
     wall_s: float = 0.0
+    cpu_s: float = Field(default=0.0, description="the worker's CPU time (user + system)")
 
 
 def read_traces(run_dir: Path) -> list[DayTrace]:

@@ -514,6 +514,7 @@ def write_report(
         f"{len(f.seeds)} seeds × {f.days} days; {len(records)} runs in all. "
         f"{passed} of {len(f.claims)} claims pass."
         + (f" Wall time {wall_s:.0f} s." if wall_s is not None else "")
+        + f" The runs used {sum(r.cpu_s for r in records):.0f} CPU seconds in all."
     )
     title = "PEPA personality study"
     paths = {

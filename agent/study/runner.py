@@ -216,6 +216,7 @@ class StudyResult(BaseModel):
     findings: Findings
     paths: dict[str, Path]
     wall_s: float
+    cpu_s: float = Field(description="CPU time of every run's worker, summed")
 
 
 def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> StudyResult:
@@ -231,4 +232,9 @@ def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> Stu
     findings = analyse(records)
     wall = time.perf_counter() - t0
     paths = write_report(findings, records, out, building=building, wall_s=wall)
-    return StudyResult(findings=findings, paths=paths, wall_s=time.perf_counter() - t0)
+    return StudyResult(
+        findings=findings,
+        paths=paths,
+        wall_s=time.perf_counter() - t0,
+        cpu_s=sum(r.cpu_s for r in records),
+    )

@@ -49,7 +49,8 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
     from agent.study import memory_qa
     from memory.episodic import EpisodicMemory
 
-    t0 = time.perf_counter()  # wall time of the worker, not the simulated clock
+    t0 = time.perf_counter()  # wall and CPU time of the worker, not the simulated clock
+    cpu0 = time.process_time()
     config = RuntimeConfig(
         personality=job.spec.personality,
         seed=job.spec.seed,
@@ -84,6 +85,7 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
         qa=qa,
         wall_s=time.perf_counter() - t0,
     )
+    record.cpu_s = round(time.process_time() - cpu0, 2)
     path = job.run_dir / RECORD_FILE
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(record.model_dump_json(), encoding="utf-8")
