@@ -225,7 +225,7 @@ class LiveAgent:
     def _end_of_day(self) -> None:
         """A minute before midnight Sys3 reflects on the day (memory flushed first)."""
         day = day_of(self._reflect_at)
-        self._reflect_at = (day + 1) * DAY_S - REFLECT_BEFORE_MIDNIGHT_S
+        self._reflect_at = (day + 2) * DAY_S - REFLECT_BEFORE_MIDNIGHT_S
         self.sink.flush()
         try:
             self.sys3.reflect(day)
