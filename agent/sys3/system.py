@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter
 
-from agent.clock import Clock
+from agent.clock import Clock, at
 from agent.knowledge import WorldKnowledge
 from agent.messages import DailyGoal, Experience, ExperienceSource, Goal, Reflection
 from agent.sys3 import ultimate_goal as ultimate
@@ -169,7 +169,8 @@ class Sys3:
         caption = " ".join([r.summary, *(i.text for i in r.insights[:5])])
         return Experience(
             id=f"ep-reflection-{self.personality.name.lower()}-{r.day}",
-            time=max(r.created_at, 0.0),
+            # a reflection written at midnight (a day ending at 24:00) still belongs to its day
+            time=min(max(r.created_at, 0.0), at(r.day + 1, 0.0) - 1.0),
             day=r.day,
             floor=home.floor,
             room=home.name,
