@@ -34,6 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--day-end", type=float, default=24.0, metavar="H", help="the robot's day ends (hour)"
     )
+    p.add_argument(
+        "--fast-path",
+        choices=("off", "policy"),
+        default="off",
+        help="policy: Sys1 follows the onboard policy between Sys2's deliberations",
+    )
+    p.add_argument("--policy-model", metavar="DIR", help="from pepa train-policy --out DIR")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=main)
 
@@ -51,6 +58,8 @@ def main(args: argparse.Namespace) -> int:
         world=args.world,
         day_start_h=args.day_start,
         day_end_h=args.day_end,
+        fast_path=args.fast_path,
+        policy_model=args.policy_model,
     )
     load_inputs(config, args.out)  # unknown personality or bad world: fail before anything
     hours = config.day_hours

@@ -36,6 +36,10 @@ class RuntimeConfig(BaseModel):
         description="the robot stops new work and docks (default: an hour before the end)",
     )
     ablation: Ablation = Field(default=Ablation.NONE, description="a part switched off")
+    fast_path: Literal["off", "policy"] = Field(
+        default="off", description="policy: Sys1 follows the onboard policy between deliberations"
+    )
+    policy_model: str | None = Field(default=None, description="the onboard policy's directory")
     memory_batch: int = Field(default=512, ge=1, le=5000, description="episodes per write")
     checkpoint_every_s: float = Field(
         default=4 * 3600.0, gt=0, description="simulated seconds between flushes of memory"

@@ -53,6 +53,7 @@ from agent.messages import (
     SkillStatus,
     UserRequest,
 )
+from agent.policy.teacher import intentions_of
 from agent.runtime import sys1_state
 from agent.runtime.ablation import Ablation, RecallOff, goal_day, reflects, shuffled_personality
 from agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
@@ -87,6 +88,8 @@ MANAGED_FILES: tuple[Path, ...] = (
     Path("sys3") / "weights.json",
     sys1_state.STATE_FILE,
 )
+POLICY_RETRY_S = 30.0
+"""The onboard policy proposes at most this often (a refused proposal is not retried at once)."""
 IDLE_DECIDE_S = 60.0
 """When Sys2 had nothing to do, ask again after this long (or at once on a new request)."""
 PREEMPT_CHECK_S = 120.0
@@ -101,6 +104,16 @@ class Phase(StrEnum):
     MORNING = "morning"
     DAY = "day"
     NIGHT = "night"
+
+
+def _fast_path(config: RuntimeConfig, knowledge: WorldKnowledge, building: Any) -> Any:
+    """The onboard policy when asked for and loadable; otherwise None (and the log says why)."""
+    if config.fast_path != "policy":
+        return None
+    from agent.pipeline.fast_path import FastPath
+
+    path = Path(config.policy_model) if config.policy_model else None
+    return FastPath.load_or_none(path, knowledge, building)
 
 
 def _plan_category(plan: Plan, kind: CandidateKind | None) -> str:
@@ -190,6 +203,9 @@ class Runtime:
         self._same_time_steps = 0
         self._last_flush = 0.0
         self.decision_log: deque[Decision] = deque(maxlen=200)
+        self.fast_path = _fast_path(config, self.knowledge, self.building)
+        self._policy_run = False
+        self._next_policy = 0.0
         self._request_seen: dict[str, int] = {}
         self.ticks = 0
 
@@ -454,6 +470,7 @@ class Runtime:
         if self.handle is h and h.done:
             self.handle = None
             self._routine = False
+            self._policy_run = False
             if sys1.busy:  # Sys1 took over (battery reserve)
                 trace.begin(now, "charge", "safety: dock and charge", "safety")
             else:
@@ -493,12 +510,21 @@ class Runtime:
             if sys1.busy:  # Sys1's own safety plan: let it finish
                 return False
             if now < self._next_decide and not self._poke:
-                return False
+                return self._follow_policy(now)
             self._poke = False
             decision = sys2.decide(self._state(), now)
             self._log_requests()
             if decision is None:
                 self._next_decide = now + IDLE_DECIDE_S
+                return self._follow_policy(now)
+            self._start(decision, now)
+            return True
+        if self._policy_run and (self._poke or now >= self._next_decide):
+            self._poke = False  # Sys2 arbitrates: its decision preempts the policy's
+            decision = sys2.decide(self._state(), now)
+            self._log_requests()
+            self._next_decide = now + IDLE_DECIDE_S
+            if decision is None:
                 return False
             self._start(decision, now)
             return True
@@ -521,6 +547,7 @@ class Runtime:
         plan = decision.plan
         self.handle = sys1.run(plan, source=decision.source)
         self._routine = False
+        self._policy_run = False
         self._forwarded = 0
         self._next_preempt = now + PREEMPT_CHECK_S
         category = _plan_category(plan, decision.chosen.kind)
@@ -537,6 +564,28 @@ class Runtime:
             battery=state.battery,
             source=ExperienceSource.SYS2,
         )
+
+    def _follow_policy(self, now: float) -> bool:
+        """Between deliberations, Sys1 runs the onboard policy's proposal (the guard admits)."""
+        sys1, sys2, trace = self.sys1, self.sys2, self.trace
+        if self.fast_path is None or now < self._next_policy:
+            return False
+        assert sys1 is not None and sys2 is not None and trace is not None
+        self._next_policy = now + POLICY_RETRY_S
+        frame = sys1.robot.camera_frame()
+        if frame is None:
+            return False
+        state = self._state()
+        call = self.fast_path.propose(state, frame, intentions_of(sys2, state, self.knowledge))
+        if call is None:
+            return False
+        self.handle = sys1.run(call, source=PlanSource.POLICY)
+        self._routine = True  # not Sys2's plan: its results are not Sys2's to judge
+        self._policy_run = True
+        self._forwarded = 0
+        spec = SKILLS.get(call.skill)
+        trace.begin(now, spec.category if spec else "move", f"policy: {call.label()}"[:80], "idle")
+        return True
 
     def _bedtime(self, now: float) -> bool:
         """Stop taking new work and dock for the night."""
