@@ -33,6 +33,8 @@ from sim.building import Building
 log = logging.getLogger(__name__)
 
 PLOT_DIR = "plots"
+HEAT_MIN_MIN = 1.0 / 60.0
+"""The heat maps' scale starts at one second per cell (in minutes)."""
 DPI = 110
 #: The figures of the main table, with their labels and digits.
 MAIN_FIGURES: tuple[tuple[str, str, int], ...] = (
@@ -337,8 +339,8 @@ def plot_heatmaps(
             masked,
             origin="lower",
             extent=extent,
-            cmap="inferno",
-            norm=LogNorm(vmin=0.1, vmax=max(0.2, vmax / 60.0)),
+            cmap="YlOrRd",
+            norm=LogNorm(vmin=HEAT_MIN_MIN, vmax=max(2 * HEAT_MIN_MIN, vmax / 60.0), clip=True),
         )
         if building is not None:
             for room in building.rooms_on(fl):
@@ -350,7 +352,7 @@ def plot_heatmaps(
         ax.set_aspect("equal")
         ax.tick_params(labelsize=6)
     if image is not None:
-        fig.colorbar(image, ax=list(axes.flat), label="minutes per m² (mean of seeds)", shrink=0.8)
+        fig.colorbar(image, ax=list(axes.flat), label="minutes per cell", fraction=0.015, pad=0.01)
     return _save(fig, out_dir, f"heatmap_{name.lower()}")
 
 
