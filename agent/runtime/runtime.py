@@ -88,6 +88,8 @@ MANAGED_FILES: tuple[Path, ...] = (
     Path("sys3") / "weights.json",
     sys1_state.STATE_FILE,
 )
+FAST_PATH_SYS2_S = 60.0
+"""With the fast path, Sys2's next deliberation after a plan ends (requests poke it at once)."""
 POLICY_RETRY_S = 30.0
 """The onboard policy proposes at most this often (a refused proposal is not retried at once)."""
 IDLE_DECIDE_S = 60.0
@@ -475,7 +477,8 @@ class Runtime:
                 trace.begin(now, "charge", "safety: dock and charge", "safety")
             else:
                 trace.begin(now, "rest" if self._bedtime_started else "idle", "idle", "idle")
-            self._next_decide = now
+            # with the fast path, Sys2 deliberates at its own pace and the policy fills the gap
+            self._next_decide = now if self.fast_path is None else now + FAST_PATH_SYS2_S
             changed = True
         return changed
 
