@@ -5,7 +5,14 @@ process commands it at ``--rate`` Hz over real DDS, each command a distinct yaw 
 times how long until ``/odom`` reports that rate back: command transport, the sim loop's
 wait for its next tick, one step and the odometry's transport. The sim process reports its
 loop statistics (a tick is a deadline miss when it starts a full period late or runs longer
-than one). The request -> cmd_vel latency of the agent joins when the agent's nodes exist.
+than one).
+
+The agent part (``--agent``, on by default) starts ``pepa run --processes`` with the
+simulated office, Sys1, Sys2 and Sys3 on their offline engines, waits until the robot stands
+still, publishes an urgent request on ``/pepa/requests`` and times it until the first moving
+command on ``/cmd_vel`` (Sys2's parsing and decision, Sys1's plan start and its next control
+tick, three DDS hops); the request is then cancelled and the next one waits for the robot to
+stand still again. Sys1 reports its 20 Hz control loop's deadline misses on ``/pepa/health``.
 
 Prints the figures; the last line is one JSON object.
 """
@@ -126,6 +133,135 @@ def measure(domain_id: int, seconds: float, rate_hz: float) -> list[float]:
     return latencies
 
 
+AGENT_PLACES = ("ground_kitchen", "reception", "mail_room", "meeting_room_atlas")
+
+
+def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dict[str, Any]:
+    """Request -> first moving /cmd_vel (ms) over ``requests`` requests, and Sys1's loop."""
+    import signal
+    import subprocess
+
+    import rclpy
+    from geometry_msgs.msg import Twist
+    from pepa_ros import qos
+    from pepa_ros.codec import JsonCodec
+    from pepa_ros.health import NodeHealth
+    from pepa_ros.rpc import RpcClient
+    from pepa_ros.supervisor import child_environment
+    from pepa_ros.topics import HEALTH, REQUEST_UPDATES, REQUESTS, SYS2_RPC
+    from rclpy.context import Context
+    from rclpy.executors import MultiThreadedExecutor
+
+    from agent.messages import RequestPriority, UserRequest
+
+    env = child_environment(ROS_DOMAIN_ID=str(domain_id))
+    cmd = [sys.executable, "-m", "pepa_ros.cli", "run", "--processes", "--nodes"]
+    cmd += ["sim,sys1,sys2,sys3", "--personality", "Lazy", "--speed", str(speed)]
+    stack = subprocess.Popen(
+        [*cmd, "--data", data], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    context = Context()
+    rclpy.init(context=context, domain_id=domain_id)
+    node = rclpy.create_node("agent_latency_probe", context=context)
+    codec = JsonCodec()
+    cmds: list[tuple[float, float]] = []
+    health: dict[str, NodeHealth] = {}
+    updates: dict[str, str] = {}
+    node.create_subscription(
+        Twist,
+        "/cmd_vel",
+        lambda m: cmds.append((time.perf_counter(), abs(m.linear.x) + abs(m.angular.z))),
+        qos.sensor(depth=50),
+    )
+    codec.subscribe(
+        node,
+        NodeHealth,
+        HEALTH.name,
+        lambda h: health.update({h.node: h}),
+        qos.profile(HEALTH.qos, HEALTH.depth),
+    )
+    codec.subscribe(
+        node,
+        UserRequest,
+        REQUEST_UPDATES.name,
+        lambda r: updates.update({r.id: r.state.value}),
+        qos.event(),
+    )
+    pub = codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
+    sys2 = RpcClient(node, codec, SYS2_RPC)
+    executor = MultiThreadedExecutor(num_threads=2, context=context)
+    executor.add_node(node)
+    import threading
+
+    stop = threading.Event()
+    spinner = threading.Thread(
+        target=lambda: [executor.spin_once(timeout_sec=0.05) for _ in iter(stop.is_set, True)],
+        daemon=True,
+    )
+    spinner.start()
+
+    def wait(pred: Any, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():
+                return True
+            time.sleep(0.02)
+        return pred()
+
+    def still(window: float = 0.5) -> bool:
+        now = time.perf_counter()
+        recent = [m for t, m in cmds[-40:] if now - t <= window]
+        return len(recent) >= 3 and max(recent) < 1e-6
+
+    latencies: list[float] = []
+    try:
+        if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
+            raise RuntimeError("the agent's nodes did not come up within 120 s")
+        wait(lambda: pub.subscribers() > 0, 30.0)
+        start_health = health["pepa_sys1"]
+        for i in range(requests):
+            if not wait(still, 90.0):
+                continue
+            req = UserRequest(
+                text=f"please go to the {AGENT_PLACES[i % len(AGENT_PLACES)].replace('_', ' ')}",
+                sender="bench",
+                priority=RequestPriority.URGENT,
+            )
+            sent = time.perf_counter()
+            pub.publish(req)
+            moved = wait(
+                lambda sent=sent: any(t >= sent and m > 1e-6 for t, m in cmds[-40:]), 10.0
+            )
+            if moved:
+                first = next(t for t, m in cmds if t >= sent and m > 1e-6)
+                latencies.append((first - sent) * 1e3)
+            wait(lambda rid=req.id: rid in updates, 5.0)
+            try:
+                sys2.call("cancel", {"request_id": req.id, "reason": "benchmark"}, timeout=10.0)
+            except Exception as exc:  # a request already done cannot be cancelled
+                print(f"cancel {req.id}: {exc}", file=sys.stderr)
+        end_health = health["pepa_sys1"]
+    finally:
+        stop.set()
+        spinner.join(timeout=5)
+        executor.shutdown(timeout_sec=1.0)
+        node.destroy_node()
+        rclpy.try_shutdown(context=context)
+        stack.send_signal(signal.SIGTERM)
+        try:
+            stack.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+    ticks = end_health.loop_ticks - start_health.loop_ticks
+    misses = end_health.loop_misses - start_health.loop_misses
+    return {
+        "latencies": latencies,
+        "ticks": ticks,
+        "misses": misses,
+        "max_late_ms": end_health.loop_max_late_ms,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring time")
@@ -133,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=1.0, help="sim speed factor")
     parser.add_argument("--step-hz", type=float, default=50.0, help="sim loop rate")
     parser.add_argument("--domain", type=int, default=os.getpid() % 100 + 101)
+    parser.add_argument("--requests", type=int, default=12, help="agent requests to time")
+    parser.add_argument("--agent-speed", type=float, default=4.0, help="sim speed, agent part")
+    parser.add_argument("--no-agent", dest="agent", action="store_false", help="sim only")
     args = parser.parse_args(argv)
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 
@@ -173,6 +312,33 @@ def main(argv: list[str] | None = None) -> int:
         f"sim loop at {args.step_hz:g} Hz: {loop['ticks']} ticks, {loop['misses']} deadline "
         f"misses ({100 * loop['miss_ratio']:.2f} %), longest step {loop['max_step_ms']:.1f} ms"
     )
+    if args.agent:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="pepa-bench-") as data:
+            agent = measure_agent(args.domain + 1, args.requests, args.agent_speed, data)
+        lat = agent["latencies"]
+        ratio = agent["misses"] / agent["ticks"] if agent["ticks"] else 0.0
+        result.update(
+            {
+                "request_to_cmd_vel_p50_ms": round(statistics.median(lat), 1) if lat else None,
+                "request_to_cmd_vel_p95_ms": round(percentile(lat, 95), 1) if lat else None,
+                "request_to_cmd_vel_max_ms": round(max(lat), 1) if lat else None,
+                "requests_timed": len(lat),
+                "control_loop_ticks": agent["ticks"],
+                "control_deadline_miss_ratio": round(ratio, 4),
+                "control_max_late_ms": round(agent["max_late_ms"], 1),
+            }
+        )
+        print(
+            f"request -> cmd_vel over {len(lat)} requests: p50 "
+            f"{result['request_to_cmd_vel_p50_ms']} ms, p95 {result['request_to_cmd_vel_p95_ms']}"
+            f" ms (target <= 100 ms)"
+        )
+        print(
+            f"Sys1 control loop at 20 Hz: {agent['ticks']} ticks, {agent['misses']} deadline "
+            f"misses ({100 * ratio:.2f} %, target <= 1 %)"
+        )
     print(json.dumps(result))
     return 0
 
