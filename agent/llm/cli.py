@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument("--host", default=DEFAULT_LOCAL_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_LOCAL_PORT)
     serve.add_argument("--model", type=Path, help="GGUF file (default: the bundled SmolLM2)")
-    serve.add_argument("--n-ctx", type=int, default=4096, help="context length in tokens")
+    serve.add_argument("--n-ctx", type=int, default=8192, help="context length in tokens")
     serve.set_defaults(func=_serve)
 
     where = llm_sub.add_parser("model-path", help="print the bundled GGUF model's path")

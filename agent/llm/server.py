@@ -70,7 +70,7 @@ class LocalLLMServer:
         model_path: Path | None = None,
         host: str = DEFAULT_LOCAL_HOST,
         port: int = DEFAULT_LOCAL_PORT,
-        n_ctx: int = 4096,
+        n_ctx: int = 8192,
         n_threads: int | None = None,
         python: str | None = None,
         log_path: Path | None = None,

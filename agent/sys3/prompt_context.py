@@ -15,7 +15,7 @@ from agent.sys3.reward import IntrinsicReward
 from agent.sys3.self_model import SelfModel
 from personalities.model import FEATURES, Personality
 
-MAX_EPISODES_IN_PROMPT = 40
+MAX_EPISODES_IN_PROMPT = 15
 
 
 def personality_text(p: Personality) -> str:
