@@ -422,7 +422,10 @@ function weightChart(r) {
   const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-labelledby": "chart-title chart-desc", class: "weights" });
   chart.append(svg("title", { id: "chart-title" }, `Reward weights on day ${r.day}: before and after reflection`));
   chart.append(svg("desc", { id: "chart-desc" }, rows.map((x) => `${x.f} ${x.old.toFixed(3)} to ${x.now.toFixed(3)}`).join("; ")));
-  chart.append(svg("text", { x: left, y: 12, class: "key" }, "▬ before  ▬ after"));
+  chart.append(svg("rect", { x: left, y: 4, width: 14, height: 8, class: "key-before" }));
+  chart.append(svg("text", { x: left + 18, y: 12, class: "key" }, "before"));
+  chart.append(svg("rect", { x: left + 70, y: 4, width: 14, height: 8, class: "key-after" }));
+  chart.append(svg("text", { x: left + 88, y: 12, class: "key" }, "after (green: up, red: down)"));
   rows.forEach((x, i) => {
     const y = top + i * rowH;
     chart.append(svg("text", { x: left - 6, y: y + 15, "text-anchor": "end" }, x.f));
