@@ -83,6 +83,8 @@ def test_sigterm_to_pepa_run_processes_stops_all_and_closes_the_recording(
             "pepa_ros.cli",
             "run",
             "--processes",
+            "--nodes",
+            "sim",
             "--speed",
             "5",
             "--camera-rate",
