@@ -1,8 +1,8 @@
 """Shared set-up for the console tests: a real agent that has lived through a midnight.
 
-The agent is the in-process one (simulated office, Sys1, Sys2, Sys3, ChromaDB memory): it
-starts at 23:42 on day 0 and runs past midnight, so that Sys3 has written a real reflection
-of day 0 whose insights cite real episodes.
+The agent is the in-process runtime (simulated office, Sys1, Sys2, Sys3, ChromaDB memory) with
+a short first day (23:00 to midnight): at night Sys3 writes a real reflection of day 0 whose
+insights cite real episodes, and the robot wakes at 23:00 on day 1.
 """
 
 from __future__ import annotations
@@ -22,11 +22,17 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "console
 def lived_agent(data_dir: Path, personality: str = "working") -> LiveAgent:
     agent = LiveAgent(
         LiveAgentConfig(
-            data_dir=data_dir, personality=personality, seed=3, start_hour=23.7, speed=20.0
+            data_dir=data_dir,
+            personality=personality,
+            seed=3,
+            day_start_h=23.0,
+            bedtime_h=23.95,
+            day_end_h=24.0,
+            speed=20.0,
         )
     )
-    agent.advance_to(at(1, 0.02))
-    assert agent.sys3.log.read(0) is not None, "the agent did not reflect on day 0"
+    agent.advance_to(at(1, 23.0) + 30.0)
+    assert agent.runtime.sys3.log.read(0) is not None, "the agent did not reflect on day 0"
     return agent
 
 

@@ -168,7 +168,7 @@ def test_leave_feedback_on_a_day(page: object, console_agent: LiveAgent) -> None
     page.click("text=Leave feedback")
     page.wait_for_selector("#feedback-result:has-text('Thank you')")
     assert note in page.locator("#day-feedback").inner_text()
-    assert note in console_agent.sys3.log.read_feedback(0)
+    assert note in console_agent.runtime.sys3.log.read_feedback(0)
     shot(page, "feedback")
 
 

@@ -32,10 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8080, help="port (default: %(default)s)")
     p.add_argument("--personality", default="working", help="personality (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.add_argument("--data-dir", default="pepa-data", help="where memory and reflections live")
+    p.add_argument("--data-dir", default="pepa-data", help="where each personality's run lives")
     p.add_argument("--world", metavar="FILE", help="building file (default: the office)")
     p.add_argument("--speed", type=float, default=10.0, help="simulated seconds per second")
-    p.add_argument("--start-hour", type=float, default=8.0, help="hour of day 0 to start at")
+    p.add_argument(
+        "--llm",
+        choices=("offline", "openai", "local"),
+        default="offline",
+        help="LLM backend for Sys2 and Sys3 (default: %(default)s)",
+    )
+    p.add_argument("--day-start", type=float, default=8.0, help="hour the robot's day begins")
     p.set_defaults(func=run)
 
 
@@ -51,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
             personality=args.personality,
             seed=args.seed,
             world=args.world,
-            start_hour=args.start_hour,
+            llm=args.llm,
+            day_start_h=args.day_start,
             speed=args.speed,
         )
     )

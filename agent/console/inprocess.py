@@ -29,8 +29,7 @@ from agent.console.floor_maps import MAP_PIXELS_PER_M, floor_map
 from agent.console.live_agent import LiveAgent
 from agent.console.personality_view import personality_view
 from agent.messages import (
-    AgentStatus,
-    ElevatorStatus,
+    Decision,
     Experience,
     RequestPriority,
     UserRequest,
@@ -101,113 +100,89 @@ class InProcessBackend:
     def status(self) -> LiveStatus:
         a = self.agent
         with a.lock:
-            now = a.world.now
-            ctx = a.sys1.ctx
-            pose = ctx.pose.to_pose()
-            room = a.building.room_at(pose.floor, pose.x, pose.y)
-            current = a.sys2.current
-            plan = current.plan.model_copy(deep=True) if current is not None else None
-            handle = a.sys1.handle
-            if handle is not None and not handle.done:
-                plan = handle.plan.model_copy(deep=True)
-            goal_text = self._goal_text()
-            agent_status = AgentStatus(
-                time=now,
-                personality=a.personality.name,
-                pose=pose,
-                room=room.name if room is not None else None,
-                battery=min(1.0, max(0.0, ctx.battery.soc)),
-                charging=ctx.battery.charging,
-                current_skill=a.sys1.current_skill,
-                current_goal=goal_text,
-                plan=plan,
-                decision=current.explanation if current is not None else None,
-                queue=a.sys2.queue_counts(),
-            )
-            decision = None
-            if current is not None:
-                decision = DecisionView(
-                    id=current.id,
-                    time=current.time,
-                    kind=current.chosen.kind.value,
-                    label=current.chosen.label,
-                    explanation=current.explanation,
-                    candidates=list(current.candidates[:8]),
-                )
+            rt = a.runtime
+            agent_status = rt.status()
+            decisions = rt.decisions(1)
+            handle = rt.handle
+            running = handle is not None and not handle.done
+            current = decisions[-1] if decisions and running else None
+            goal_text = self._goal_text(current)
             people = [
                 PersonView(
-                    id=p.id,
-                    name=a.building.people_by_id[p.id].name,
-                    floor=p.floor,
-                    x=p.x,
-                    y=p.y,
-                    heading=p.heading,
+                    id=str(p["id"]),
+                    name=rt.building.people_by_id[str(p["id"])].name,
+                    floor=int(p["floor"]),  # type: ignore[call-overload]
+                    x=float(p["x"]),  # type: ignore[arg-type]
+                    y=float(p["y"]),  # type: ignore[arg-type]
                 )
-                for p in a.world.people_states()
+                for p in rt.people()
             ]
-            elevators = []
-            for e in a.building.elevators:
-                s = a.world.elevator_status(e.id)
-                elevators.append(
-                    ElevatorStatus(
-                        elevator=e.id,
-                        time=now,
-                        floor=s.floor,
-                        state="out_of_service" if s.out_of_service else s.state,
-                        direction=s.direction,  # type: ignore[arg-type]
-                        doors_open=s.doors_open,
-                        hall_calls=list(s.hall_calls),
-                        car_calls=list(s.car_calls),
-                        load=s.load,
-                        capacity=s.capacity,
-                        robot_aboard=a.world.aboard == e.id,
-                    )
-                )
-            return LiveStatus(
-                agent=agent_status,
-                time_text=format_time(now),
-                day=day_of(now),
-                people=people,
-                elevators=elevators,
-                decision=decision,
-                goal_text=goal_text,
-                speed=a.speed,
-                running=a.running,
+            elevators = rt.elevators()
+            now = rt.now
+        agent_status.current_goal = goal_text
+        if current is not None:
+            agent_status.decision = current.explanation
+        decision = None
+        if current is not None:
+            decision = DecisionView(
+                id=current.id,
+                time=current.time,
+                kind=current.chosen.kind.value,
+                label=current.chosen.label,
+                explanation=current.explanation,
+                candidates=list(current.candidates[:8]),
             )
+        return LiveStatus(
+            agent=agent_status,
+            time_text=format_time(now),
+            day=day_of(now),
+            people=people,
+            elevators=elevators,
+            decision=decision,
+            goal_text=goal_text,
+            speed=a.speed,
+            running=a.running,
+        )
 
-    def _goal_text(self) -> str | None:
-        a = self.agent
-        current = a.sys2.current
-        if current is None:
-            handle = a.sys1.handle
-            if handle is not None and not handle.done and handle.source.value == "safety":
-                return "safety: keep the battery above its reserve"
+    def _goal_text(self, current: Decision | None) -> str | None:
+        rt = self.agent.runtime
+        handle = rt.handle
+        if handle is None or handle.done:
             return None
-        plan = current.plan
-        if plan.request_id is not None and plan.request_id in a.sys2.queue:
-            req = a.sys2.request(plan.request_id)
-            return f"request from {req.sender}: {req.text}"
-        if plan.goal_id is not None:
-            for g in a.sys2.goals:
+        plan = handle.plan
+        if plan.request_id is not None:
+            try:
+                req = next(r for r in rt.requests() if r.id == plan.request_id)
+            except StopIteration:
+                pass
+            else:
+                return f"request from {req.sender}: {req.text}"
+        if plan.goal_id is not None and rt.sys2 is not None:
+            for g in rt.sys2.goals:
                 if g.id == plan.goal_id:
                     return f"daily goal: {g.text}"
-        return f"{current.chosen.kind.value}: {current.chosen.label}"
+        if handle.source.value == "safety":
+            return "safety: keep the battery above its reserve"
+        if current is not None and current.plan.id == plan.id:
+            return f"{current.chosen.kind.value}: {current.chosen.label}"
+        return f"routine: {plan.steps[0].skill}"
 
     def floors(self) -> list[FloorInfo]:
-        return [self._map(f)[0] for f in self.agent.building.floor_levels]
+        return [self._map(f)[0] for f in self.agent.runtime.building.floor_levels]
 
     def floor_map_png(self, floor: int) -> bytes:
         return self._map(floor)[1]
 
     def _map(self, floor: int) -> tuple[FloorInfo, bytes]:
         if floor not in self._maps:
-            self._maps[floor] = floor_map(self.agent.building, floor, MAP_PIXELS_PER_M)
+            self._maps[floor] = floor_map(self.agent.runtime.building, floor, MAP_PIXELS_PER_M)
         return self._maps[floor]
 
     def directory(self) -> Directory:
-        b = self.agent.building
+        rt = self.agent.runtime
+        b = rt.building
         return Directory(
-            places=sorted(self.agent.knowledge.places),
+            places=sorted(rt.knowledge.places),
             people=sorted(p.id for p in b.people),
         )
 
@@ -227,6 +202,8 @@ class InProcessBackend:
         return self.agent.submit(text, place or None, person or None, priority)
 
     def cancel_request(self, request_id: str) -> UserRequest:
+        if request_id not in {r.id for r in self.requests()}:
+            raise NotFoundError("request", request_id)
         try:
             return self.agent.cancel(request_id)
         except KeyError:
@@ -236,15 +213,14 @@ class InProcessBackend:
 
     def requests(self) -> list[UserRequest]:
         with self.agent.lock:
-            reqs = [r.model_copy(deep=True) for r in self.agent.sys2.requests()]
+            reqs = self.agent.runtime.requests()
         return sorted(reqs, key=lambda r: (-r.created_at, r.id))
 
     def request(self, request_id: str) -> UserRequest:
-        with self.agent.lock:
-            try:
-                return self.agent.sys2.request(request_id).model_copy(deep=True)
-            except KeyError:
-                raise NotFoundError("request", request_id) from None
+        for r in self.requests():
+            if r.id == request_id:
+                return r
+        raise NotFoundError("request", request_id)
 
     # --- memory -------------------------------------------------------------------------------
 
@@ -261,21 +237,21 @@ class InProcessBackend:
             order="score" if query.text else "newest",
         )
         with self.agent.lock:
-            found = self.agent.memory.search(q)
+            found = self.agent.runtime.memory.search(q)
         return [MemoryHit(episode=r.episode, score=round(r.score, 4)) for r in found]
 
     def episode(self, episode_id: str) -> Experience:
         self.agent.flush()
         with self.agent.lock:
             try:
-                return self.agent.memory.get(episode_id)
+                return self.agent.runtime.memory.get(episode_id)
             except KeyError:
                 raise NotFoundError("episode", episode_id) from None
 
     # --- reflections --------------------------------------------------------------------------
 
     def reflection_days(self) -> list[ReflectionBrief]:
-        log_ = self.agent.sys3.log
+        log_ = self.agent.runtime.sys3.log
         out = []
         for day in reversed(log_.days()):
             r = log_.read(day)
@@ -294,7 +270,7 @@ class InProcessBackend:
         return out
 
     def reflection(self, day: int) -> ReflectionDay:
-        log_ = self.agent.sys3.log
+        log_ = self.agent.runtime.sys3.log
         r = log_.read(day)
         if r is None:
             raise NotFoundError("reflection of day", day)
@@ -308,11 +284,11 @@ class InProcessBackend:
         )
 
     def write_feedback(self, day: int, text: str) -> list[str]:
-        log_ = self.agent.sys3.log
+        log_ = self.agent.runtime.sys3.log
         if log_.read(day) is None:
             raise NotFoundError("reflection of day", day)
         try:
-            self.agent.sys3.write_feedback(day, text)
+            self.agent.runtime.sys3.write_feedback(day, text)
         except ValueError as exc:
             raise RefusedError("text", str(exc).removeprefix("feedback: ")) from None
         notes = log_.read_feedback(day)
@@ -324,15 +300,16 @@ class InProcessBackend:
     def personality(self) -> PersonalityView:
         a = self.agent
         with a.lock:
+            rt = a.runtime
             return personality_view(
-                a.personality,
-                weights=a.sys3.reward.weights,
-                ultimate_goal=a.sys3.ultimate_goal().text,
+                rt.personality,
+                weights=rt.sys3.reward.weights,
+                ultimate_goal=rt.sys3.ultimate_goal().text,
                 active=True,
             )
 
     def personalities(self) -> list[PersonalityView]:
-        active = self.agent.personality.name
+        active = self.agent.runtime.personality.name
         return [
             personality_view(p, active=p.name == active)
             for p in loader.load_all(self.agent.data_dir)
@@ -342,7 +319,7 @@ class InProcessBackend:
         known = loader.available(self.agent.data_dir)
         if name.lower() not in known:
             raise NotFoundError("personality", name)
-        current = self.agent.personality.name
+        current = self.agent.runtime.personality.name
         if name.lower() == current.lower():
             raise ConflictError("name", f"the personality is already {current}")
         try:
