@@ -21,9 +21,8 @@ from agent.sys1.public_context import PublicContext
 def _stages() -> tuple[PerceptionStage, GenerationStage]:
     building, _, _, spec = office()
     model = tiny_model()
-    return PerceptionStage(
-        model, spec, building, PerceptionConfig(mode="camera")
-    ), GenerationStage(model)
+    perceive = PerceptionStage(model, spec, building, PerceptionConfig(mode="camera"))
+    return perceive, GenerationStage(model, spec)
 
 
 @pytest.mark.parametrize(

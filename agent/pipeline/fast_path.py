@@ -56,7 +56,7 @@ class FastPath:
         acc = card.held_out.get("call_accuracy") if card is not None else None
         log.info("fast path: onboard policy from %s (held-out call accuracy %s)", path, acc)
         perceive = PerceptionStage(model, spec, building, PerceptionConfig(mode="camera"))
-        return cls(perceive, GenerationStage(model), knowledge)
+        return cls(perceive, GenerationStage(model, spec), knowledge)
 
     @classmethod
     def load_or_none(

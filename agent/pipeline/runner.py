@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from enum import StrEnum
@@ -37,6 +38,7 @@ from agent.sys1.public_context import PublicContext
 
 log = logging.getLogger(__name__)
 
+SWITCH_INTERVAL_S = 0.0002
 WAIT_S = 0.05
 """How long a worker blocks before it looks at the stop flag again (thread sync, not time)."""
 
@@ -139,9 +141,13 @@ class Pipeline:
     def run(self, source: FrameSource) -> PipelineMetrics:
         cfg = self.config
         threads = max(1, cfg.cores // cfg.workers())
-        saved = torch.get_num_threads(), cv2.getNumThreads()
+        saved = torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()
         torch.set_num_threads(threads)
         cv2.setNumThreads(threads)
+        if cfg.workers() > 1:
+            # a worker coming back from a kernel waits for the GIL up to this long: the default
+            # 5 ms would stall the other stage's many short Python steps between kernels
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.generate(self.perceive(source.newest()))  # first calls allocate: not measured
         targets: list[Callable[[], None]]
         match cfg.mode:
@@ -172,6 +178,7 @@ class Pipeline:
         self.metrics.ended_at = self.clock.now()
         torch.set_num_threads(saved[0])
         cv2.setNumThreads(saved[1])
+        sys.setswitchinterval(saved[2])
         if self._errors:
             raise RuntimeError(f"pipeline worker failed: {self._errors[0]!r}") from self._errors[0]
         return self.metrics

@@ -20,7 +20,7 @@ import torch
 
 from agent.messages import SkillCall
 from agent.policy.features import FeatureSpec, Intention
-from agent.policy.model import OnboardModel
+from agent.policy.model import OnboardModel, trace_steps
 from agent.policy.vocab import VocabError
 from agent.sys1.config import PerceptionConfig
 from agent.sys1.perception import CameraDetector
@@ -67,6 +67,7 @@ class PerceptionStage:
         self.building = building
         self.perception_cfg = perception_cfg
         self._local = threading.local()
+        self.encoder, _ = trace_steps(model, spec.state_size, spec.width, spec.height)
 
     def _detector(self) -> CameraDetector:
         det = getattr(self._local, "detector", None)
@@ -80,7 +81,7 @@ class PerceptionStage:
         sightings = self._detector().detect_in(job.image)
         obs = self.spec.observation(job.state, job.image.image, sightings, job.intentions)
         with torch.inference_mode():
-            memory, pad = self.model.encoder(
+            memory, pad = self.encoder(
                 torch.from_numpy(obs.frame)[None],
                 torch.from_numpy(obs.state)[None],
                 torch.from_numpy(obs.candidates)[None],
@@ -103,14 +104,15 @@ class Generated:
 class GenerationStage:
     """The transformer decoder over a percept's memory."""
 
-    def __init__(self, model: OnboardModel) -> None:
+    def __init__(self, model: OnboardModel, spec: FeatureSpec) -> None:
         self.model = model
+        _, self.step = trace_steps(model, spec.state_size, spec.width, spec.height)
 
     def __call__(self, percept: Percept) -> Generated:
         with torch.inference_mode():
-            seq = self.model.policy.generate(percept.memory, percept.memory_pad, self.model.vocab)[
-                0
-            ]
+            seq = self.model.policy.generate(
+                percept.memory, percept.memory_pad, self.model.vocab, self.step
+            )[0]
         return self.decode(seq, percept.texts)
 
     def decode(self, seq: Sequence[int], texts: Sequence[str]) -> Generated:

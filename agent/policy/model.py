@@ -9,7 +9,9 @@ over the robot's vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,18 +120,22 @@ class DecisionPolicy(nn.Module):
 
     @torch.no_grad()
     def generate(
-        self, memory: torch.Tensor, memory_pad: torch.Tensor, vocab: PolicyVocab
+        self,
+        memory: torch.Tensor,
+        memory_pad: torch.Tensor,
+        vocab: PolicyVocab,
+        step: Step | None = None,
     ) -> list[list[int]]:
-        """Greedy, grammar-constrained decoding of one call per batch row."""
+        """Greedy, grammar-constrained decoding of one call per batch row (``step``: a compiled
+        forward, e.g. from :func:`trace_steps`)."""
+        step = step or self.forward
         b = memory.shape[0]
         seqs: list[list[int]] = [[vocab.bos] for _ in range(b)]
         done = [False] * b
         for _ in range(MAX_CALL_TOKENS - 1):
             tokens = torch.tensor(seqs, dtype=torch.long, device=memory.device)
-            logits = self.forward(tokens, memory, memory_pad)[:, -1]
-            mask = torch.full_like(logits, float("-inf"))
-            for i, seq in enumerate(seqs):
-                mask[i, vocab.allowed(seq)] = 0.0
+            logits = step(tokens, memory, memory_pad)[:, -1]
+            mask = torch.stack([_grammar_mask(vocab, tuple(seq)) for seq in seqs])
             nxt = (logits + mask).argmax(dim=-1).tolist()
             for i in range(b):
                 if done[i]:
@@ -140,6 +146,16 @@ class DecisionPolicy(nn.Module):
             if all(done):
                 break
         return [[t for t in s if t != vocab.pad] for s in seqs]
+
+
+Step = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@lru_cache(maxsize=4096)
+def _grammar_mask(vocab: PolicyVocab, prefix: tuple[int, ...]) -> torch.Tensor:
+    mask = torch.full((len(vocab),), float("-inf"))
+    mask[vocab.allowed(prefix)] = 0.0
+    return mask
 
 
 class OnboardModel(nn.Module):
@@ -179,3 +195,39 @@ def pad_targets(seqs: Sequence[Sequence[int]], pad: int) -> torch.Tensor:
     for i, s in enumerate(seqs):
         out[i, : len(s)] = torch.tensor(s[:MAX_CALL_TOKENS], dtype=torch.long)
     return out
+
+
+def trace_steps(
+    model: OnboardModel, state_size: int, width: int, height: int
+) -> tuple[
+    Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    Step,
+]:
+    """TorchScript traces of the encoder (batch 1) and of the decoder at each prefix length.
+
+    Traced graphs run in C++ with the GIL released, so perception and generation workers on
+    different threads really overlap; eager mode spends most of a small model's time in
+    Python, holding the GIL.
+    """
+    model.eval()
+    frames = torch.zeros(1, height, width, 3, dtype=torch.uint8)
+    state = torch.zeros(1, state_size)
+    cands = torch.full((1, MAX_CANDIDATES, MAX_CALL_TOKENS), model.vocab.pad, dtype=torch.long)
+    cands[0, 0, 0] = model.vocab.sep
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        encoder = torch.jit.trace(model.encoder, (frames, state, cands), check_trace=False)
+        memory, pad = model.encoder(frames, state, cands)
+        steps = {
+            n: torch.jit.trace(
+                model.policy,
+                (torch.full((1, n), model.vocab.bos, dtype=torch.long), memory, pad),
+                check_trace=False,
+            )
+            for n in range(1, MAX_CALL_TOKENS)
+        }
+
+    def step(tokens: torch.Tensor, mem: torch.Tensor, mem_pad: torch.Tensor) -> torch.Tensor:
+        return steps[tokens.shape[1]](tokens, mem, mem_pad)
+
+    return encoder, step

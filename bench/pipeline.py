@@ -1,0 +1,155 @@
+"""The onboard fast path in its four modes on the same closed-loop tasks in the simulated office.
+
+Tasks: situations the office gives on held-out days (camera frames rendered by the simulator,
+what Sys1 knew, and Sys2's decision), each lasting ``--hold`` seconds while the camera streams
+at ``--camera-hz``. Every mode runs the same models on the same situation stream (same seeds)
+for ``--seconds``. Sys1 acts on each decision the moment it leaves the pipeline, so a decision
+counts as agreeing with Sys2 when it matches the situation current at that moment, and a task
+(one situation) succeeds when the last decision Sys1 acted on during it was Sys2's.
+
+Prints one line per mode and, last, one JSON object: seq_hz, pipe_hz, pipe_vs_seq_throughput,
+pipe_vs_bound (PIPE's rate over the bound its slowest stage sets), pipe_accuracy_vs_seq and
+par_accuracy_vs_seq (mean of task success and agreement, relative to SEQ), pipe_jitter (ms).
+
+    python bench/pipeline.py [--model DIR] [--seconds 8] [--hold 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+from agent.clock import WallClock
+from agent.pipeline.metrics import Emitted
+from agent.pipeline.runner import Mode, Pipeline, PipelineConfig
+from agent.pipeline.source import Scene, SceneStream, office_scenes
+from agent.pipeline.stages import Generated, GenerationStage, PerceptionStage
+from agent.policy.store import load
+from agent.policy.teacher import building_of
+from agent.policy.training_run import TrainingRun
+from agent.sys1.config import PerceptionConfig
+from agent.sys2.site_map import knowledge_from_building
+
+HELD_OUT_DAY = 9  # training uses the first days; these situations are new to the model
+
+
+def score(stream: SceneStream, emitted: list[Emitted], seconds: float) -> dict[str, float]:
+    """Agreement with Sys2 at the moment Sys1 acts, and per-situation task success."""
+    agree = 0
+    last_in_window: dict[int, Emitted] = {}
+    for e in emitted:
+        scene = stream.scenes[stream.scene_at(e.emitted_at)]
+        agree += e.tokens == scene.label
+        window = int(max(0.0, e.emitted_at - stream.t0) / stream.hold_s)
+        last_in_window[window] = e
+    windows = max(1, int(seconds / stream.hold_s))
+    success = 0
+    for w in range(windows):
+        e = last_in_window.get(w)
+        label = stream.scenes[w % len(stream.scenes)].label
+        success += e is not None and e.tokens == label
+    return {
+        "agreement": agree / max(1, len(emitted)),
+        "task_success": success / windows,
+    }
+
+
+def run_mode(
+    name: str,
+    config: PipelineConfig,
+    perceive: PerceptionStage,
+    generate: GenerationStage,
+    scenes: list[Scene],
+    hold: float,
+    camera_hz: float,
+) -> dict[str, float]:
+    clock = WallClock()
+    stream = SceneStream(scenes, clock, hold_s=hold, camera_hz=camera_hz)
+    out: list[Emitted] = []
+
+    def sink(e: Emitted, _g: Generated) -> None:
+        out.append(e)
+
+    pipe = Pipeline(perceive, generate, config, clock=clock, sink=sink)
+    stream.restart()
+    metrics = pipe.run(stream)
+    res = metrics.summary()
+    res.update(score(stream, out, config.duration_s))
+    res["accuracy"] = (res["agreement"] + res["task_success"]) / 2
+    shown = {k: round(v, 3) for k, v in res.items()}
+    print(f"{name:<10} {json.dumps(shown, sort_keys=True)}", flush=True)
+    return res
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=Path, help="from pepa train-policy (default: train one)")
+    ap.add_argument("--seconds", type=float, default=8.0, help="run time per mode")
+    ap.add_argument("--hold", type=float, default=0.5, help="seconds each situation lasts")
+    ap.add_argument("--camera-hz", type=float, default=60.0)
+    ap.add_argument("--scenes", type=int, default=12, help="situations per personality")
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--staleness-ms", type=float, default=150.0)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    building = building_of(None)
+    knowledge = knowledge_from_building(building)
+    model_dir = args.model
+    if model_dir is None:
+        model_dir = Path(tempfile.mkdtemp(prefix="pepa-policy-"))
+        print(f"training a model in {model_dir} ...", flush=True)
+        TrainingRun(out=model_dir, days=2, samples_per_day=60, epochs=20).execute()
+    model, spec, card = load(model_dir, knowledge, (160, 120))
+    if card is not None:
+        print(f"model: held-out call accuracy {card.held_out.get('call_accuracy')}")
+    scenes: list[Scene] = []
+    for personality in ("playful", "working"):
+        scenes += office_scenes(personality, HELD_OUT_DAY, args.seed, args.scenes, model.vocab)
+    print(f"{len(scenes)} situations from held-out day {HELD_OUT_DAY}, hold {args.hold} s")
+    perceive = PerceptionStage(model, spec, building, PerceptionConfig(mode="camera"))
+    generate = GenerationStage(model, spec)
+    common = {"duration_s": args.seconds, "staleness_bound_s": args.staleness_ms / 1000}
+    runs = {
+        "SEQ": PipelineConfig(mode=Mode.SEQ, **common),
+        "DEC": PipelineConfig(mode=Mode.DEC, **common),
+        "PAR": PipelineConfig(mode=Mode.PAR, par_workers=4, **common),
+        "PIPE": PipelineConfig(mode=Mode.PIPE, fetch_offset=0, **common),
+        "PIPE(-1)": PipelineConfig(mode=Mode.PIPE, fetch_offset=-1, **common),
+    }
+    res = {
+        name: run_mode(name, cfg, perceive, generate, scenes, args.hold, args.camera_hz)
+        for name, cfg in runs.items()
+    }
+    seq = res["SEQ"]
+    pipe_name = max(("PIPE", "PIPE(-1)"), key=lambda n: res[n]["hz"] * res[n]["accuracy"])
+    pipe, par = res[pipe_name], res["PAR"]
+
+    def rel(a: float, b: float) -> float:
+        return round(a / b, 3) if b > 0 else 0.0
+
+    summary = {
+        "seq_hz": round(seq["hz"], 2),
+        "pipe_hz": round(pipe["hz"], 2),
+        "pipe_config": pipe_name,
+        "pipe_vs_seq_throughput": rel(pipe["hz"], seq["hz"]),
+        "pipe_vs_bound": round(pipe.get("vs_bound", 0.0), 3),
+        "pipe_bound_hz": round(pipe.get("bound_hz", 0.0), 2),
+        "pipe_accuracy_vs_seq": rel(pipe["accuracy"], seq["accuracy"]),
+        "pipe_success_vs_seq": rel(pipe["task_success"], seq["task_success"]),
+        "pipe_agreement_vs_seq": rel(pipe["agreement"], seq["agreement"]),
+        "par_accuracy_vs_seq": rel(par["accuracy"], seq["accuracy"]),
+        "dec_accuracy_vs_seq": rel(res["DEC"]["accuracy"], seq["accuracy"]),
+        "pipe_jitter": round(pipe["jitter_ms"], 2),
+        "seq_jitter": round(seq["jitter_ms"], 2),
+        "pipe_staleness_ms": round(pipe["staleness_ms"], 1),
+        "seq_accuracy": round(seq["accuracy"], 3),
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
