@@ -180,7 +180,7 @@ def make_questions(
                     truth=room,
                 )
             )
-    ride_day = traces[min(2, len(traces) - 1)]
+    ride_day = traces[min(1, len(traces) - 1)]  # "day 2", or the only day
     rides = boardings(ride_day)
     for e in [e.id for e in building.elevators][:per_kind]:
         qs.append(
