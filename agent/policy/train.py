@@ -33,7 +33,7 @@ class TrainConfig(BaseModel):
     lr: float = Field(default=2e-3, gt=0, le=1.0)
     weight_decay: float = Field(default=1e-4, ge=0)
     seed: int = Field(default=0, ge=0)
-    threads: int = Field(default=2, ge=1, le=256)
+    threads: int = Field(default=1, ge=1, le=256, description="1 is robust on a busy machine")
     time_limit_s: float = Field(default=1200.0, gt=0, description="stop training after this")
 
 
