@@ -78,12 +78,12 @@ def shot(page: object, name: str) -> None:
 
 def test_a_request_moves_through_its_states_in_the_live_view(page: object) -> None:
     page.click("nav >> text=Requests")
-    page.fill("#request-text", "please go to the ground kitchen")
+    page.fill("#request-text", "please go to the mail room")
     page.click("text=Send request")
     page.wait_for_selector("#request-result:has-text('Sent')")
     shot(page, "requests-sent")
     page.click("nav >> text=Live")
-    item = page.locator("#live-requests li", has_text="please go to the ground kitchen")
+    item = page.locator("#live-requests li", has_text="please go to the mail room")
     seen: list[str] = []
     for _ in range(600):
         state = item.locator(".badge").get_attribute("data-state")
@@ -97,7 +97,7 @@ def test_a_request_moves_through_its_states_in_the_live_view(page: object) -> No
     assert seen[-1] == "done", f"states seen in the live view: {seen}"
     assert len(seen) >= 2, f"the live view never showed the request change: {seen}"
     page.click("nav >> text=Requests")
-    card = page.locator("#request-list li.request", has_text="please go to the ground kitchen")
+    card = page.locator("#request-list li.request", has_text="please go to the mail room")
     card.locator("summary").click()
     history = card.locator(".history").inner_text()
     for state in ("queued", "accepted", "in progress", "done"):
