@@ -160,6 +160,19 @@ class ElevatorSpec(_Spec):
                 return d
         raise KeyError(f"elevator {self.id} has no door on floor {floor}")
 
+    def panel_facing_rad(self, floor: int) -> float:
+        """The direction the call panel on ``floor`` looks at: away from the shaft wall it
+        is mounted on (the wall whose line passes nearest the panel)."""
+        x0, y0, x1, y1 = self.shaft
+        px, py = self.door(floor).panel
+        gaps = {
+            0.0: abs(px - x1),
+            math.pi: abs(px - x0),
+            math.pi / 2: abs(py - y1),
+            -math.pi / 2: abs(py - y0),
+        }
+        return min(gaps, key=gaps.__getitem__)
+
     @property
     def car_center(self) -> Point:
         x0, y0, x1, y1 = self.shaft
@@ -287,6 +300,8 @@ class BuildingSpec(_Spec):
     aruco_dictionary: str
     resolution_m: float = Field(default=0.1, ge=0.05, le=0.5)
     wall_thickness_m: float = Field(default=0.2, ge=0.05, le=1.0)
+    # kept free of landmarks in front of every door, both sides: the robot's width + 20 cm
+    door_clearance_m: float = Field(default=0.8, ge=0.0, le=3.0)
     entrance: Id
     home: Id
     dock: DockSpec
@@ -729,6 +744,7 @@ def _check(spec: BuildingSpec, source: str) -> None:
                 d.panel_marker_id,
                 f"panel of {e.id!r} on floor {d.floor}",
             )
+    problems.extend(_door_clearance_problems(spec))
     p_ids: set[str] = set()
     for i, p in enumerate(spec.people):
         if p.id in p_ids:
@@ -764,6 +780,48 @@ def _check(spec: BuildingSpec, source: str) -> None:
                 )
     if problems:
         raise BuildingError(source, problems)
+
+
+def _door_approaches(spec: BuildingSpec) -> Iterator[tuple[str, int, Rect]]:
+    """(door name, floor, zone) for every door: its width along the wall, and the clearance
+    depth beyond the wall's faces on each side, where the robot lines up to pass."""
+    half = spec.wall_thickness_m / 2
+    depth = 2 * (half + spec.door_clearance_m)
+    rooms = {r.id: r for r in spec.rooms}
+    for d in spec.doors:
+        room = rooms.get(d.between[0])
+        if room is None:
+            continue
+        vertical = _on_edge(room.rect, d.center) in ("east", "west")
+        yield f"door {d.id!r}", d.floor, _door_rect(d.center, d.width_m, vertical, depth)
+    for e in spec.elevators:
+        for d in e.doors:
+            vertical = _on_edge(e.shaft, d.center) in ("east", "west")
+            zone = _door_rect(d.center, d.width_m, vertical, depth)
+            yield f"elevator door of {e.id!r} on floor {d.floor}", d.floor, zone
+
+
+def _door_clearance_problems(spec: BuildingSpec) -> list[tuple[str, str]]:
+    """Landmarks standing in a door's approach: the robot would scrape or not pass at all."""
+    out = []
+    approaches = list(_door_approaches(spec))
+    for i, lm in enumerate(spec.landmarks):
+        fp = lm.footprint()
+        for door, floor, zone in approaches:
+            if floor == lm.floor and _overlap(fp, zone):
+                out.append(
+                    (
+                        f"landmarks[{i}]",
+                        f"landmark {lm.id!r} (footprint {_fmt_rect(fp)}) stands within "
+                        f"{spec.door_clearance_m:g} m in front of {door}; door_clearance_m "
+                        f"keeps that much clear for the robot: move the landmark",
+                    )
+                )
+    return out
+
+
+def _fmt_rect(rect: Rect) -> str:
+    return "[" + ", ".join(f"{v:.2f}" for v in rect) + "]"
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import building as bld
-from sim.building import Building, ElevatorSpec
+from sim.building import Building
 from sim.camera_scene import Look, Scene, SceneBox, SceneMarker, ScenePerson
 from sim.world import World
 
@@ -186,7 +186,7 @@ class CameraScenes:
                     marker_id=door.panel_marker_id,
                     x=door.panel[0],
                     y=door.panel[1],
-                    facing_rad=_panel_facing(e, door.panel),
+                    facing_rad=e.panel_facing_rad(floor),
                     size_m=PANEL_MARKER_SIZE_M,
                     centre_height_m=PANEL_HEIGHT_M,
                 )
@@ -298,19 +298,6 @@ def _door_cells(grid: bld.OccupancyGrid, centre: tuple[float, float], width: flo
     reach = width / 2 + 2 * grid.resolution_m
     near = (np.abs(xs - centre[0]) <= reach) & (np.abs(ys - centre[1]) <= reach)
     return rows[near] * grid.cells.shape[1] + cols[near]
-
-
-def _panel_facing(elevator: ElevatorSpec, panel: tuple[float, float]) -> float:
-    """A call panel on the shaft wall faces away from the shaft."""
-    x0, y0, x1, y1 = elevator.shaft
-    px, py = panel
-    candidates = {
-        0.0: abs(px - x1),
-        math.pi: abs(px - x0),
-        math.pi / 2: abs(py - y1),
-        -math.pi / 2: abs(py - y0),
-    }
-    return min(candidates, key=candidates.__getitem__)
 
 
 def _colour_of(person_id: str) -> tuple[int, int, int]:

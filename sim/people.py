@@ -43,6 +43,7 @@ class _Segment:
     cum: list[float]
     floor_after: int | None = None  # for stairs: the floor past the half-way mark
     switch_at: float = math.inf  # distance along the path where the floor changes
+    heading: float = 0.0  # where someone staying in a room faces
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,19 @@ class People:
             if self.router.cspace.segment_free(r.floor, p, p):
                 return (r.floor, p[0], p[1])
         return (r.floor, *self.router.free_near(r.floor, r.center))
+
+    def _facing(self, room_id: str, spot: tuple[float, float]) -> float:
+        """Someone sitting or standing in a room faces into it — towards its centre, or its
+        door when they are at the centre — so their badge can be read from the room rather
+        than from a wall or a forbidden corner."""
+        room = self.building.room(room_id)
+        cx, cy = room.center
+        if math.hypot(cx - spot[0], cy - spot[1]) < 0.5:
+            doors = [d.center for d in self.building.doors if room_id in d.between]
+            if not doors:
+                return 0.0
+            cx, cy = min(doors, key=lambda c: math.dist(c, spot))
+        return math.atan2(cy - spot[1], cx - spot[0])
 
     def stays(self, person: PersonSpec, day: int) -> list[Stay]:
         """The person's planned stays on ``day`` (empty when they do not come in)."""
@@ -139,7 +153,10 @@ class People:
             )
             t = self._walk(segs, here, spot, t, speed, "arriving" if i == 0 else "walking")
             end = max(t, base + st.end_h * 3600.0)
-            segs.append(_Segment(t, end, st.activity, st.room, spot[0], [spot[1:]], [0.0]))
+            face = self._facing(st.room, spot[1:])
+            segs.append(
+                _Segment(t, end, st.activity, st.room, spot[0], [spot[1:]], [0.0], heading=face)
+            )
             here, t = spot, end
         self._walk(segs, here, door, t, speed, "leaving")
         return segs
@@ -203,7 +220,7 @@ class People:
             return None
         s = segs[i]
         if len(s.points) == 1:
-            return PersonState(person_id, s.floor, *s.points[0], 0.0, s.activity, s.room)
+            return PersonState(person_id, s.floor, *s.points[0], s.heading, s.activity, s.room)
         frac = 0.0 if s.t1 <= s.t0 else (t - s.t0) / (s.t1 - s.t0)
         d = frac * s.cum[-1]
         k = min(len(s.cum) - 2, max(0, bisect.bisect_right(s.cum, d) - 1))

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 DAY_S = 86_400.0
 ROBOT_RIDER = "robot"
 ROBOT_LOAD_UNITS = 2  # the robot takes the room of two people in a car
+PANEL_PROUD_M = 0.03  # a call panel's face stands this far off its wall
 _PACK = struct.Struct("<4di").pack
 
 
@@ -601,20 +602,20 @@ class World:
                         max(lm.size_m) / 2 + 0.2,
                     )
                 )
+        # a panel sits on the wall's centre line, inside the wall's cells: sight lines aim
+        # at a point just proud of the wall's face instead
+        proud = self.building.spec.wall_thickness_m / 2 + PANEL_PROUD_M
         for e in self.building.elevators:
             if floor in e.floors:
                 d = e.door(floor)
-                x0, _, x1, _ = e.shaft
-                facing = 0.0 if abs(d.panel[0] - x1) < 1e-6 else math.pi
-                if abs(d.panel[0] - x0) > 1e-6 and abs(d.panel[0] - x1) > 1e-6:
-                    facing = math.pi / 2 if d.panel[1] < e.shaft[1] + 1e-6 else -math.pi / 2
+                facing = e.panel_facing_rad(floor)
                 cands.append(
                     (
                         "elevator_panel",
                         f"{e.id}@{floor}",
                         d.panel_marker_id,
-                        d.panel[0] + 0.05 * math.cos(facing),
-                        d.panel[1] + 0.05 * math.sin(facing),
+                        d.panel[0] + proud * math.cos(facing),
+                        d.panel[1] + proud * math.sin(facing),
                         facing,
                         0.0,
                     )
