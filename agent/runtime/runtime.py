@@ -92,6 +92,9 @@ FAST_PATH_SYS2_S = 60.0
 """With the fast path, Sys2's next deliberation after a plan ends (requests poke it at once)."""
 POLICY_RETRY_S = 30.0
 """The onboard policy proposes at most this often (a refused proposal is not retried at once)."""
+FAILURE_BACKOFF_S = 15.0
+MAX_FAILURE_BACKOFF_S = 900.0
+"""After a failed plan, Sys2 is asked again only after this long (doubled per failure in a row)."""
 IDLE_DECIDE_S = 60.0
 """When Sys2 had nothing to do, ask again after this long (or at once on a new request)."""
 PREEMPT_CHECK_S = 120.0
@@ -209,6 +212,7 @@ class Runtime:
         self._policy_run = False
         self._next_policy = 0.0
         self._request_seen: dict[str, int] = {}
+        self._failures = 0
         self.ticks = 0
 
     # --- set-up ------------------------------------------------------------------------------
@@ -479,6 +483,14 @@ class Runtime:
                 trace.begin(now, "rest" if self._bedtime_started else "idle", "idle", "idle")
             # with the fast path, Sys2 deliberates at its own pace and the policy fills the gap
             self._next_decide = now if self.fast_path is None else now + FAST_PATH_SYS2_S
+            if h.state in (HandleState.FAILURE, HandleState.REFUSED):
+                # A plan that keeps failing at once must not spin the clock in place: back off
+                # (doubling, up to a limit) before deciding again; a new request still pokes.
+                self._failures += 1
+                backoff = min(MAX_FAILURE_BACKOFF_S, FAILURE_BACKOFF_S * 2 ** (self._failures - 1))
+                self._next_decide = max(self._next_decide, now + backoff)
+            elif h.state == HandleState.SUCCESS:
+                self._failures = 0
             changed = True
         return changed
 
