@@ -37,6 +37,7 @@ class PipelineMetrics:
     regenerated: int = 0
     service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     degrees: dict[str, int] = field(default_factory=dict)
+    serial: bool = False  # stages one after the other (SEQ): the bound is 1 / their sum
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stage_time(self, stage: str, seconds: float) -> None:
@@ -88,6 +89,9 @@ class PipelineMetrics:
     def bound_hz(self, service: dict[str, list[float]] | None = None) -> float | None:
         """The rate the slowest stage allows: min over stages of degree / mean service time."""
         service = service if service is not None else dict(self.service)
+        if self.serial:
+            means = [float(np.mean(v)) for v in service.values() if v]
+            return 1.0 / sum(means) if means else None
         rates = [
             self.degrees.get(stage, 1) / float(np.mean(vals))
             for stage, vals in service.items()

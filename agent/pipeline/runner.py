@@ -153,6 +153,7 @@ class Pipeline:
         match cfg.mode:
             case Mode.SEQ:
                 self.metrics.degrees = {"perception": 1, "generation": 1}
+                self.metrics.serial = True
                 targets = [lambda: self._seq(source)]
             case Mode.PAR:
                 self.metrics.degrees = {}

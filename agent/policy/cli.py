@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="sample",
         help="sample situations over each day (fast) or keep every decision of a lived day",
     )
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="processes generating data")
     p.add_argument("--world", default=None, help="building file (default: the office)")

@@ -48,7 +48,7 @@ class TrainingRun:
     days: int = 3
     samples_per_day: int = 150
     source: str = "sample"
-    epochs: int = 30
+    epochs: int = 12
     seed: int = 0
     workers: int = 2
     world: str | None = None
