@@ -4,13 +4,16 @@ Nobody is integrated step by step: each person's day is planned once (arrive, de
 lunch, leave, with seeded jitter) as a timeline of stays and walks along routed paths, and a
 position is computed from the time on demand. A walk that takes an elevator hides the person
 for the ride (they are inside the car); stairs are walked like any path, the floor changing
-half-way up.
+half-way up. Someone the robot leads is the exception: their position is pinned from
+outside (:mod:`sim.leading`) until released, and then a routed walk takes them back to where
+their schedule has them before the schedule takes over again.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+import logging
 import math
 import random
 from dataclasses import dataclass
@@ -18,7 +21,11 @@ from dataclasses import dataclass
 from sim.building import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
 from sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
 
+log = logging.getLogger(__name__)
+
 DAY_S = 86_400.0
+_STAYS = ("desk", "meeting", "lunch")
+_REJOIN_TRIES = 4  # a walk back that arrives after the stay is over heads on to the next
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,17 @@ class Stay:
     activity: str
 
 
+@dataclass
+class _Detour:
+    """A walk back to the schedule after being led away from it: the schedule takes over at
+    ``end`` (or, when it walked them out of the building, they are gone until the day ends)."""
+
+    segments: list[_Segment]
+    starts: list[float]
+    end: float
+    gone_until: float | None = None
+
+
 class People:
     """Schedules and positions of everyone in the building description."""
 
@@ -64,6 +82,8 @@ class People:
         self._days: dict[int, dict[str, list[_Segment]]] = {}
         self._starts: dict[int, dict[str, list[float]]] = {}
         self._route_cache: dict[tuple, list] = {}
+        self._pinned: dict[str, PersonState] = {}  # integrated elsewhere (led by the robot)
+        self._detours: dict[str, _Detour] = {}  # walking back to the schedule
         self._desk_spots = {
             p.id: self._spot(p.desk, random.Random(f"{seed}/{p.id}/desk")) for p in building.people
         }
@@ -169,8 +189,14 @@ class People:
         t: float,
         speed: float,
         activity: str,
+        straight_if_no_route: bool = False,
     ) -> float:
-        for leg in self._route(a, b):
+        legs = self._route(a, b)
+        if not legs and straight_if_no_route and a[0] == b[0] and a[1:] != b[1:]:
+            # someone led off the routing graph (say, into a car's shaft) still walks back
+            log.warning("no route for a person from %s to %s: walking straight", a, b)
+            legs = [DriveLeg(floor=a[0], points=[a[1:], b[1:]])]
+        for leg in legs:
             if isinstance(leg, DriveLeg | StairsLeg):
                 pts = list(leg.points)
                 cum = [0.0]
@@ -212,31 +238,76 @@ class People:
         return self._days[day], self._starts[day]
 
     def state(self, person_id: str, t: float) -> PersonState | None:
-        """Where a person is at ``t``; None when out of the building or inside an elevator."""
+        """Where a person is at ``t``; None when out of the building or inside an elevator.
+
+        A person the robot leads is wherever they were last placed (:meth:`pin`), whatever
+        ``t``; one walking back to their schedule follows that walk until it ends.
+        """
+        pinned = self._pinned.get(person_id)
+        if pinned is not None:
+            return pinned
+        detour = self._detours.get(person_id)
+        if detour is not None:
+            if detour.starts[0] <= t < detour.end:
+                return _position(person_id, detour.segments, detour.starts, t, hold=True)
+            if detour.gone_until is not None and t < detour.gone_until:
+                return None
         plans, starts = self._day(int(t // DAY_S))
-        segs = plans[person_id]
-        i = bisect.bisect_right(starts[person_id], t) - 1
-        if i < 0 or t > segs[i].t1 or segs[i].floor is None:
+        return _position(person_id, plans[person_id], starts[person_id], t)
+
+    # --- led away and back ------------------------------------------------------------------
+
+    def pin(self, state: PersonState) -> None:
+        """Take a person off their schedule: they are where ``state`` says until released."""
+        self._detours.pop(state.id, None)
+        self._pinned[state.id] = state
+
+    @property
+    def pinned(self) -> frozenset[str]:
+        return frozenset(self._pinned)
+
+    def release(self, person_id: str, t: float) -> PersonState | None:
+        """Put a pinned person back on their schedule from where they stand at ``t``: they walk
+        (routed, at their own speed) to where the schedule has them, and when they arrive
+        after that stay is over, on to the next, until they are back in step."""
+        here = self._pinned.pop(person_id, None)
+        if here is None:
             return None
-        s = segs[i]
-        if len(s.points) == 1:
-            return PersonState(person_id, s.floor, *s.points[0], s.heading, s.activity, s.room)
-        frac = 0.0 if s.t1 <= s.t0 else (t - s.t0) / (s.t1 - s.t0)
-        d = frac * s.cum[-1]
-        k = min(len(s.cum) - 2, max(0, bisect.bisect_right(s.cum, d) - 1))
-        (x0, y0), (x1, y1) = s.points[k], s.points[k + 1]
-        seg_len = s.cum[k + 1] - s.cum[k]
-        u = 0.0 if seg_len <= 0 else (d - s.cum[k]) / seg_len
-        floor = s.floor_after if s.floor_after is not None and d >= s.switch_at else s.floor
-        return PersonState(
-            person_id,
-            floor,
-            x0 + u * (x1 - x0),
-            y0 + u * (y1 - y0),
-            math.atan2(y1 - y0, x1 - x0),
-            s.activity,
-            None,
-        )
+        person = self.building.people_by_id[person_id]
+        pos = (here.floor, here.x, here.y)
+        now = t
+        segs: list[_Segment] = []
+        gone_until = None
+        for _ in range(_REJOIN_TRIES):
+            target, until, leaves = self._scheduled_place(person, now)
+            now = self._walk(segs, pos, target, now, person.walk_speed_mps, "walking", True)
+            pos = target
+            if leaves:
+                gone_until = (int(now // DAY_S) + 1) * DAY_S
+                break
+            if now < until:
+                break
+        if not segs:
+            segs.append(_Segment(t, now, "walking", None, pos[0], [pos[1:]], [0.0]))
+        self._detours[person_id] = _Detour(segs, [sg.t0 for sg in segs], now, gone_until)
+        return here
+
+    def _scheduled_place(
+        self, person: PersonSpec, t: float
+    ) -> tuple[tuple[int, float, float], float, bool]:
+        """Where the schedule wants the person at ``t``: (floor, x, y), until when they may
+        stay there, and whether getting there means leaving the building."""
+        plans, starts = self._day(int(t // DAY_S))
+        segs = plans[person.id]
+        i = bisect.bisect_right(starts[person.id], t) - 1
+        for s in segs[max(0, i) :]:
+            if s.activity in _STAYS and s.t1 > t:
+                return (s.floor, *s.points[0]), s.t1, False  # type: ignore[return-value]
+        return self._door(), math.inf, True
+
+    def _door(self) -> tuple[int, float, float]:
+        entrance = self.building.entrance
+        return (entrance.floor, *self.router.free_near(entrance.floor, entrance.center))
 
     def states(self, t: float) -> list[PersonState]:
         """Everyone in the building (and not in an elevator) at ``t``."""
@@ -246,3 +317,39 @@ class People:
             if st is not None:
                 out.append(st)
         return out
+
+
+def _position(
+    person_id: str, segs: list[_Segment], starts: list[float], t: float, hold: bool = False
+) -> PersonState | None:
+    """Interpolate a timeline at ``t``; ``hold`` keeps someone at the end of the last stretch
+    (a detour's gaps are never 'out of the building')."""
+    i = bisect.bisect_right(starts, t) - 1
+    if i < 0:
+        if not hold or not segs:
+            return None
+        i = 0
+    s = segs[i]
+    if s.floor is None:
+        return None
+    if t > s.t1 and not hold:
+        return None
+    if len(s.points) == 1:
+        return PersonState(person_id, s.floor, *s.points[0], s.heading, s.activity, s.room)
+    t = min(t, s.t1)
+    frac = 0.0 if s.t1 <= s.t0 else (t - s.t0) / (s.t1 - s.t0)
+    d = frac * s.cum[-1]
+    k = min(len(s.cum) - 2, max(0, bisect.bisect_right(s.cum, d) - 1))
+    (x0, y0), (x1, y1) = s.points[k], s.points[k + 1]
+    seg_len = s.cum[k + 1] - s.cum[k]
+    u = 0.0 if seg_len <= 0 else (d - s.cum[k]) / seg_len
+    floor = s.floor_after if s.floor_after is not None and d >= s.switch_at else s.floor
+    return PersonState(
+        person_id,
+        floor,
+        x0 + u * (x1 - x0),
+        y0 + u * (y1 - y0),
+        math.atan2(y1 - y0, x1 - x0),
+        s.activity,
+        None,
+    )

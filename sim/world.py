@@ -1,8 +1,9 @@
 """The simulated office as one object a controller drives: robot, elevators, people, events.
 
 Time is event-driven: elevators, events and other passengers have due times, people are
-computed from the time on demand, and only the robot is integrated — at the controller's rate
-while it moves (:meth:`World.step`), in one jump while it stands still (:meth:`World.skip`).
+computed from the time on demand, and only the robot — with anyone it leads
+(:meth:`World.lead_person`) — is integrated: at the controller's rate while it moves
+(:meth:`World.step`), in one jump while it stands still (:meth:`World.skip`).
 A controller sees what a robot adapter would give it: ``set_cmd_vel``, the robot state
 (pose, floor, odometry, battery, charging), an elevator interface (call from a hall, press a
 button inside; boarding and leaving happen by driving through the open doors), people, events,
@@ -32,6 +33,7 @@ from sim.events import (
     ObjectAppeared,
     PersonRequest,
 )
+from sim.leading import LEAD_REACH_M, Leading, TrailPoint
 from sim.occupancy import CSpace
 from sim.people import People, PersonState
 from sim.robot import RobotBase, RobotConfig
@@ -159,6 +161,7 @@ class World:
             car.doorway_blocked = self._doorway_blocked
             car.on_doors_open = self._on_doors_open
         self.people = People(building, self.router, seed)
+        self.leading = Leading(building)
         self.events = EventGenerator(building, seed, event_config)
         self.passengers_per_hour = passengers_per_hour
         self._rng = random.Random(f"{seed}/world")
@@ -258,6 +261,47 @@ class World:
     def people_states(self) -> list[PersonState]:
         return self.people.states(self.now)
 
+    def lead_person(self, person_id: str, leading: bool) -> bool:
+        """Ask a person to follow the robot (``leading``) or let them go.
+
+        Asking works when they stand within reach and in sight of the robot on its floor;
+        from then on they walk behind it (see :mod:`sim.leading`) instead of keeping to
+        their schedule. Let go, they walk back to where their schedule has them. Returns
+        whether the person follows now (asking) or was let go (releasing).
+        """
+        if person_id not in self.building.people_by_id:
+            known = ", ".join(p.id for p in self.building.people)
+            raise ValueError(f"lead_person: unknown person {person_id!r}; known: {known}")
+        if not leading:
+            if self.leading.stop(person_id, self.elevators) is None:
+                return True  # was not following: nothing to let go of
+            self.people.release(person_id, self.now)
+            self.log.append((self.now, f"{person_id} no longer follows the robot"))
+            return True
+        if person_id in self.leading.followers:
+            return True
+        st = self.people.state(person_id, self.now)
+        r = self.robot
+        if (
+            st is None
+            or st.floor != r.floor
+            or math.hypot(st.x - r.x, st.y - r.y) > LEAD_REACH_M
+            or not self.line_of_sight(r.floor, (r.x, r.y), (st.x, st.y))
+        ):
+            return False
+        speed = self.building.people_by_id[person_id].walk_speed_mps
+        f = self.leading.start(st, speed, TrailPoint(r.floor, r.x, r.y))
+        self.people.pin(f.state())
+        self.log.append((self.now, f"{person_id} follows the robot"))
+        return True
+
+    def _move_followers(self, dt: float) -> None:
+        """Walk the people the robot leads (the only people integrated step by step)."""
+        r = self.robot
+        self.leading.update(dt, TrailPoint(r.floor, r.x, r.y), self.aboard, self.elevators)
+        for f in self.leading.followers.values():
+            self.people.pin(f.state())
+
     def poll_events(self) -> list:
         """Events that happened since the last poll (requests, objects, blockages, outages)."""
         out, self._new_events = self._new_events, []
@@ -288,12 +332,16 @@ class World:
                 was_stairs = r.on_stairs
                 dist, _stairs_t = r.integrate(dt, self._free)
                 self._after_move(was_floor, was_stairs)
+                if self.leading.followers:
+                    self._move_followers(dt)
                 v = dist / dt
                 self._use_power(self.battery.load_w(v, r.w, r.energy_factor), dt)
                 self._record()
                 self._set_now(t_end)
                 return
         self._idle(dt)
+        if self.leading.followers:
+            self._move_followers(dt)
         self._record()
         self._set_now(t_end)
 
@@ -306,6 +354,8 @@ class World:
         while t < until:
             nxt = min(until, self.next_change_time() or until)
             nxt = max(nxt, t + 1e-6)
+            if self.leading.followers:
+                self._move_followers(nxt - t)  # nothing changes before nxt: walk, then apply
             self._advance_discrete(nxt)
             self._idle(nxt - t)
             self._set_now(nxt)
@@ -350,8 +400,14 @@ class World:
                 if car.next_time is not None and car.next_time <= nxt:
                     car.advance(nxt)
                     if self.aboard == car.id:
+                        was_floor = self.robot.floor
                         self.robot.carry(car.floor)
                         self.stats.floors_visited.add(car.floor)
+                        if self.leading.followers and car.floor != was_floor:
+                            r = self.robot
+                            self.leading.carried(car.id, car.floor, r.x, r.y)
+                            for f in self.leading.followers.values():
+                                self.people.pin(f.state())
             while self._event_queue and self._event_queue[0].t <= nxt:
                 self._apply_event(self._event_queue.pop(0))
             while self._passengers and self._passengers[0].t <= nxt:

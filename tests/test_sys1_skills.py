@@ -220,11 +220,29 @@ def test_follow_a_person_for_a_while() -> None:
     assert h.results[0].ended_at - h.results[0].started_at >= 60
 
 
-def test_guide_fails_when_the_person_does_not_come_along() -> None:
-    # the simulated people keep to their schedules: nobody follows the robot
+def test_guide_a_person_to_another_floor() -> None:
     r = rig(hour=10.5)
-    _failed(r.call("guide_person", person="eva", place="kitchen_1"), "did not come along")
+    _ok(r.call("guide_person", person="eva", place="kitchen_1"))
+    pose = r.sys1.ctx.pose
+    assert pose.floor == 1 and r.world.building.room_at(1, pose.x, pose.y).id == "kitchen_1"
+    assert r.world.stats.elevator_rides >= 1
+    assert not r.robot.led  # let go on arrival: she walks back to her schedule
+    said = [t for _, p, t in r.robot.said if p == "eva"]
+    assert any("follow me" in t for t in said) and any("Here we are" in t for t in said)
+    log = [text for _, text in r.world.log]
+    assert "eva follows the robot" in log and "eva no longer follows the robot" in log
+    eva = r.world.people.state("eva", r.world.now)
+    assert eva is None or eva.activity == "walking"  # on her way back, not teleported
+
+
+def test_guide_fails_when_the_person_is_left_behind() -> None:
+    # every car has room for the robot only: eva cannot get in and stays on the ground floor
+    r = rig(hour=10.5)
+    for car in r.world.elevators.values():
+        car.riders["crowd"] = car.spec.capacity - 2
+    _failed(r.call("guide_person", person="eva", place="kitchen_1"), "did not follow")
     assert not r.robot.led
+    assert r.world.people.state("eva", r.world.now).floor == 0
 
 
 def test_feedback_reports_the_innermost_running_skill(r: Rig) -> None:
