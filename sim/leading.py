@@ -26,6 +26,8 @@ FOLLOW_GAP_M = 1.8
 CAR_GAP_M = 0.3  # squeezed into an elevator car behind the robot
 CRUMB_M = 0.25  # spacing of the points recorded along the robot's path
 LEAD_REACH_M = 3.0  # a person further away (or out of sight) is not asked along
+MAX_TRAIL = 4000  # points (about 1 km) a follower may fall behind before losing the robot
+LOST = "lost"  # the barrier put on the trail of someone who fell that far behind
 FOLLOWING = "following"
 
 
@@ -36,7 +38,8 @@ class TrailPoint:
     floor: int
     x: float
     y: float
-    ride: str | None = None  # reached from the previous point by riding this elevator
+    # reached from the previous point by riding this elevator (or LOST: never reached)
+    ride: str | None = None
 
 
 @dataclass
@@ -110,7 +113,11 @@ class Leading:
         last = self._last
         if last is None or last.floor != robot.floor or _dist(last, robot) >= CRUMB_M:
             for f in self.followers.values():
-                if not f.missed_ride:
+                if f.missed_ride:
+                    continue
+                if len(f.trail) >= MAX_TRAIL:
+                    f.trail.append(TrailPoint(robot.floor, robot.x, robot.y, ride=LOST))
+                else:
                     f.trail.append(robot)
             self._last = robot
         for f in self.followers.values():

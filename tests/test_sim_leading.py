@@ -10,6 +10,7 @@ from collections import deque
 import pytest
 
 from agent.clock import at
+from sim import leading
 from sim.building import load_building
 from sim.events import EventConfig
 from sim.leading import FOLLOW_GAP_M
@@ -173,3 +174,18 @@ def test_leading_is_deterministic_per_seed(office) -> None:
         return w.trajectory_hash(), w.people.state("eva", w.now)
 
     assert run() == run()
+
+
+def test_a_follower_who_falls_far_behind_loses_the_robot(office, monkeypatch) -> None:
+    monkeypatch.setattr(leading, "MAX_TRAIL", 20)
+    w = _world(office)
+    _beside(w, "eva")
+    assert w.lead_person("eva", True)
+    f = w.leading.followers["eva"]
+    f.speed_mps = 1e-9  # she barely moves while the robot drives off
+    _drive(w, "meeting_room_cosmos")
+    assert f.missed_ride and len(f.trail) == 21  # no longer records where the robot goes
+    f.speed_mps = 1.2
+    w.skip(w.now + 120.0)
+    eva = w.people.state("eva", w.now)
+    assert office.room_at(0, eva.x, eva.y).id != "meeting_room_cosmos"
