@@ -61,6 +61,9 @@ class PipelineConfig(BaseModel):
     on_stale: StaleAction = StaleAction.RECHECK
     duration_s: float = Field(default=5.0, gt=0, le=3600)
     cores: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    opencv_threads: int | None = Field(
+        default=None, ge=1, le=64, description="OpenCV's pool (marker detection); None: share"
+    )
 
     def workers(self) -> int:
         match self.mode:
@@ -143,7 +146,7 @@ class Pipeline:
         threads = max(1, cfg.cores // cfg.workers())
         saved = torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()
         torch.set_num_threads(threads)
-        cv2.setNumThreads(threads)
+        cv2.setNumThreads(cfg.opencv_threads or threads)
         if cfg.workers() > 1:
             # a worker coming back from a kernel waits for the GIL up to this long: the default
             # 5 ms would stall the other stage's many short Python steps between kernels
