@@ -41,6 +41,7 @@ def test_cmd_vel_from_another_process_moves_the_robot(children: Children, ros_co
     assert moving.v > 0.0
     robot.stop()
     assert spin_until(executor, lambda: robot.odometry().v == 0.0, 10)
+    assert spin_until(executor, lambda: robot.battery() is not None, 10), output_of(sim)
     battery = robot.battery()
     assert battery is not None and 0.0 < battery.soc <= 1.0
     executor.shutdown()
