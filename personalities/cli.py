@@ -51,6 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cmp_.add_argument("--json", action="store_true")
     cmp_.set_defaults(func=_compare)
 
+    doc = psub.add_parser("doc", help="write docs/personalities.md from the built-in files")
+    doc.add_argument("--output", type=Path, help="write here instead of printing")
+    doc.add_argument("--check", action="store_true", help="exit 1 if --output is stale")
+    doc.set_defaults(func=_doc)
+
 
 def _list(args: argparse.Namespace) -> int:
     rows = [
@@ -80,6 +85,13 @@ def _show(args: argparse.Namespace) -> int:
     else:
         print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
     return 0
+
+
+def _doc(args: argparse.Namespace) -> int:
+    from personalities.doc import main as doc_main
+
+    argv = [*(["--output", str(args.output)] if args.output else []), *(["--check"] * args.check)]
+    return doc_main(argv)
 
 
 def _print_runs(runs: list[PersonalityRun]) -> None:
