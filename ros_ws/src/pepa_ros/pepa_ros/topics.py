@@ -341,7 +341,7 @@ SYS3_NODE = NodeInterface(
     summary="Sys3 around agent.sys3.system.Sys3 and the episodic memory (memory.episodic): "
     "ultimate and daily goals, reflection at the end of each day, memory queries",
     publishes=(GOAL, DAILY_GOALS, REFLECTIONS, HEALTH),
-    subscribes=(EXPERIENCES, CLOCK),
+    subscribes=(EXPERIENCES, WORLD_STATE, DECISIONS, CLOCK),
     services=(
         ServiceSpec(
             name=SYS3_RPC,
