@@ -73,7 +73,7 @@ def test_camera_frames_are_rgb8_when_the_renderer_exists(children: Children, ros
     node, robot, executor = _adapter(ros_context)
     assert spin_until(executor, lambda: robot.image() is not None, 30), output_of(sim)
     image = robot.image()
-    assert image is not None and image.shape == (120, 160, 3)
+    assert image is not None and image.shape == (480, 640, 3)
     assert image.std() > 0  # a rendered view, not a blank frame
     executor.shutdown()
     node.destroy_node()

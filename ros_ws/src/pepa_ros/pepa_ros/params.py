@@ -257,7 +257,7 @@ SIM_PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         name="camera_width",
-        default=160,
+        default=640,
         minimum=16,
         maximum=1920,
         read_only=True,
@@ -265,7 +265,7 @@ SIM_PARAMETERS: tuple[ParamSpec, ...] = (
     ),
     ParamSpec(
         name="camera_height",
-        default=120,
+        default=480,
         minimum=16,
         maximum=1080,
         read_only=True,
