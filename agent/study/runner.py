@@ -187,6 +187,7 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
         def update(days_done: float) -> None:
             with lock:
                 delta = max(0.0, min(float(config.days), days_done) - done_days.get(name, 0.0))
+                delta = min(delta, max(0.0, total - bar.n))  # float sums must not overshoot
                 done_days[name] = done_days.get(name, 0.0) + delta
                 bar.update(delta)
 
