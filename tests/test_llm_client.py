@@ -24,6 +24,7 @@ from agent.llm import LLMClient, LLMOutcome, LLMSettings
 from agent.llm.cli import register
 from agent.llm.client import SCHEMA_SUPPORT, extract_json
 from agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
+from agent.llm.schema import inline_refs
 
 WORLD = probe_world(["kitchen", "lobby", "dock"])
 
@@ -298,7 +299,9 @@ def test_json_schema_rejection_switches_to_json_mode_and_is_remembered(
     kinds = [r["response_format"]["type"] for r in server.state.requests]
     assert kinds == ["json_schema", "json_object", "json_object"]
     fallback_request = server.state.requests[1]
-    assert fallback_request["response_format"]["schema"] == ProbeRules.model_json_schema()
+    assert fallback_request["response_format"]["schema"] == inline_refs(
+        ProbeRules.model_json_schema()
+    )
     assert '"condition"' in fallback_request["messages"][0]["content"]  # schema in the prompt
     assert SCHEMA_SUPPORT.rejected(server.base_url)
     with make_client(server.base_url) as other:  # e.g. Sys2 on the same server

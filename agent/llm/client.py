@@ -23,6 +23,7 @@ from typing import Any, Generic, Literal, TypeVar
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.llm.schema import inline_refs
 from agent.llm.server import LocalLLMServer
 from agent.llm.settings import LLMSettings
 from agent.llm.templates import load_template
@@ -398,8 +399,9 @@ class LLMClient:
                 {"schema": json.dumps(json_schema, ensure_ascii=False)}
             )
             system_text = f"{system_text}\n\n{hint.system}" if system_text else hint.system
-            # llama.cpp turns the schema into a grammar; other servers ignore the extra key.
-            response_format = {"type": "json_object", "schema": json_schema}
+            # llama.cpp turns the schema into a grammar (it cannot follow $ref); other servers
+            # ignore the extra key.
+            response_format = {"type": "json_object", "schema": inline_refs(json_schema)}
         messages = [{"role": "system", "content": system_text}, *conversation]
         remaining = deadline - _now()
         if remaining <= 0:
