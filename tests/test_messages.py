@@ -31,6 +31,7 @@ from agent.messages import (
     SkillCall,
     SkillResult,
     SkillStatus,
+    StepResult,
     TimeBetween,
     UserRequest,
     WeightChange,
@@ -78,6 +79,12 @@ EXAMPLES = [
     ),
     ElevatorCall(elevator="A", floor=2, button="car"),
     ElevatorStatus(elevator="A", time=4.0, floor=1, state="moving", direction=1, car_calls=[2]),
+    StepResult(
+        plan_id=PLAN.id,
+        result=SkillResult(
+            call=PLAN.steps[0], status=SkillStatus.FAILURE, reason="door", started_at=1, ended_at=2
+        ),
+    ),
 ]
 
 
