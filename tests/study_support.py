@@ -25,10 +25,11 @@ def hand_made_trace(day: int = 0) -> DayTrace:
     """A 1000 s day with known figures.
 
     distance 10 m (a 3-4-5 move there and back); rooms corridor -> lab -> corridor (revisit
-    1/3; place share corridor 0.4, lab 0.6); activities explore 200 s, social 400 s, rest 400 s; battery held
-    1.0 for 100 s, 0.8 for 100 s, 0.05 for 500 s, 0.5 for 300 s (mean 0.355, one dip below
-    10 %); skills: greet alice (success, social), express (success), approach bob (failure),
-    dock_and_charge (success); the world boarded elevator_b twice and elevator_a once.
+    1/3; place share corridor 0.4, lab 0.6); activities explore 200 s, social 400 s, rest
+    400 s; battery held 1.0 for 100 s, 0.8 for 100 s, 0.05 for 500 s, 0.5 for 300 s (mean
+    0.355, one dip below 10 %); skills: greet alice (success, social), express (success),
+    approach bob (failure), dock_and_charge (success); the world boarded elevator_b twice and
+    elevator_a once.
     """
     t = at(day, 8.0)
     return DayTrace(
