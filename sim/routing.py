@@ -412,8 +412,26 @@ class Router:
     def route(self, from_pose: object, to_place: object) -> Route:
         """Legs from a pose (Pose or (floor, x, y)) to a place; raises NoRouteError."""
         sf, sx, sy = self.resolve(from_pose)
+        here = (sx, sy)
+        snapped = self.free_near(sf, here)
+        if snapped == here:
+            return self._route(sf, here, to_place)
+        # The robot stands where its centre may not plan from (a stairs landing's edge, too
+        # near a wall after a shove): route from the nearest free cell, reached straight.
+        route = self._route(sf, snapped, to_place)
+        legs = list(route.legs)
+        first = legs[0] if legs else None
+        if isinstance(first, DriveLeg) and first.floor == sf:
+            legs[0] = DriveLeg(floor=sf, points=_dedupe([here, *first.points]))
+        else:
+            legs.insert(0, DriveLeg(floor=sf, points=[here, snapped]))
+        extra = math.dist(here, snapped) / self.config.nominal_speed_mps
+        return Route(legs=legs, cost_s=route.cost_s + extra, goal=route.goal)
+
+    def _route(self, sf: int, start: Point, to_place: object) -> Route:
+        sx, sy = start
         gf, gx, gy = self.resolve(to_place)
-        start, goal = (sx, sy), self.free_near(gf, (gx, gy))
+        goal = self.free_near(gf, (gx, gy))
         if sf == gf:
             direct = self.cspace.segment_free(sf, start, goal)
             if direct:

@@ -118,6 +118,7 @@ class WorldStats:
     min_soc: float = 1.0
     passengers_served: int = 0
     events: int = 0
+    rescues: int = 0
 
 
 class World:
@@ -344,6 +345,27 @@ class World:
             self._move_followers(dt)
         self._record()
         self._set_now(t_end)
+
+    def carry_to_dock(self, reason: str) -> None:
+        """Someone carries the robot to its dock (out of a car or off the stairs if need be).
+
+        The only way the simulated robot moves without driving: what the staff do for a robot
+        found at night with an empty battery or stranded. It is logged, counted in
+        ``stats.rescues`` and adds nothing to the odometer.
+        """
+        r = self.robot
+        if self.aboard is not None:
+            self._car(self.aboard).riders.pop(ROBOT_RIDER, None)
+            self.aboard = None
+        d = self.building.dock
+        r.stop()
+        r.x, r.y, r.theta = d.x, d.y, d.theta_rad
+        r.floor = self.building.room(d.room).floor
+        r.z = float(r.floor)
+        r.region, r.stairs, r.stair_base = "floor", None, None
+        self.stats.rescues += 1
+        self.log.append((self.now, f"robot carried to the dock by staff: {reason}"))
+        self._changed()
 
     def skip(self, until: float) -> None:
         """Jump to ``until`` with the robot standing still (commands are zeroed)."""

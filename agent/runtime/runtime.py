@@ -675,6 +675,7 @@ class Runtime:
             sys1.cancel("the day is over")
             self._routine = True  # nothing more goes to Sys2 today
             self._collect(now)
+        self._night_rescue(now)
         day_trace = trace.finish(
             now, world.robot.distance_m, world.stats.elevator_rides, world.stats.stairs_climbs
         )
@@ -715,6 +716,46 @@ class Runtime:
         # the next morning's checkpoint is written now, so a stop here loses nothing
         self.store.save(self._checkpoint, list(MANAGED_FILES))
         self._fresh_morning = False
+
+    def _night_rescue(self, now: float) -> None:
+        """Carry a robot that cannot get itself to the dock there for the night.
+
+        A robot that ends its day off the dock but able to move stays where it is and starts
+        tomorrow with what charge it has (it will go and charge: that is its own doing). One
+        with an empty battery, or stranded in an elevator car or on the stairs, would stay
+        dead or stuck for the rest of the run, and every later day would measure only that;
+        so, as the office staff would, someone carries it to the dock, where it charges
+        overnight. The rescue is in the world log and in memory (the robot knows it failed
+        to get home), and counted in the trace.
+        """
+        world, sys1, trace = self.world, self.sys1, self.trace
+        assert world is not None and sys1 is not None and trace is not None
+        r = world.robot
+        if world.charging:
+            return
+        if r.stopped:
+            reason = "its battery was empty"
+        elif world.aboard is not None:
+            reason = f"it was shut in elevator {world.aboard}"
+        elif r.on_stairs:
+            reason = "it was stuck on the stairs"
+        else:
+            return
+        where = self.building.room_at(r.floor, r.x, r.y)
+        sys1.recorder.record(
+            time=now,
+            pose=sys1.ctx.pose,
+            kind="routine",
+            outcome="failure",
+            caption=f"did not make it to the dock tonight ({reason}, in "
+            f"{where.id if where else f'floor {r.floor}'}): carried there by the staff",
+            battery=world.battery.soc,
+            source=ExperienceSource.SYS1,
+        )
+        world.carry_to_dock(reason)
+        sys1.ctx.refresh(now)
+        trace.trace.rescues += 1
+        log.warning("%s day %d: %s, carried to the dock", self.personality.name, self.day, reason)
 
     def flush(self) -> None:
         """Write buffered episodes to memory."""

@@ -57,6 +57,7 @@ class DayTrace(BaseModel):
     # the simulator's own record of the day (memory QA's ground truth)
     world_log: list[tuple[float, str]] = Field(default_factory=list)
     charging_s: float | None = None
+    rescues: int = Field(default=0, ge=0, description="nights it was carried to the dock")
 
 
 class TraceRecorder:

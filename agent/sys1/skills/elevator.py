@@ -14,6 +14,7 @@ import math
 from agent.messages import ElevatorStatus
 from agent.sys1.robot import RobotError
 from agent.sys1.skills.base import Outcome, Script, Skill, failed
+from agent.sys1.skills.leave_elevator import LeaveElevator
 from agent.sys1.skills.motion import FollowPath, Turn, heading_to
 from agent.sys1.skills.navigation import GoTo
 
@@ -137,7 +138,9 @@ class RideElevator(Skill):
             res = yield FollowPath(
                 ctx, [(ctx.pose.x, ctx.pose.y), door.center, car], tolerance_m=0.35, speed=0.6
             )
-            if not failed(res) and self._status(eid).robot_aboard:
+            if self._status(eid).robot_aboard:
+                # inside, even if short of the car's centre (the doors may have shut behind
+                # it): that is boarded
                 break
             # the doors closed first: back out and call again
             self.phase = "back"
@@ -164,6 +167,9 @@ class RideElevator(Skill):
             elif to not in st.car_calls and st.floor != to:
                 ctx.robot.elevator_press(eid, to)
             if ctx.now >= deadline:
+                # never stay shut in the car: get out wherever it stands
+                self.phase = "exit"
+                yield LeaveElevator(ctx, eid)
                 return Outcome(
                     False,
                     f"elevator {eid} did not reach floor {to} within "
@@ -173,21 +179,9 @@ class RideElevator(Skill):
         # 8. leave
         self.phase = "exit"
         self.set_feedback(f"leaving elevator {eid} on floor {to}", 0.9)
-        out_door = spec.door(to)
-        out_node = ctx.router.nodes[ctx.router.hall_nodes[(eid, to)]]
-        for _ in range(BOARD_ATTEMPTS):
-            res = yield FollowPath(
-                ctx,
-                [(ctx.pose.x, ctx.pose.y), out_door.center, (out_node.x, out_node.y)],
-                speed=0.6,
-            )
-            if not failed(res) and not self._status(eid).robot_aboard:
-                break
-            if self._status(eid).robot_aboard:  # doors shut on us: open them again
-                ctx.robot.elevator_call(eid, ctx.pose.floor)
-                yield POLL_S * 3
-        else:
-            return Outcome(False, f"could not leave elevator {eid} on floor {to}")
+        res = yield LeaveElevator(ctx, eid)
+        if failed(res):
+            return Outcome(False, f"could not leave elevator {eid} on floor {to}: {res.reason}")
         try:
             ctx.robot.elevator_exit(eid)
         except RobotError as exc:

@@ -58,6 +58,7 @@ class FollowPath(Skill):
         self._check_p = (math.inf, math.inf)
         self._sharp_cache: dict[int, bool] = {}
         self.recoveries = 0
+        self._turn_theta: float | None = None
         self._look = c.lookahead_m
         self._vertex_m = SHARP_VERTEX_M
         self._rotate_rad = c.rotate_in_place_rad
@@ -156,7 +157,9 @@ class FollowPath(Skill):
             w = math.copysign(c.turn_radps, alpha)
             hold = min(max(dt, (abs(alpha) - 0.5 * self._rotate_rad) / c.turn_radps), 2.0)
             ctx.drive(0.0, w, hold)
-            self._check_t = now  # turning on the spot is progress
+            if self._turn_theta is None or abs(wrap(p.theta - self._turn_theta)) > 0.02:
+                self._check_t = now  # turning on the spot is progress (when it turns at all)
+            self._turn_theta = p.theta
             self.set_feedback(
                 f"turning towards the path, {to_goal:.1f} m to go", self._done(to_goal)
             )

@@ -15,6 +15,7 @@ import math
 from agent.messages import SkillCall, SkillStatus
 from agent.sys1.context import NoRouteError, SkillContext, Target
 from agent.sys1.skills.base import Outcome, Script, Skill, failed
+from agent.sys1.skills.leave_elevator import LeaveElevator, aboard
 from agent.sys1.skills.motion import FollowPath
 from sim.routing import DriveLeg, ElevatorLeg, StairsLeg
 
@@ -49,6 +50,13 @@ class GoTo(Skill):
         c = ctx.config.control
         replans = 0
         while True:
+            car = aboard(ctx)
+            if car is not None:  # a car is no place to plan from: out first
+                self.leg_kind = "elevator"
+                res = yield LeaveElevator(ctx, car)
+                self.leg_kind = ""
+                if failed(res):
+                    return Outcome(False, f"no way to {self.label}: {res.reason}")
             try:
                 route = ctx.route(self.target, stairs_only=self.stairs_only)
             except (NoRouteError, ValueError) as exc:
