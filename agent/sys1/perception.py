@@ -64,6 +64,21 @@ class Detector(Protocol):
     def detect(self, pose: RobotPose, now: float) -> list[Sighting]: ...
 
 
+def nearest_readable_m(config: PerceptionConfig, height_m: float, side_m: float) -> float:
+    """The nearest depth from which a whole marker (``side_m``, centred ``height_m`` up, white
+    border included) fits in the camera's vertical field of view.
+
+    The camera sits low: closer than this, a marker at table height leaves the top of the
+    image and cannot be read, however squarely the robot faces it.
+    """
+    focal = config.camera_width_px / 2 / math.tan(math.radians(config.fov_deg) / 2)
+    slope = math.tan(0.97 * math.atan(config.camera_height_px / 2 / focal))
+    half = side_m * 0.75
+    above = height_m + half - config.camera_mount_m
+    below = config.camera_mount_m - (height_m - half)
+    return max(above, below, 0.0) / slope
+
+
 class OracleDetector:
     """Ground truth in the field of view through the camera's geometry and a seeded miss and
     noise model.

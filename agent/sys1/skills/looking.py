@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import math
 
-from agent.sys1.context import SkillContext
+from agent.sys1.context import NoRouteError, SkillContext
+from agent.sys1.perception import nearest_readable_m
 from agent.sys1.skills.base import Outcome, Script, Skill, failed
 from agent.sys1.skills.motion import Turn, heading_to, wrap
 from agent.sys1.skills.navigation import GoTo
+from sim.building import LandmarkSpec
 
 #: Room kinds a patrol passes through but does not visit for their own sake.
 TRANSIT_KINDS = frozenset({"stairwell", "elevator_lobby", "corridor"})
 QUARTER = math.pi / 2
+#: Inspect stands this much further back than the camera's nearest readable depth, and never
+#: nearer than VIEW_MIN_M to the marker.
+VIEW_MARGIN_M = 0.25
+VIEW_MIN_M = 1.0
 
 
 class LookAround(Skill):
@@ -46,8 +52,8 @@ class Inspect(Skill):
         lm = ctx.building.landmarks_by_id.get(obj)
         track = ctx.perception.belief.objects.get(obj)
         if lm is not None:
-            target = ctx.resolve(obj)
-            spot = (lm.floor, lm.x, lm.y)
+            target = _viewpoint(ctx, lm)
+            spot = _marker_point(lm)
         elif track is not None:
             spot = (track.floor, track.x, track.y)
             try:
@@ -68,6 +74,32 @@ class Inspect(Skill):
                 yield 3.0  # a close look
                 return Outcome(True, f"inspected {obj}: it is there")
         return Outcome(False, f"{obj} was not seen where it should be")
+
+
+def _marker_point(lm: LandmarkSpec) -> tuple[int, float, float]:
+    """Where a landmark's marker is: on its front face (as the simulator mounts it)."""
+    d = lm.size_m[1] / 2 + 0.02
+    return (lm.floor, lm.x + d * math.cos(lm.facing_rad), lm.y + d * math.sin(lm.facing_rad))
+
+
+def _viewpoint(ctx: SkillContext, lm: LandmarkSpec) -> tuple[int, float, float]:
+    """A free spot squarely in front of a landmark's marker, far enough back for the low
+    camera to have the whole marker in its image and near enough to read it well."""
+    cfg = ctx.config.perception
+    floor, mx, my = _marker_point(lm)
+    stand = max(
+        VIEW_MIN_M, nearest_readable_m(cfg, lm.marker_height_m, lm.marker_size_m) + VIEW_MARGIN_M
+    )
+    f = lm.facing_rad
+    for back in (stand, stand + 0.5, stand + 1.0):
+        p = (mx + back * math.cos(f), my + back * math.sin(f))
+        try:
+            x, y = ctx.router.free_near(floor, p, 0.6)
+        except NoRouteError:
+            continue
+        if ctx.cspace.segment_free(floor, (x, y), (x, y)):
+            return (floor, x, y)
+    return ctx.resolve(lm.id)  # boxed in: the navigation approach is the best there is
 
 
 class Explore(Skill):
