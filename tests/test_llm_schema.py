@@ -32,3 +32,15 @@ def test_recursive_reference_is_refused() -> None:
     }
     with pytest.raises(ValueError, match="recursive"):
         inline_refs(schema)
+
+
+def test_string_bounds_are_left_to_pydantic_but_fields_named_like_them_stay() -> None:
+    schema = {
+        "properties": {
+            "summary": {"type": "string", "minLength": 1, "maxLength": 2000},
+            "pattern": {"type": "string"},
+        }
+    }
+    flat = inline_refs(schema)
+    assert flat["properties"]["summary"] == {"type": "string"}
+    assert flat["properties"]["pattern"] == {"type": "string"}

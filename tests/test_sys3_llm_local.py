@@ -21,9 +21,9 @@ from personalities.loader import load
 
 pytestmark = pytest.mark.llm
 
-# Two contrasting prototypes keep the run within minutes on a 2-core CPU; the offline engine's
-# per-personality behaviour is covered by the fast tests.
-PERSONALITIES = ("Curious", "Lazy")
+# One prototype keeps the run within minutes on a 2-core CPU (a goals prompt is ~3,000 tokens);
+# the offline engine's per-personality behaviour is covered by the fast tests.
+PERSONALITIES = ("Curious",)
 
 __all__ = ["local_server"]
 
@@ -35,7 +35,7 @@ def test_local_llm_goals_and_reflections_pass_checks_or_fall_back(
     world = office_world()
     episodes = synthetic_days(world, days=1, seed=0)
     settings = LLMSettings(
-        backend="local", local_port=local_server.port, timeout_s=60.0, max_tokens=512, seed=7
+        backend="local", local_port=local_server.port, timeout_s=120.0, max_tokens=512, seed=7
     )
     tally: Counter[str] = Counter()
     with LLMClient(settings, system="sys3") as llm:
