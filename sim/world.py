@@ -99,6 +99,10 @@ class Sighting:
     facing: bool  # the marker faces the robot (incidence below 75 degrees)
 
 
+#: A sight candidate: kind, id, marker id, x, y, facing (None: any), clearance near it.
+_Candidate = tuple[str, str, int | None, float, float, float | None, float]
+
+
 @dataclass(order=True)
 class _Passenger:
     t: float
@@ -179,6 +183,7 @@ class World:
         self.stats = WorldStats(floors_visited={dock_floor})
         self._hash = hashlib.sha256()
         self.aboard: str | None = None
+        self._fixed_cands: dict[int, list[_Candidate]] = {}
         self._next_change: float | None = None
         self._open_cache: dict[int, frozenset[int]] = {}
         self._load_day(int(self.now // DAY_S))
@@ -646,24 +651,12 @@ class World:
                 return False
         return True
 
-    def visible(
-        self,
-        pose: object | None = None,
-        fov_rad: float = math.radians(90),
-        range_m: float = 8.0,
-    ) -> list[Sighting]:
-        """Markers (landmarks, badges, call panels, new objects) in view with line of sight.
-
-        ``pose`` defaults to the robot; otherwise anything with floor, x, y, theta.
-        """
-        if pose is None:
-            r = self.robot
-            floor, px, py, th = r.floor, r.x, r.y, r.theta
-        else:
-            floor = int(pose.floor)  # type: ignore[attr-defined]
-            px, py = float(pose.x), float(pose.y)  # type: ignore[attr-defined]
-            th = float(pose.theta)  # type: ignore[attr-defined]
-        cands: list[tuple[str, str, int | None, float, float, float | None, float]] = []
+    def _fixed_markers(self, floor: int) -> list[_Candidate]:
+        """Landmarks and call panels of ``floor`` as sight candidates (built once per floor)."""
+        cached = self._fixed_cands.get(floor)
+        if cached is not None:
+            return cached
+        cands: list[_Candidate] = []
         for lm in self.building.landmarks:
             if lm.floor == floor:
                 d = lm.size_m[1] / 2 + 0.02
@@ -698,6 +691,27 @@ class World:
                         0.0,
                     )
                 )
+        self._fixed_cands[floor] = cands
+        return cands
+
+    def visible(
+        self,
+        pose: object | None = None,
+        fov_rad: float = math.radians(90),
+        range_m: float = 8.0,
+    ) -> list[Sighting]:
+        """Markers (landmarks, badges, call panels, new objects) in view with line of sight.
+
+        ``pose`` defaults to the robot; otherwise anything with floor, x, y, theta.
+        """
+        if pose is None:
+            r = self.robot
+            floor, px, py, th = r.floor, r.x, r.y, r.theta
+        else:
+            floor = int(pose.floor)  # type: ignore[attr-defined]
+            px, py = float(pose.x), float(pose.y)  # type: ignore[attr-defined]
+            th = float(pose.theta)  # type: ignore[attr-defined]
+        cands = list(self._fixed_markers(floor))
         for ob in self.extra_objects.values():
             if ob.floor == floor:
                 cands.append(
@@ -726,11 +740,13 @@ class World:
                     )
                 )
         out = []
+        r2 = range_m * range_m
         for kind, oid, marker, x, y, facing, ignore in cands:
             dx, dy = x - px, y - py
-            dist = math.hypot(dx, dy)
-            if dist > range_m or dist < 1e-6:
+            d2 = dx * dx + dy * dy
+            if d2 > r2 or d2 < 1e-12:
                 continue
+            dist = math.sqrt(d2)
             bearing = (math.atan2(dy, dx) - th + math.pi) % (2 * math.pi) - math.pi
             if abs(bearing) > fov_rad / 2:
                 continue

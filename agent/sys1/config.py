@@ -31,8 +31,10 @@ class ControlConfig(_Cfg):
 
 class PerceptionConfig(_Cfg):
     mode: Literal["oracle", "camera"] = "oracle"
-    period_moving_s: float = Field(default=1.0, gt=0)
-    period_still_s: float = Field(default=5.0, gt=0)
+    period_moving_s: float = Field(default=1.0, gt=0, description="shortest gap between looks")
+    period_still_s: float = Field(default=5.0, gt=0, description="longest gap between looks")
+    look_every_m: float = Field(default=1.5, gt=0, description="while moving: look this often")
+    look_every_rad: float = Field(default=0.5, gt=0, description="while turning: this often")
     fov_deg: float = Field(default=75.0, gt=10, lt=360)
     range_m: float = Field(default=5.0, gt=0.5)
     miss_base: float = Field(default=0.02, ge=0, le=1)

@@ -214,8 +214,10 @@ class Sys1:
         ctx = self.ctx
         ctx.refresh(now)
         cfg = self.config
-        if ctx.moving and self._next_percept > now + cfg.perception.period_moving_s:
-            self._next_percept = now + cfg.perception.period_moving_s
+        if ctx.moving:
+            soon = now + self._look_gap()
+            if self._next_percept > soon:
+                self._next_percept = soon
         if now >= self._next_percept:
             self._perceive(now)
         if now >= self._next_battery:
@@ -252,13 +254,27 @@ class Sys1:
             self.pending_requests,
         )
 
+    def _look_gap(self) -> float:
+        """Seconds to the next look while moving: after ``look_every_m`` of travel or
+        ``look_every_rad`` of turn at the present command (what a new look could add), within
+        [period_moving_s, period_still_s].
+
+        The view changes with the pose, not with the clock: a look every metre and a half
+        (the camera sees 5 m ahead) misses nothing a look every second would see, and each
+        look sets how far the simulation can coast.
+        """
+        c = self.config.perception
+        v, w = self.ctx.cmd
+        gap = c.period_still_s
+        if v:
+            gap = min(gap, c.look_every_m / abs(v))
+        if w:
+            gap = min(gap, c.look_every_rad / abs(w))
+        return max(c.period_moving_s, gap)
+
     def _perceive(self, now: float) -> list[Sighting]:
         ctx = self.ctx
-        period = (
-            self.config.perception.period_moving_s
-            if ctx.moving
-            else self.config.perception.period_still_s
-        )
+        period = self._look_gap() if ctx.moving else self.config.perception.period_still_s
         self._next_percept = now + period
         for note in self.perception.update(ctx.pose, now):
             self.recorder.percept(
