@@ -12,7 +12,7 @@ import pytest
 from pepa_ros.topics import HEALTH, PLAN, STATUS
 from ros_agent_support import Probe, Stack, child_pids, new_domain, wait_for
 
-from agent.messages import RequestPriority, RequestState, UserRequest
+from agent.messages import Plan, RequestPriority, RequestState, UserRequest
 
 pytestmark = pytest.mark.ros
 
@@ -44,7 +44,14 @@ def test_sigkilled_sys1_is_restarted_and_the_agent_resumes_its_task(tmp_path: Pa
 
         assert wait_for(lambda: RequestState.IN_PROGRESS in states(), 60.0), states()
         assert wait_for(lambda: probe.moving_since(sent), 30.0), "no motion before the kill"
-        plan = next(p for p in probe.messages(PLAN.name) if p.request_id == request.id)
+
+        def request_plans() -> list[Plan]:
+            return [p for p in probe.messages(PLAN.name) if p.request_id == request.id]
+
+        # Motion can start before the plan message reaches the probe (or come from the plan
+        # the request preempted): wait for the request's own plan.
+        assert wait_for(lambda: bool(request_plans()), 30.0), "no plan for the request"
+        plan = request_plans()[0]
 
         def sys1_boots() -> set[str]:
             return {h.boot for h in probe.messages(HEALTH.name) if h.node == "pepa_sys1"}
