@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -157,12 +158,26 @@ def test_pepa_llm_serve_runs_until_interrupted() -> None:
         stderr=subprocess.STDOUT,
     )
     probe = LocalLLMServer(port=port)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    reader = threading.Thread(
+        target=lambda: lines.extend(raw.decode(errors="replace") for raw in stdout), daemon=True
+    )
+    reader.start()
+    serving = f"local LLM serving at {probe.base_url}"
     try:
         assert probe.wait_ready(120.0), "pepa llm serve did not answer within 120 s"
         assert httpx.get(f"{probe.base_url}/models", timeout=5).status_code == 200
+        # The server can answer a moment before the command has seen it and said so.
+        deadline = time.monotonic() + 30.0
+        while not any(serving in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGINT)
-        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert proc.returncode == 130, output
-    assert f"local LLM serving at {probe.base_url}" in output
+    assert serving in output
     assert not probe.is_ready(timeout_s=0.5)
