@@ -60,12 +60,12 @@ def _serve(args: argparse.Namespace) -> int:
     if server.is_ready():
         print(f"an LLM server already answers at {server.base_url}", file=sys.stderr)
         return 1
-    if not server.start(wait_s=120.0):
-        server.stop()
-        print("the local LLM server did not come up within 120 s", file=sys.stderr)
-        return 1
-    print(f"local LLM serving at {server.base_url} (Ctrl-C stops it)", flush=True)
+    # The server is stopped however this ends, Ctrl-C during start-up included.
     try:
+        if not server.start(wait_s=120.0):
+            print("the local LLM server did not come up within 120 s", file=sys.stderr)
+            return 1
+        print(f"local LLM serving at {server.base_url} (Ctrl-C stops it)", flush=True)
         return server.wait()
     finally:
         server.stop()
