@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def _serve(args: argparse.Namespace) -> int:
     if server.is_ready():
         print(f"an LLM server already answers at {server.base_url}", file=sys.stderr)
         return 1
-    # The server is stopped however this ends, Ctrl-C during start-up included.
+    # The server is stopped however this ends: Ctrl-C (during start-up too) or SIGTERM.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         if not server.start(wait_s=120.0):
             print("the local LLM server did not come up within 120 s", file=sys.stderr)
