@@ -58,6 +58,7 @@ from agent.sys2.site_map import knowledge_from_building
 from agent.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
+from pepa_ros.entry import node_main
 from pepa_ros.params import CONSOLE_PARAMETERS
 from pepa_ros.rpc import RpcClient, RpcError
 from pepa_ros.topics import (
@@ -412,9 +413,4 @@ def create(context: Context, parameters: dict[str, Any]) -> ConsoleBridgeNode:
     return ConsoleBridgeNode(context=context, parameters=parameters)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from pepa_ros.runner import main as run
-
-    return run(["console", *(sys.argv[1:] if argv is None else argv)])
+main = node_main("console")

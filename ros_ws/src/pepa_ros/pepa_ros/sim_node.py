@@ -33,6 +33,7 @@ from agent.clock import at
 from agent.messages import ElevatorCall, ElevatorStatus
 from pepa_ros import params, qos
 from pepa_ros.codec import JsonCodec
+from pepa_ros.entry import node_main
 from pepa_ros.loop_stats import LoopStats
 from pepa_ros.topics import (
     BATTERY,
@@ -381,9 +382,4 @@ def create(context: Context, parameters: dict[str, Any]) -> SimNode:
     return SimNode(context=context, parameter_overrides=params.overrides(values))
 
 
-def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from pepa_ros.runner import main as run
-
-    return run(["sim", *(sys.argv[1:] if argv is None else argv)])
+main = node_main("sim")

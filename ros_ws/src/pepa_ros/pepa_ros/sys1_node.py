@@ -40,6 +40,7 @@ from agent.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.codec import JsonPublisher
+from pepa_ros.entry import node_main
 from pepa_ros.loop_stats import LoopStats
 from pepa_ros.params import SYS1_PARAMETERS
 from pepa_ros.robot_adapters import GenericRosRobotAdapter, SimOfficeAdapter
@@ -294,9 +295,4 @@ def create(context: Context, parameters: dict[str, Any]) -> Sys1Node:
     return Sys1Node(context=context, parameters=parameters)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from pepa_ros.runner import main as run
-
-    return run(["sys1", *(sys.argv[1:] if argv is None else argv)])
+main = node_main("sys1")

@@ -45,6 +45,7 @@ from agent.sys2.site_map import knowledge_from_building
 from agent.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
+from pepa_ros.entry import node_main
 from pepa_ros.health import NodeHealth
 from pepa_ros.params import SYS2_PARAMETERS
 from pepa_ros.rpc import RpcClient, RpcServer
@@ -409,9 +410,4 @@ def create(context: Context, parameters: dict[str, Any]) -> Sys2Node:
     return Sys2Node(context=context, parameters=parameters)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from pepa_ros.runner import main as run
-
-    return run(["sys2", *(sys.argv[1:] if argv is None else argv)])
+main = node_main("sys2")

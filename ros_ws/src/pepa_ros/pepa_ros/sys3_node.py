@@ -41,6 +41,7 @@ from memory.episodic import EpisodicMemory
 from memory.query import MemoryQuery
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
+from pepa_ros.entry import node_main
 from pepa_ros.params import SYS3_PARAMETERS
 from pepa_ros.rpc import RpcServer
 from pepa_ros.topics import (
@@ -349,9 +350,4 @@ def create(context: Context, parameters: dict[str, Any]) -> Sys3Node:
     return Sys3Node(context=context, parameters=parameters)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    from pepa_ros.runner import main as run
-
-    return run(["sys3", *(sys.argv[1:] if argv is None else argv)])
+main = node_main("sys3")
