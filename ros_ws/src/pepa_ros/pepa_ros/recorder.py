@@ -73,10 +73,11 @@ class McapSink:
             self.counts[topic] = 0
             return channel_id
 
-    def write(self, topic: str, data: bytes, log_time_ns: int) -> None:
+    def write(self, topic: str, data: bytes, log_time_ns: int) -> bool:
+        """Append one message; True when it is the first on its topic."""
         with self._lock:
             if self._closed:
-                return
+                return False
             channel_id = self._channels[topic]
             seq = self._sequence.get(channel_id, 0)
             self._sequence[channel_id] = seq + 1
@@ -88,6 +89,7 @@ class McapSink:
                 sequence=seq,
             )
             self.counts[topic] += 1
+            return self.counts[topic] == 1
 
     def add_metadata(self, name: str, data: dict[str, str]) -> None:
         with self._lock:
@@ -186,7 +188,9 @@ class RecorderNode(Node):
 
     def _writer_for(self, topic: str) -> Any:
         def write(data: bytes) -> None:
-            self.sink.write(topic, data, self.get_clock().now().nanoseconds)
+            if self.sink.write(topic, data, self.get_clock().now().nanoseconds):
+                # Operators (and tests) see when each topic starts arriving.
+                self.get_logger().info(f"first message on {topic}")
 
         return write
 
