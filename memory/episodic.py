@@ -1,7 +1,8 @@
 """The robot's episodic memory: record experiences, recall them, consolidate each day.
 
 Backed by ChromaDB: a PersistentClient under the data directory (one robot) or an HttpClient
-on a shared server (a fleet). :meth:`EpisodicMemory.record` returns only after ChromaDB has
+on a shared server (a fleet), with live episodes kept per floor and archived ones apart
+(:mod:`memory.shards` says why). :meth:`EpisodicMemory.record` returns only after ChromaDB has
 written the episode, so an acknowledged episode survives a crash. Input is validated in full
 before anything is written: one bad episode in a batch stores none of the batch.
 """
@@ -27,6 +28,7 @@ from memory.embedding import DIMENSION, MODEL_ID, embed_texts
 from memory.importance import ImportanceScorer
 from memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
 from memory.scoring import ScoreWeights
+from memory.shards import Shards
 from memory.store import collection, open_local, open_remote
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ class EpisodicMemory:
             self.location = str(root)
             client = open_local(root, create)
         self._client = client
-        self._episodes: Collection = collection(client, f"{namespace}_episodes", self.location)
+        self._shards = Shards(client, namespace, self.location)
         self._facts: Collection = collection(client, f"{namespace}_facts", self.location)
         self.known_places = (
             None
@@ -179,7 +181,7 @@ class EpisodicMemory:
             checked.append((exp, explicit))
         if not checked:
             return []
-        taken = self._episodes.get(ids=list(ids), include=[])["ids"]
+        taken = [i for c in self._shards.all() for i in c.get(ids=list(ids), include=[])["ids"]]
         if taken:
             raise MemoryInputError("id", f"already stored, never overwritten: {taken[:5]}")
         batch = [exp for exp, _ in checked]
@@ -191,15 +193,21 @@ class EpisodicMemory:
                     exp.importance = scorer.score(exp)
                 scorer.observe(exp)  # later episodes of the batch are less new
         vectors = embed_texts([e.caption for e in batch])
+        by_floor: dict[int, list[int]] = {}
+        for row, exp in enumerate(batch):
+            by_floor.setdefault(exp.floor, []).append(row)
         step = self._client.get_max_batch_size()
-        for start in range(0, len(batch), step):
-            part = batch[start : start + step]
-            self._episodes.add(
-                ids=[e.id for e in part],
-                embeddings=vectors[start : start + step],
-                documents=[e.caption for e in part],
-                metadatas=[records.to_metadata(e) for e in part],  # type: ignore[misc]
-            )
+        for floor, rows in sorted(by_floor.items()):
+            shard = self._shards.floor(floor, create=True)
+            assert shard is not None
+            for start in range(0, len(rows), step):
+                part = rows[start : start + step]
+                shard.add(
+                    ids=[batch[r].id for r in part],
+                    embeddings=vectors[part],
+                    documents=[batch[r].caption for r in part],
+                    metadatas=[records.to_metadata(batch[r]) for r in part],  # type: ignore[misc]
+                )
         return [e.id for e in batch]
 
     def _prime_scorer(self) -> None:
@@ -213,50 +221,55 @@ class EpisodicMemory:
     # --- reading -----------------------------------------------------------------------------
 
     def get(self, episode_id: str) -> Experience:
-        got = self._episodes.get(ids=[episode_id], include=["documents", "metadatas"])
-        if not got["ids"]:
-            raise KeyError(f"no episode {episode_id!r} in {self.location}")
-        return records.from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])  # type: ignore[index]
+        for shard in reversed(self._shards.all()):  # the archive first: a move's destination
+            got = shard.get(ids=[episode_id], include=["documents", "metadatas"])
+            if got["ids"]:
+                return records.from_record(
+                    got["ids"][0],
+                    got["documents"][0],  # type: ignore[index]
+                    got["metadatas"][0],  # type: ignore[index]
+                )
+        raise KeyError(f"no episode {episode_id!r} in {self.location}")
 
     def count(self, include_archived: bool = True) -> int:
-        if include_archived:
-            return self._episodes.count()
-        return len(self._episodes.get(where={"archived": False}, include=[])["ids"])
+        return sum(c.count() for c in self._shards.searched(None, include_archived))
 
     def iter_episodes(
-        self, where: dict[str, Any] | None = None, include_archived: bool = True
+        self,
+        where: dict[str, Any] | None = None,
+        include_archived: bool = True,
+        floor: int | None = None,
     ) -> Iterator[Experience]:
-        """Every matching episode, read in pages (memory use stays flat on a large store)."""
-        clauses = [where] if where else []
-        if not include_archived:
-            clauses.append({"archived": False})
-        offset = 0
-        while True:
-            got = self._episodes.get(
-                where=_and(clauses),  # type: ignore[arg-type]
-                include=["documents", "metadatas"],
-                limit=_PAGE,
-                offset=offset,
-            )
-            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):  # type: ignore[arg-type]
-                yield records.from_record(i, doc, meta)
-            if len(got["ids"]) < _PAGE:
-                return
-            offset += _PAGE
+        """Every matching episode (of ``floor``, or of all), read in pages so memory use stays
+        flat on a large store. An episode caught mid-move to the archive is read once."""
+        archived_ids: set[str] = set()
+        for shard in reversed(self._shards.searched(floor, include_archived)):
+            is_archive = shard is self._shards.archive
+            clauses = [where] if where else []
+            if is_archive and floor is not None:
+                clauses.append({"floor": floor})
+            for exp in _read_pages(shard, _and(clauses)):
+                if is_archive:
+                    archived_ids.add(exp.id)
+                elif exp.id in archived_ids:
+                    continue
+                yield exp
 
     @staticmethod
-    def _where(q: MemoryQuery) -> dict[str, Any] | None:
+    def _floor_of(q: MemoryQuery) -> int | None:
+        return q.floor if q.floor is not None else (q.near.floor if q.near else None)
+
+    def _where(self, q: MemoryQuery, shard: Collection) -> dict[str, Any] | None:
+        """The filter left for ChromaDB once the shard has settled floor and archived."""
         clauses: list[dict[str, Any]] = []
-        if not q.include_archived:
-            clauses.append({"archived": False})
-        if q.floor is not None:
-            clauses.append({"floor": q.floor})
+        floor = self._floor_of(q)
+        if floor is not None and shard is self._shards.archive:
+            clauses.append({"floor": floor})
         if q.room is not None:
             clauses.append({"room": q.room})
         if q.near is not None:
             n = q.near
             clauses += [
-                {"floor": n.floor},
                 {"x": {"$gte": n.x - n.radius_m}},
                 {"x": {"$lte": n.x + n.radius_m}},
                 {"y": {"$gte": n.y - n.radius_m}},
@@ -303,45 +316,61 @@ class EpisodicMemory:
         """
         q = query if isinstance(query, MemoryQuery) else MemoryQuery.model_validate(query)
         now = self.clock.now()
-        where = self._where(q)
-        found: list[Recall] = []
-        if q.text is None:
-            for exp in self.iter_episodes(where=where):
-                r = self._recall(q, exp, now, None)
-                if r is not None:
-                    found.append(r)
-        else:
-            vector = embed_texts([q.text])
-            n = max(q.k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
-            while True:
-                got = self._episodes.query(
-                    query_embeddings=vector,
-                    n_results=n,
-                    where=where,  # type: ignore[arg-type]
-                    include=["documents", "metadatas", "distances"],
-                )
-                ids = got["ids"][0]
-                found = []
-                for i, doc, meta, dist in zip(
-                    ids,
-                    got["documents"][0],  # type: ignore[index]
-                    got["metadatas"][0],  # type: ignore[index]
-                    got["distances"][0],  # type: ignore[index]
-                    strict=True,
-                ):
-                    r = self._recall(q, records.from_record(i, doc, meta), now, dist)
+        shards = self._shards.searched(self._floor_of(q), q.include_archived)
+        # The archive is read first so that an episode caught mid-move counts as archived.
+        by_id: dict[str, Recall] = {}
+        vector = None if q.text is None else embed_texts([q.text])
+        for shard in reversed(shards):
+            where = self._where(q, shard)
+            if vector is None:
+                for exp in _read_pages(shard, where):
+                    r = self._recall(q, exp, now, None)
                     if r is not None:
-                        found.append(r)
-                # The radius is checked after the box filter: widen if corners ate too much.
-                if len(found) >= q.k or len(ids) < n:
-                    break
-                n *= 4
+                        by_id.setdefault(exp.id, r)
+            else:
+                for r in self._nearest(q, shard, where, vector, now):
+                    by_id.setdefault(r.episode.id, r)
+        found = list(by_id.values())
         if q.order == "score":
             found.sort(key=lambda r: (-r.score, -r.episode.time, r.episode.id))
         else:
             newest = q.order == "newest"
             found.sort(key=lambda r: (-r.episode.time if newest else r.episode.time, r.episode.id))
         return found[: q.k]
+
+    def _nearest(
+        self,
+        q: MemoryQuery,
+        shard: Collection,
+        where: dict[str, Any] | None,
+        vector: np.ndarray,
+        now: float,
+    ) -> list[Recall]:
+        """The captions of ``shard`` nearest to ``vector`` (a pool of ``k`` times a factor,
+        re-ranked by the full score later), widened when the radius check ate too many."""
+        n = max(q.k * _CANDIDATES_PER_RESULT, _MIN_CANDIDATES)
+        while True:
+            got = shard.query(
+                query_embeddings=vector,
+                n_results=n,
+                where=where,  # type: ignore[arg-type]
+                include=["documents", "metadatas", "distances"],
+            )
+            ids = got["ids"][0]
+            found = []
+            for i, doc, meta, dist in zip(
+                ids,
+                got["documents"][0],  # type: ignore[index]
+                got["metadatas"][0],  # type: ignore[index]
+                got["distances"][0],  # type: ignore[index]
+                strict=True,
+            ):
+                r = self._recall(q, records.from_record(i, doc, meta), now, dist)
+                if r is not None:
+                    found.append(r)
+            if len(found) >= q.k or len(ids) < n:
+                return found
+            n *= 4
 
     def by_text(self, query: TextQuery | Mapping[str, Any]) -> list[Recall]:
         """Query tool: recall by meaning."""
@@ -369,21 +398,32 @@ class EpisodicMemory:
                 f"below_importance={below_importance} in [0, 1]"
             )
         cutoff = self.clock.now() - older_than_s
-        where = {
-            "$and": [
-                {"archived": False},
-                {"time": {"$lt": cutoff}},
-                {"importance": {"$lt": below_importance}},
-            ]
-        }
-        ids = self._episodes.get(where=where, include=[])["ids"]  # type: ignore[arg-type]
-        step = self._client.get_max_batch_size()
-        for start in range(0, len(ids), step):
-            part = ids[start : start + step]
-            self._episodes.update(ids=part, metadatas=[{"archived": True}] * len(part))
-        if ids:
-            log.info("archived %d episodes older than %.0f s", len(ids), older_than_s)
-        return len(ids)
+        where = {"$and": [{"time": {"$lt": cutoff}}, {"importance": {"$lt": below_importance}}]}
+        step = min(self._client.get_max_batch_size(), _PAGE)
+        moved = 0
+        for shard in self._shards.live():
+            while True:  # each page leaves the shard, so the next one starts at offset 0
+                got = shard.get(
+                    where=where,  # type: ignore[arg-type]
+                    include=["embeddings", "documents", "metadatas"],
+                    limit=step,
+                )
+                ids = list(got["ids"])
+                if not ids:
+                    break
+                # Copy first, delete second: a crash in between leaves the episode in both
+                # places (read once, and this pass finishes the move next time), never neither.
+                self._shards.archive.upsert(
+                    ids=ids,
+                    embeddings=got["embeddings"],  # type: ignore[arg-type]
+                    documents=got["documents"],
+                    metadatas=[{**m, "archived": True} for m in got["metadatas"]],  # type: ignore[union-attr]
+                )
+                shard.delete(ids=ids)
+                moved += len(ids)
+        if moved:
+            log.info("archived %d episodes older than %.0f s", moved, older_than_s)
+        return moved
 
     def end_of_day(self, day: int | None = None) -> ConsolidationReport:
         """Consolidate ``day`` (default: today) into facts, then archive what has faded."""
@@ -433,19 +473,13 @@ class EpisodicMemory:
         sources: Counter[str] = Counter()
         times: list[float] = []
         archived = 0
-        offset = 0
-        while True:
-            got = self._episodes.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            for m in got["metadatas"] or []:
-                floors[str(m["floor"])] += 1
-                rooms[f"{m['floor']}/{m['room']}"] += 1
-                kinds[str(m["kind"])] += 1
-                sources[str(m["source"])] += 1
-                times.append(float(m["time"]))  # type: ignore[arg-type]
-                archived += bool(m["archived"])
-            if len(got["ids"]) < _PAGE:
-                break
-            offset += _PAGE
+        for exp in self.iter_episodes(include_archived=True):
+            floors[str(exp.floor)] += 1
+            rooms[f"{exp.floor}/{exp.room}"] += 1
+            kinds[exp.kind] += 1
+            sources[exp.source.value] += 1
+            times.append(exp.time)
+            archived += exp.archived
         t = np.asarray(times)
         return MemoryStats(
             location=self.location,
@@ -462,3 +496,19 @@ class EpisodicMemory:
             by_kind=dict(sorted(kinds.items())),
             by_source=dict(sorted(sources.items())),
         )
+
+
+def _read_pages(shard: Collection, where: dict[str, Any] | None) -> Iterator[Experience]:
+    offset = 0
+    while True:
+        got = shard.get(
+            where=where,  # type: ignore[arg-type]
+            include=["documents", "metadatas"],
+            limit=_PAGE,
+            offset=offset,
+        )
+        for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):  # type: ignore[arg-type]
+            yield records.from_record(i, doc, meta)
+        if len(got["ids"]) < _PAGE:
+            return
+        offset += _PAGE
