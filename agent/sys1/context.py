@@ -3,13 +3,15 @@
 The context also owns Sys1's own navigation map: a router over a configuration space in which
 the building's forbidden zones are walls (so no plan ever passes through one), plus the
 blockages the robot has run into itself (forgotten after a while, so a cleared corridor is
-tried again).
+tried again). Route searches go through a :mod:`planner <agent.sys1.planner>`, which may run
+them on a worker thread; the map is then changed and searched under ``router_lock`` only.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 from agent.messages import SkillCall
 from agent.sys1.config import Sys1Config
 from agent.sys1.perception import Perception, Sighting
+from agent.sys1.planner import InlinePlanner, Job, Planner
 from agent.sys1.recorder import ExperienceRecorder
 from agent.sys1.robot import Robot, RobotPose
 from agent.sys1.safety import SafetyGuard
@@ -64,6 +67,7 @@ class SkillContext:
         router: Router,
         visits: VisitMap,
         factory: Callable[[SkillContext, SkillCall], Skill],
+        planner: Planner | None = None,
     ) -> None:
         self.robot = robot
         self.building = building
@@ -75,6 +79,9 @@ class SkillContext:
         self.router = router
         self.visits = visits
         self._factory = factory
+        self.planner: Planner = planner if planner is not None else InlinePlanner()
+        #: Held while the map is searched or changed (a planner may search on its own thread).
+        self.router_lock = threading.RLock()
         self.now = 0.0
         self.pose = robot.pose()
         self.battery = robot.battery()
@@ -106,15 +113,17 @@ class SkillContext:
         if self.blockages and self.blockages[0].until <= now:
             gone = [b for b in self.blockages if b.until <= now]
             self.blockages = [b for b in self.blockages if b.until > now]
-            for b in gone:
-                self.router.block(b.floor, b.rect, False)
-            for b in self.blockages:  # overlapping ones stay blocked
-                if any(g.floor == b.floor for g in gone):
-                    self.router.block(b.floor, b.rect, True)
+            with self.router_lock:
+                for b in gone:
+                    self.router.block(b.floor, b.rect, False)
+                for b in self.blockages:  # overlapping ones stay blocked
+                    if any(g.floor == b.floor for g in gone):
+                        self.router.block(b.floor, b.rect, True)
         for eid, until in list(self.elevator_outages.items()):
             if until <= now:
                 del self.elevator_outages[eid]
-                self.router.set_elevator_available(eid, True)
+                with self.router_lock:
+                    self.router.set_elevator_available(eid, True)
 
     # --- motion -----------------------------------------------------------------------------
 
@@ -147,17 +156,25 @@ class SkillContext:
         return self.router.resolve(place)
 
     def route(self, target: Target, *, stairs_only: bool = False) -> Route:
-        """Legs from here to ``target``; raises NoRouteError."""
-        p = self.pose
-        if not stairs_only:
-            return self.router.route((p.floor, p.x, p.y), target)
-        saved = set(self.router.unavailable_elevators)
-        try:
-            for e in self.building.elevators:
-                self.router.set_elevator_available(e.id, False)
-            return self.router.route((p.floor, p.x, p.y), target)
-        finally:
-            self.router.unavailable_elevators = saved
+        """Legs from here to ``target``, searched now; raises NoRouteError."""
+        return self._route_from(self.pose, target, stairs_only)
+
+    def plan_route(self, target: Target, *, stairs_only: bool = False) -> Job[Route]:
+        """Legs from here to ``target``, searched by the planner (perhaps on its thread)."""
+        start = self.pose
+        return self.planner.submit(lambda: self._route_from(start, target, stairs_only))
+
+    def _route_from(self, p: RobotPose, target: Target, stairs_only: bool) -> Route:
+        with self.router_lock:
+            if not stairs_only:
+                return self.router.route((p.floor, p.x, p.y), target)
+            saved = set(self.router.unavailable_elevators)
+            try:
+                for e in self.building.elevators:
+                    self.router.set_elevator_available(e.id, False)
+                return self.router.route((p.floor, p.x, p.y), target)
+            finally:
+                self.router.unavailable_elevators = saved
 
     def mark_blocked(self, pose: RobotPose, gap_m: float = 0.45, size_m: float = 1.0) -> Rect:
         """Remember an obstruction just ahead of ``pose`` and re-plan around it.
@@ -173,13 +190,15 @@ class SkillContext:
         ttl = self.config.control.blocked_ttl_s
         self.blockages.append(Blockage(pose.floor, rect, self.now + ttl))
         self.blockages.sort(key=lambda b: b.until)
-        self.router.block(pose.floor, rect, True)
+        with self.router_lock:
+            self.router.block(pose.floor, rect, True)
         log.info("blocked area noted on floor %d at (%.1f, %.1f)", pose.floor, cx, cy)
         return rect
 
     def elevator_out_of_service(self, elevator: str) -> None:
         self.elevator_outages[elevator] = self.now + self.config.skills.elevator_out_of_service_s
-        self.router.set_elevator_available(elevator, False)
+        with self.router_lock:
+            self.router.set_elevator_available(elevator, False)
 
     def blocked_labels(self) -> list[str]:
         out = []

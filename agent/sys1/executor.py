@@ -4,7 +4,8 @@
 ``tick(now)`` advances perception, the battery watch and the active skill, and returns the
 time at which Sys1 next needs to be ticked. An in-process runtime integrates the simulator
 finely only while the robot moves and jumps to that time otherwise; on a robot a timer ticks
-at the control rate and the answer is a hint.
+at the control rate and the answer is a hint. Route searches go through ``planner``: inline by
+default, on a worker thread on a robot (:mod:`agent.sys1.planner`).
 
 The battery reserve has the last word: when the charge left is the reserve plus what the way
 to the dock costs, a non-critical plan is cancelled (at a safe moment: not inside a car or on
@@ -30,6 +31,7 @@ from agent.sys1.perception import (
     Perception,
     Sighting,
 )
+from agent.sys1.planner import Planner
 from agent.sys1.public_context import PublicContext
 from agent.sys1.recorder import ExperienceRecorder, ExperienceSink, ListSink
 from agent.sys1.robot import Robot
@@ -93,6 +95,7 @@ class Sys1:
         truth: GroundTruth | None = None,
         detector: Detector | None = None,
         scorer: ImportanceScorer | None = None,
+        planner: Planner | None = None,
         now: float = 0.0,
     ) -> None:
         self.robot = robot
@@ -129,6 +132,7 @@ class Sys1:
             router,
             self.visits,
             make_skill,
+            planner,
         )
         self.ctx.look = self._look
         self.ctx.refresh(now)

@@ -8,7 +8,9 @@ rate only while a controller is closing a loop.
 
 Composite skills (navigate → ride an elevator → follow a path; report → approach → speak) are
 written as *scripts*: generators that yield a child skill (and get its result back), a delay in
-seconds, or None (poll again at the control rate), and finally return an :class:`Outcome`.
+seconds, None (poll again at the control rate) or a planner :class:`~agent.sys1.planner.Job`
+(poll again at the next tick, whenever it comes, until the job is done), and finally return an
+:class:`Outcome`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from agent.messages import Scalar, SkillCall, SkillResult, SkillStatus
+from agent.sys1.planner import Job
 
 if TYPE_CHECKING:
     from agent.sys1.context import SkillContext
@@ -39,7 +42,7 @@ class Feedback:
     fraction: float  # 0..1, an estimate of the work done
 
 
-Script = Generator["Skill | float | None", "SkillResult | None", Outcome]
+Script = Generator["Skill | Job[object] | float | None", "SkillResult | None", Outcome]
 
 
 class Skill:
@@ -149,6 +152,11 @@ class Skill:
                 continue
             if item is None:
                 self.next_wakeup = now + self.ctx.control_dt
+                return
+            if isinstance(item, Job):  # a search on the planner's thread: due at every tick
+                if item.done:
+                    continue
+                self.next_wakeup = now
                 return
             delay = float(item)
             if delay <= 0:

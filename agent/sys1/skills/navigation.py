@@ -1,7 +1,8 @@
 """Going places: navigate (across floors), take_stairs, return_home, and their common core.
 
 :class:`GoTo` plans with the building router (elevator or stairs, whichever costs less; the
-router's map has the forbidden zones as walls) and runs the legs: a drive leg is a
+router's map has the forbidden zones as walls; the search may run on the planner's thread
+while the robot stands, see :mod:`agent.sys1.planner`) and runs the legs: a drive leg is a
 :class:`~agent.sys1.skills.motion.FollowPath`, an elevator leg a ride (the ``ride_elevator``
 skill), a stairs leg a path over the flights. A blocked path is noted on the map and the rest
 of the way re-planned; an elevator found out of service is avoided for a while and the way
@@ -57,8 +58,15 @@ class GoTo(Skill):
                 self.leg_kind = ""
                 if failed(res):
                     return Outcome(False, f"no way to {self.label}: {res.reason}")
+            job = ctx.plan_route(self.target, stairs_only=self.stairs_only)
             try:
-                route = ctx.route(self.target, stairs_only=self.stairs_only)
+                while not job.done:  # searched beside the control loop: stand and wait
+                    ctx.stop()
+                    yield job
+            finally:
+                job.cancel()  # nothing when done; drops a search this skill no longer needs
+            try:
+                route = job.result()
             except (NoRouteError, ValueError) as exc:
                 return Outcome(False, f"no way to {self.label}: {exc}")
             legs = route.legs
