@@ -34,6 +34,29 @@ def test_requests_survive_reopening_with_state_and_history(tmp_path: Path) -> No
     assert not (tmp_path / (QUEUE_FILE + ".tmp")).exists()
 
 
+def test_a_batch_writes_its_changes_once_when_it_ends(tmp_path: Path) -> None:
+    q = RequestQueue.in_dir(tmp_path)
+    path = tmp_path / QUEUE_FILE
+    with q.batch():
+        a = q.add(UserRequest(text="go to the library"), time=1.0)
+        with q.batch():  # nested: still one write, at the outermost end
+            q.move(a.id, RequestState.ACCEPTED, 2.0, "accepted")
+        assert not path.exists(), "nothing is written before the batch ends"
+        q.move(a.id, RequestState.IN_PROGRESS, 3.0, "started")
+    again = RequestQueue.in_dir(tmp_path)
+    assert [e.state for e in again.get(a.id).history] == [
+        RequestState.QUEUED,
+        RequestState.ACCEPTED,
+        RequestState.IN_PROGRESS,
+    ]
+    with pytest.raises(ValueError, match="cannot go from done to queued"), q.batch():
+        q.move(a.id, RequestState.DONE, 4.0, "arrived")
+        q.move(a.id, RequestState.QUEUED, 5.0)
+    assert RequestQueue.in_dir(tmp_path).get(a.id).state == RequestState.DONE, (
+        "a batch that ends in an error still writes what changed before it"
+    )
+
+
 def test_illegal_transitions_and_double_cancel_raise_clear_errors(tmp_path: Path) -> None:
     q = RequestQueue.in_dir(tmp_path)
     r = q.add(UserRequest(text="dance"), time=0.0)

@@ -2,8 +2,10 @@
 
 Principle: nothing acknowledged is lost. Each change is written to one JSON file under the
 data directory (temporary file, fsync, rename, so a crash leaves the old or the new file,
-never half of one), and reopening the queue restores every request with its history. Only
-the transitions below are allowed, so a request cannot jump from "declined" back to work.
+never half of one), and reopening the queue restores every request with its history. Changes
+made together (a request received, judged and started) can share one write in a
+:meth:`RequestQueue.batch`; the caller acknowledges them after it. Only the transitions below
+are allowed, so a request cannot jump from "declined" back to work.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -44,6 +47,8 @@ class RequestQueue:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._requests: dict[str, UserRequest] = {}
+        self._batch_depth = 0
+        self._unsaved = False
         if path is not None and path.exists():
             self._load(path)
 
@@ -83,7 +88,8 @@ class RequestQueue:
     # --- changing -------------------------------------------------------------------------
 
     def add(self, request: UserRequest, time: float) -> UserRequest:
-        """Acknowledge a request: it is on disk before this returns."""
+        """Acknowledge a request: it is on disk before this returns (or, inside a batch, before
+        the batch ends)."""
         if request.id in self._requests:
             raise ValueError(f"request id {request.id!r} is already in the queue")
         if not request.history:
@@ -134,9 +140,25 @@ class RequestQueue:
 
     # --- persistence ----------------------------------------------------------------------
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Changes inside are written once, when the outermost batch ends (however it ends);
+        acknowledge them only after it."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0 and self._unsaved:
+                self.save()
+
     def save(self) -> None:
         if self.path is None:
             return
+        if self._batch_depth:
+            self._unsaved = True
+            return
+        self._unsaved = False
         payload = {
             "format": FORMAT_VERSION,
             "requests": [r.model_dump(mode="json") for r in self._requests.values()],
