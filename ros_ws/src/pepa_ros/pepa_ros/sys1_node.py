@@ -8,6 +8,12 @@ progress on ``/pepa/plan``, Sys1's belief on ``/pepa/world_state`` and its episo
 :class:`pepa_ros.ros_robot.RosRobot`, so the same node drives the simulated office, a Gazebo
 robot or a real one.
 
+The control loop never waits on slow work. Route searches run on the planner's worker thread
+(:class:`agent.sys1.planner.ThreadedPlanner`), and so does building Sys1 (its navigation map
+takes seconds); the state file is written by another worker. Decisions and finished searches
+tick Sys1 at once (a guard condition wakes the loop's callback group), so a new plan's first
+motion waits neither for the next period nor for a search to share a tick with control.
+
 What Sys1 learns that should outlive a crash (the visit map, where people and objects were
 seen) is saved under ``<data_dir>/sys1/`` every few seconds and loaded at start; the plan it
 was running is handed back by Sys2, which sees the new boot id on ``/pepa/health``.
@@ -18,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -36,6 +43,7 @@ from agent.messages import (
 from agent.runtime import sys1_state
 from agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
 from agent.sys1.executor import HandleState, SkillHandle, Sys1
+from agent.sys1.planner import Job, ThreadedPlanner
 from agent.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
@@ -93,6 +101,10 @@ class Sys1Node(AgentNode):
             seed=v["seed"],
         )
         self.sys1: Sys1 | None = None
+        self._wake = self.create_guard_condition(self._on_ready, callback_group=self.group)
+        self.planner = ThreadedPlanner(on_ready=self._wake.trigger)
+        self._building: Job[Sys1] | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sys1-state")
         self._plan_pub = self.codec.publisher(self, Plan, PLAN.name, qos.profile(PLAN.qos))
         self._results_pub = self.codec.publisher(
             self, StepResult, STEP_RESULTS.name, qos.profile(STEP_RESULTS.qos)
@@ -130,7 +142,14 @@ class Sys1Node(AgentNode):
     # --- set-up ---------------------------------------------------------------------------
 
     def _build(self, now: float) -> Sys1:
-        sys1 = Sys1(self.robot, self.building, config=self.config, sink=self.sink, now=now)
+        sys1 = Sys1(
+            self.robot,
+            self.building,
+            config=self.config,
+            sink=self.sink,
+            planner=self.planner,
+            now=now,
+        )
         try:
             saved = sys1_state.load(self.data_dir)
             if saved is not None:
@@ -140,18 +159,35 @@ class Sys1Node(AgentNode):
             self.get_logger().error(f"starting with a fresh Sys1 state: {exc}")
         return sys1
 
+    def _ready_sys1(self, now: float) -> Sys1 | None:
+        """Sys1, once the planner's worker has built it (asked for at the first clock)."""
+        if self.sys1 is None:
+            if self._building is None:
+                self._building = self.planner.submit(lambda: self._build(now))
+            if not self._building.done:
+                return None
+            self.sys1 = self._building.result()
+        return self.sys1
+
     def save_state(self) -> None:
         if self.sys1 is not None:
             sys1_state.save(self.data_dir, sys1_state.capture(self.sys1))
+
+    def _save_state_later(self) -> None:
+        """Capture on the loop's thread (consistent), write on the writer's."""
+        if self.sys1 is not None:
+            state = sys1_state.capture(self.sys1)
+            self._writer.submit(sys1_state.save, self.data_dir, state)
 
     # --- work from Sys2 -------------------------------------------------------------------------
 
     def _on_decision(self, decision: Decision) -> None:
         self._waiting.append(decision)
-        if self.sys1 is not None:
-            now = self.now()
-            if now is not None:
-                self._start_waiting(now)
+        self._step()  # start it now, not at the next period
+
+    def _on_ready(self) -> None:
+        """A search (or Sys1's build) finished on the planner's thread: act on it now."""
+        self._step()
 
     def _start_waiting(self, now: float) -> None:
         sys1 = self.sys1
@@ -200,20 +236,26 @@ class Sys1Node(AgentNode):
         start = time.monotonic()
         late = max(0.0, start - self._next_tick)
         self._next_tick = max(self._next_tick + self.period_s, start)
+        if self._step():
+            self.loop_stats.record(late, time.monotonic() - start)
+
+    def _step(self) -> bool:
+        """Tick Sys1 at the ROS time and pass on what came of it; False while it cannot run."""
         now = self.now()
         if now is None or not self.robot.ready():
-            return
-        if self.sys1 is None:
-            self.sys1 = self._build(now)
+            return False
+        sys1 = self._ready_sys1(now)
+        if sys1 is None:
+            return False
         if self._waiting:
             self._start_waiting(now)
         sent = self.robot.commands
-        self.sys1.tick(now)
+        sys1.tick(now)
         if self.robot.commands == sent:
             self.robot.keep_alive()
         self._forward_results()
         self._publish_plan()
-        self.loop_stats.record(late, time.monotonic() - start)
+        return True
 
     def _forward_results(self) -> None:
         sys1 = self.sys1
@@ -279,10 +321,12 @@ class Sys1Node(AgentNode):
         )
         if time.monotonic() >= self._next_save:
             self._next_save = time.monotonic() + SAVE_PERIOD_S
-            self.save_state()
+            self._save_state_later()
 
     def destroy_node(self) -> None:
         try:
+            self.planner.close()
+            self._writer.shutdown(wait=True)
             self.save_state()
             if self.sys1 is not None:
                 self.robot.set_cmd_vel(0.0, 0.0)

@@ -10,8 +10,12 @@ episode, on ``/pepa/experiences``. The node also publishes the agent's status.
 
 When to decide follows the in-process runtime: when Sys1 is idle (at once on a new request,
 else every ``IDLE_DECIDE_S`` of simulated time), and while a plan runs, a preemption check on
-a new request or every ``PREEMPT_CHECK_S``. When Sys1 restarts (a new boot id on
-``/pepa/health``) the current decision is sent again with its progress, so the robot resumes.
+a new request or every ``PREEMPT_CHECK_S``. Events decide at once, in their own callback: a
+new request (topic or call), the end of a plan, a cancelled one; the ``decide_rate_hz`` timer
+only serves the periodic checks. A request's changes up to its decision are written to the
+queue file together, before the decision and the request's update go out. When Sys1 restarts
+(a new boot id on ``/pepa/health``) the current decision is sent again with its progress, so
+the robot resumes.
 """
 
 from __future__ import annotations
@@ -244,51 +248,65 @@ class Sys2Node(AgentNode):
             self.get_logger().info(f"{REQUESTS.name}: request {request.id} is known; ignored")
             return
         now = self._time()
-        req = self.sys2.submit(request.model_copy(update={"created_at": now}), now)
+        with self.sys2.queue.batch():
+            req = self.sys2.submit(request.model_copy(update={"created_at": now}), now)
+            self._poke = True
+            decision = self._consider()
         self.get_logger().info(f"request {req.id} from {req.sender} is {req.state.value}")
-        self._after_change()
+        self._act(decision)
 
     def _on_step(self, step: StepResult) -> None:
         if step.plan_id != self.plan_id:
             return  # a plan Sys2 has moved on from, or Sys1's own (battery reserve)
         now = self._time()
-        repair = self.sys2.on_skill_result(step.result, self.current_state(now))
-        if repair is not None:
-            self._start(repair, now)
-        elif self.sys2.current is None or self.sys2.current.plan.id != self.plan_id:
-            self.plan_id = None
-            self._next_decide = now
-        self._after_change()
+        decision = None
+        with self.sys2.queue.batch():
+            repair = self.sys2.on_skill_result(step.result, self.current_state(now))
+            if repair is not None:
+                decision = repair
+            elif self.sys2.current is None or self.sys2.current.plan.id != self.plan_id:
+                self.plan_id = None
+                self._next_decide = now
+                decision = self._consider()  # the plan is over: what next, at once
+        self._act(decision)
 
     # --- deciding -------------------------------------------------------------------------------
 
     def _deliberate(self) -> None:
+        """The periodic check (the timer); events call :meth:`_consider` themselves."""
+        with self.sys2.queue.batch():
+            decision = self._consider()
+        self._act(decision)
+
+    def _consider(self) -> Decision | None:
+        """A decision to start, if it is time for one; the caller publishes it (after the
+        queue is written)."""
         now = self.now()
         state = self.current_state(now) if now is not None else None
         if state is None:
-            return
+            return None
         sys2 = self.sys2
         if self.plan_id is None:
             if not state.idle:
-                return  # Sys1's own safety plan runs: let it finish
+                return None  # Sys1's own safety plan runs: let it finish
             if now < self._next_decide and not self._poke:
-                return
+                return None
             self._poke = False
             decision = sys2.decide(state, now)
-            self._after_change()
             if decision is None:
                 self._next_decide = now + IDLE_DECIDE_S
-                return
-            self._start(decision, now)
-            return
+            return decision
         if not (self._poke or now >= self._next_preempt):
-            return
+            return None
         self._poke = False
         self._next_preempt = now + PREEMPT_CHECK_S
-        decision = sys2.decide(state, now)
-        self._after_change()
+        return sys2.decide(state, now)
+
+    def _act(self, decision: Decision | None) -> None:
+        """Send ``decision`` (if any) to Sys1, then every request change."""
         if decision is not None:
-            self._start(decision, now)
+            self._start(decision, self._time())
+        self._after_change()
 
     def _start(self, decision: Decision, now: float) -> None:
         self.plan_id = decision.plan.id
@@ -337,16 +355,18 @@ class Sys2Node(AgentNode):
         if not isinstance(text, str):
             raise ValueError("text: a request needs its text")
         now = self._time()
-        req = self.sys2.submit_text(
-            text,
-            now,
-            sender=str(params.get("sender") or "console"),
-            place=params.get("place") or None,
-            person=params.get("person") or None,
-            priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
-        )
-        self._poke = True
-        self._after_change()
+        with self.sys2.queue.batch():
+            req = self.sys2.submit_text(
+                text,
+                now,
+                sender=str(params.get("sender") or "console"),
+                place=params.get("place") or None,
+                person=params.get("person") or None,
+                priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
+            )
+            self._poke = True
+            decision = self._consider()
+        self._act(decision)
         return req.model_dump(mode="json")
 
     def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -354,11 +374,14 @@ class Sys2Node(AgentNode):
         now = self._time()
         cur = self.sys2.current
         running = cur is not None and cur.plan.request_id == rid
-        req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
-        if running:
-            self._drop_plan("the request was cancelled")
-            self._next_decide = now
-        self._after_change()
+        decision = None
+        with self.sys2.queue.batch():
+            req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
+            if running:
+                self._drop_plan("the request was cancelled")
+                self._next_decide = now
+                decision = self._consider()
+        self._act(decision)
         return req.model_dump(mode="json")
 
     def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
