@@ -3,16 +3,27 @@ rule."""
 
 from __future__ import annotations
 
+import sys
+
+import cv2
 import pytest
 
 pytest.importorskip("torch")
 
+import torch
 from policy_support import office, scenes, tiny_model
 
 from agent.clock import SimClock, WallClock
+from agent.pipeline.metrics import PipelineMetrics
 from agent.pipeline.runner import Mode, Pipeline, PipelineConfig
 from agent.pipeline.source import SceneStream
-from agent.pipeline.stages import FrameJob, GenerationStage, PerceptionStage
+from agent.pipeline.stages import (
+    FrameJob,
+    Generated,
+    GenerationStage,
+    Percept,
+    PerceptionStage,
+)
 from agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
 from agent.sys1.config import PerceptionConfig
 from agent.sys1.public_context import PublicContext
@@ -111,3 +122,40 @@ def test_stale_decisions_are_rechecked_or_dropped(action: StaleAction) -> None:
         assert got[-1].regenerated and got[-1].frame_index == i_new
     else:
         assert len(got) == n and pipe.metrics.dropped == 1
+
+
+def test_bound_is_made_of_the_stages_timed_alone() -> None:
+    m = PipelineMetrics(degrees={"perception": 1, "generation": 1}, cores=2)
+    m.stage_time("perception", 0.050)  # slowed down in the run: not what the bound is made of
+    assert m.bound_hz() is None, "no bound before the stages were timed alone"
+    m.alone = {"perception": 0.005, "generation": 0.003}
+    assert m.bound_hz() == pytest.approx(200.0)  # the slowest stage, perception
+    m.degrees = {"perception": 2, "generation": 1}
+    assert m.bound_hz() == pytest.approx(250.0)  # two cores for 8 ms of work per decision
+    m.serial = True
+    assert m.bound_hz() == pytest.approx(125.0)  # one after the other
+
+
+def test_run_times_each_stage_alone_first_and_restores_the_thread_pools() -> None:
+    perceive, generate = _stages()
+    clock = WallClock()
+    source = SceneStream(scenes(), clock, hold_s=0.2)
+    seen: set[tuple[int, int]] = set()
+
+    def generate_and_look(percept: Percept) -> Generated:
+        seen.add((torch.get_num_threads(), cv2.getNumThreads()))
+        return generate(percept)
+
+    before = torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()
+    cfg = PipelineConfig(mode=Mode.PIPE, duration_s=0.5, calibration_jobs=5, cores=2)
+    pipe = Pipeline(perceive, generate_and_look, cfg, clock=clock)  # type: ignore[arg-type]
+    alone = pipe.calibrate(source)
+    assert set(alone) == {"perception", "generation"} and min(alone.values()) > 0
+    s = pipe.run(source).summary()
+    assert pipe.metrics.alone == alone, "calibrated before: not timed again"
+    assert s["alone_perception_ms"] == pytest.approx(1000 * alone["perception"])
+    bound = min(1 / alone["perception"], 1 / alone["generation"], 2 / sum(alone.values()))
+    assert s["bound_hz"] == pytest.approx(bound)
+    assert s["vs_bound"] == pytest.approx(s["hz"] / bound)
+    assert seen == {(1, 1)}, "every worker runs its kernels on one intra-op thread"
+    assert (torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()) == before

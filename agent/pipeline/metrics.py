@@ -1,6 +1,12 @@
 """What a pipeline run is judged by: decisions per second, the jitter of the interval between
 outputs, job completion time (frame captured -> decision out), staleness of the context a
-decision was built on, and each stage's service time (which sets the throughput bound)."""
+decision was built on, and each stage's service time.
+
+The throughput bound is set by each stage's service time measured *alone* (one stage at a
+time, on one thread, with the same intra-op threads it has in the run; see
+:meth:`agent.pipeline.runner.Pipeline.calibrate`), not by the service times seen during the
+run: those include the waits the stages impose on each other (cores, GIL, caches), and a bound
+made of them would flatter whatever interference the pipeline has."""
 
 from __future__ import annotations
 
@@ -36,8 +42,10 @@ class PipelineMetrics:
     rechecked: int = 0
     regenerated: int = 0
     service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    alone: dict[str, float] = field(default_factory=dict)  # mean service time, stage alone
     degrees: dict[str, int] = field(default_factory=dict)
     serial: bool = False  # stages one after the other (SEQ): the bound is 1 / their sum
+    cores: int = 1  # workers beyond this many share cores: the bound counts them once
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stage_time(self, stage: str, seconds: float) -> None:
@@ -78,23 +86,26 @@ class PipelineMetrics:
             "rechecked": float(self.rechecked),
             "regenerated": float(self.regenerated),
         }
-        bound = self.bound_hz(service)
         for stage, vals in service.items():
             res[f"{stage}_ms"] = 1000 * float(np.mean(vals))
+        for stage, mean in self.alone.items():
+            res[f"alone_{stage}_ms"] = 1000 * mean
+        bound = self.bound_hz()
         if bound is not None:
             res["bound_hz"] = bound
             res["vs_bound"] = res["hz"] / bound
         return res
 
-    def bound_hz(self, service: dict[str, list[float]] | None = None) -> float | None:
-        """The rate the slowest stage allows: min over stages of degree / mean service time."""
-        service = service if service is not None else dict(self.service)
+    def bound_hz(self) -> float | None:
+        """The rate the stages allow, from their service times alone: serial stages give one
+        over the sum; overlapped ones the slowest stage's degree / service time, and never
+        more than the cores can do (cores / the sum). None before calibration."""
+        if not self.alone or not all(t > 0 for t in self.alone.values()):
+            return None
+        total = sum(self.alone.values())
         if self.serial:
-            means = [float(np.mean(v)) for v in service.values() if v]
-            return 1.0 / sum(means) if means else None
-        rates = [
-            self.degrees.get(stage, 1) / float(np.mean(vals))
-            for stage, vals in service.items()
-            if vals and stage in self.degrees
-        ]
-        return min(rates) if rates else None
+            return 1.0 / total
+        if not self.degrees:
+            return None
+        stage_rates = [self.degrees.get(s, 1) / t for s, t in self.alone.items()]
+        return min(*stage_rates, self.cores / total)

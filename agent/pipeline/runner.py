@@ -12,8 +12,11 @@
   of frame *t* overlap); decisions leave in job order, and the staleness rule re-checks any
   built on context older than its bound against the newest context before Sys1 acts.
 
-Workers are threads; torch and OpenCV release the GIL in their kernels, and each mode sets
-their thread pools so that the workers together use the machine's cores once.
+Workers are threads; torch and OpenCV release the GIL in their kernels, and generation is one
+compiled graph (:class:`agent.policy.model.GreedyDecoder`), so the stages hold the GIL only for
+their short Python glue. Every worker runs its kernels on one intra-op thread by default: the
+models are small (batch 1), and an OpenMP team of two on a two-core machine that also runs a
+second stage (or anything else) spends its time spinning at barriers for a descheduled peer.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Literal, Protocol
 
@@ -61,8 +65,14 @@ class PipelineConfig(BaseModel):
     on_stale: StaleAction = StaleAction.RECHECK
     duration_s: float = Field(default=5.0, gt=0, le=3600)
     cores: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
-    opencv_threads: int | None = Field(
-        default=None, ge=1, le=64, description="OpenCV's pool (marker detection); None: share"
+    torch_threads: int = Field(
+        default=1, ge=1, le=64, description="torch intra-op threads of every worker"
+    )
+    opencv_threads: int = Field(
+        default=1, ge=1, le=64, description="OpenCV's pool (marker detection) of every worker"
+    )
+    calibration_jobs: int = Field(
+        default=40, ge=1, le=10_000, description="jobs per stage timed alone for the bound"
     )
 
     def workers(self) -> int:
@@ -141,17 +151,61 @@ class Pipeline:
 
     # --- running --------------------------------------------------------------------------
 
+    @contextmanager
+    def _resources(self, overlapped: bool) -> Iterator[None]:
+        """The run's thread pools (and GIL switch interval while workers overlap), restored
+        after."""
+        cfg = self.config
+        saved = torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()
+        torch.set_num_threads(cfg.torch_threads)
+        cv2.setNumThreads(cfg.opencv_threads)
+        if overlapped:
+            # a worker coming back from a kernel waits for the GIL up to this long: the default
+            # 5 ms would stall the other stage's short Python steps between kernels
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(saved[0])
+            cv2.setNumThreads(saved[1])
+            sys.setswitchinterval(saved[2])
+
+    def calibrate(self, source: FrameSource) -> dict[str, float]:
+        """Each stage's mean service time alone: ``calibration_jobs`` frames through perception,
+        then their percepts through generation, on this thread with the run's thread pools.
+        The throughput bound is made of these (see :mod:`agent.pipeline.metrics`). ``run``
+        calibrates first unless this was called before (e.g. before a source restarts)."""
+        n = self.config.calibration_jobs
+        with self._resources(overlapped=False):
+            self.generate(self.perceive(source.newest()))  # first calls allocate: not timed
+            t = self.clock.now()
+            percepts = [self.perceive(source.newest()) for _ in range(n)]
+            t_p = (self.clock.now() - t) / n
+            t = self.clock.now()
+            for percept in percepts:
+                self.generate(percept)
+            t_g = (self.clock.now() - t) / n
+        self.metrics.alone = {"perception": t_p, "generation": t_g}
+        log.info(
+            "pipeline stages alone: perception %.2f ms, generation %.2f ms",
+            1000 * t_p,
+            1000 * t_g,
+        )
+        return dict(self.metrics.alone)
+
     def run(self, source: FrameSource) -> PipelineMetrics:
         cfg = self.config
-        threads = max(1, cfg.cores // cfg.workers())
-        saved = torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()
-        torch.set_num_threads(threads)
-        cv2.setNumThreads(cfg.opencv_threads or threads)
-        if cfg.workers() > 1:
-            # a worker coming back from a kernel waits for the GIL up to this long: the default
-            # 5 ms would stall the other stage's many short Python steps between kernels
-            sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self.generate(self.perceive(source.newest()))  # first calls allocate: not measured
+        if not self.metrics.alone:
+            self.calibrate(source)
+        self.metrics.cores = cfg.cores
+        with self._resources(overlapped=cfg.workers() > 1):
+            self._run(source)
+        if self._errors:
+            raise RuntimeError(f"pipeline worker failed: {self._errors[0]!r}") from self._errors[0]
+        return self.metrics
+
+    def _run(self, source: FrameSource) -> None:
+        cfg = self.config
         targets: list[Callable[[], None]]
         match cfg.mode:
             case Mode.SEQ:
@@ -162,8 +216,7 @@ class Pipeline:
                 self.metrics.degrees = {}
                 targets = [lambda: self._seq(source)] * cfg.par_workers
             case Mode.DEC:
-                ctx = PublicContext(self._p(source.newest()), kind=Percept)
-                self.metrics = PipelineMetrics()
+                ctx = PublicContext(self.perceive(source.newest()), kind=Percept)
                 self.metrics.degrees = {"perception": 1, "generation": 1}
                 targets = [
                     lambda: self._dec_perceive(source, ctx),
@@ -180,12 +233,6 @@ class Pipeline:
         for w in workers:
             w.join(timeout=30.0)
         self.metrics.ended_at = self.clock.now()
-        torch.set_num_threads(saved[0])
-        cv2.setNumThreads(saved[1])
-        sys.setswitchinterval(saved[2])
-        if self._errors:
-            raise RuntimeError(f"pipeline worker failed: {self._errors[0]!r}") from self._errors[0]
-        return self.metrics
 
     def _guard(self, fn: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
@@ -228,8 +275,7 @@ class Pipeline:
 
     def _pipe_targets(self, source: FrameSource) -> list[Callable[[], None]]:
         cfg = self.config
-        ctx = PublicContext(self._p(source.newest()), kind=Percept)  # version 0: warm-up
-        self.metrics = PipelineMetrics()
+        ctx = PublicContext(self.perceive(source.newest()), kind=Percept)  # version 0: warm-up
         self.metrics.degrees = {
             "perception": cfg.perception_degree,
             "generation": cfg.generation_degree,

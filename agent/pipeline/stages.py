@@ -20,7 +20,7 @@ import torch
 
 from agent.messages import SkillCall
 from agent.policy.features import FeatureSpec, Intention
-from agent.policy.model import OnboardModel, trace_steps
+from agent.policy.model import GreedyDecoder, OnboardModel, example_inputs, trace_encoder
 from agent.policy.vocab import VocabError
 from agent.sys1.config import PerceptionConfig
 from agent.sys1.perception import CameraDetector
@@ -67,7 +67,7 @@ class PerceptionStage:
         self.building = building
         self.perception_cfg = perception_cfg
         self._local = threading.local()
-        self.encoder, _ = trace_steps(model, spec.state_size, spec.width, spec.height)
+        self.encoder = trace_encoder(model, spec.state_size, spec.width, spec.height)
 
     def _detector(self) -> CameraDetector:
         det = getattr(self._local, "detector", None)
@@ -102,17 +102,20 @@ class Generated:
 
 
 class GenerationStage:
-    """The transformer decoder over a percept's memory."""
+    """The transformer decoder over a percept's memory, as one compiled graph
+    (:class:`GreedyDecoder`): the whole decision runs without the GIL."""
 
     def __init__(self, model: OnboardModel, spec: FeatureSpec) -> None:
         self.model = model
-        _, self.step = trace_steps(model, spec.state_size, spec.width, spec.height)
+        with torch.inference_mode():
+            memory, pad = model.eval().encoder(
+                *example_inputs(model, spec.state_size, spec.width, spec.height)
+            )
+        self.decoder = GreedyDecoder.compile(model, memory, pad)
 
     def __call__(self, percept: Percept) -> Generated:
         with torch.inference_mode():
-            seq = self.model.policy.generate(
-                percept.memory, percept.memory_pad, self.model.vocab, self.step
-            )[0]
+            seq = self.decoder(percept.memory, percept.memory_pad).tolist()
         return self.decode(seq, percept.texts)
 
     def decode(self, seq: Sequence[int], texts: Sequence[str]) -> Generated:

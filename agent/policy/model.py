@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -127,15 +128,18 @@ class DecisionPolicy(nn.Module):
         step: Step | None = None,
     ) -> list[list[int]]:
         """Greedy, grammar-constrained decoding of one call per batch row (``step``: a compiled
-        forward, e.g. from :func:`trace_steps`)."""
+        forward, e.g. from :func:`trace_steps`). :class:`GreedyDecoder` does the same for one
+        row as a single graph."""
         step = step or self.forward
+        grammar = GrammarTable.of(vocab)
         b = memory.shape[0]
         seqs: list[list[int]] = [[vocab.bos] for _ in range(b)]
+        states = [grammar.start] * b
         done = [False] * b
         for _ in range(MAX_CALL_TOKENS - 1):
             tokens = torch.tensor(seqs, dtype=torch.long, device=memory.device)
             logits = step(tokens, memory, memory_pad)[:, -1]
-            mask = torch.stack([_grammar_mask(vocab, tuple(seq)) for seq in seqs])
+            mask = grammar.masks[torch.tensor(states)].to(logits.device)
             nxt = (logits + mask).argmax(dim=-1).tolist()
             for i in range(b):
                 if done[i]:
@@ -143,6 +147,7 @@ class DecisionPolicy(nn.Module):
                 elif nxt[i] == vocab.eos:
                     done[i] = True
                 seqs[i].append(nxt[i])
+                states[i] = grammar.next_state(states[i], nxt[i])
             if all(done):
                 break
         return [[t for t in s if t != vocab.pad] for s in seqs]
@@ -151,11 +156,91 @@ class DecisionPolicy(nn.Module):
 Step = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-@lru_cache(maxsize=4096)
-def _grammar_mask(vocab: PolicyVocab, prefix: tuple[int, ...]) -> torch.Tensor:
-    mask = torch.full((len(vocab),), float("-inf"))
-    mask[vocab.allowed(prefix)] = 0.0
-    return mask
+class GrammarTable:
+    """The decoding grammar (:meth:`PolicyVocab.allowed`) as a finite automaton in tensors:
+    ``masks[s]`` is 0 for the tokens state ``s`` allows and -inf elsewhere, ``trans[s, t]`` the
+    state after token ``t`` (-1 where ``t`` is not allowed). Built once per vocabulary by
+    walking every reachable state, so a compiled decoder needs no Python per token."""
+
+    start = 0
+
+    def __init__(self, vocab: PolicyVocab) -> None:
+        prefixes: list[list[int]] = [[vocab.bos]]
+        index: dict[tuple[object, ...], int] = {vocab.grammar_state(prefixes[0]): 0}
+        allowed: list[list[int]] = []
+        edges: list[dict[int, int]] = []
+        s = 0
+        while s < len(prefixes):
+            prefix = prefixes[s]
+            allowed.append(vocab.allowed(prefix))
+            edges.append({})
+            for tok in allowed[s]:
+                nxt = [*prefix, tok]
+                key = vocab.grammar_state(nxt)
+                if key not in index:
+                    index[key] = len(prefixes)
+                    prefixes.append(nxt)
+                edges[s][tok] = index[key]
+            s += 1
+        self.masks = torch.full((len(prefixes), len(vocab)), float("-inf"))
+        self.trans = torch.full((len(prefixes), len(vocab)), -1, dtype=torch.long)
+        for s, toks in enumerate(allowed):
+            self.masks[s, toks] = 0.0
+            for tok, to in edges[s].items():
+                self.trans[s, tok] = to
+
+    @staticmethod
+    @lru_cache(maxsize=8)
+    def of(vocab: PolicyVocab) -> GrammarTable:
+        return GrammarTable(vocab)
+
+    def next_state(self, state: int, token: int) -> int:
+        return int(self.trans[state, token])
+
+
+class GreedyDecoder(nn.Module):
+    """:meth:`DecisionPolicy.generate` for one call, as one TorchScript graph: the traced
+    decoder step per prefix length, the grammar automaton and the argmax all run in C++, so a
+    decision holds the GIL only to enter and leave (perception on another thread overlaps all
+    of it). Use :meth:`compile`."""
+
+    def __init__(
+        self, steps: Sequence[nn.Module], grammar: GrammarTable, bos: int, eos: int
+    ) -> None:
+        super().__init__()
+        self.steps = nn.ModuleList(steps)
+        self.register_buffer("masks", grammar.masks.clone())
+        self.register_buffer("trans", grammar.trans.clone())
+        self.bos = bos
+        self.eos = eos
+        self.length = len(steps) + 1
+
+    def forward(self, memory: torch.Tensor, memory_pad: torch.Tensor) -> torch.Tensor:
+        """The call's tokens, ``<bos>`` .. ``<eos>`` (1-D)."""
+        tokens = torch.full([1, self.length], self.bos, dtype=torch.long)
+        state = 0
+        n = 1
+        done = False
+        for i, step in enumerate(self.steps):  # step i reads a prefix of i + 1 tokens
+            if not done:
+                logits = step(tokens[:, : i + 1], memory, memory_pad)[0, -1]
+                nxt = int(torch.argmax(logits + self.masks[state]))
+                tokens[0, i + 1] = nxt
+                n = i + 2
+                state = int(self.trans[state, nxt])
+                done = nxt == self.eos
+        return tokens[0, :n]
+
+    @staticmethod
+    def compile(model: OnboardModel, memory: torch.Tensor, memory_pad: torch.Tensor) -> Any:
+        """Trace the steps on an example memory and script the loop around them (TorchScript
+        is deprecated upstream; the traces of the encoder and the steps rely on it too)."""
+        steps = trace_steps(model, memory, memory_pad)
+        vocab = model.vocab
+        decoder = GreedyDecoder(steps, GrammarTable.of(vocab), vocab.bos, vocab.eos)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.script(decoder.eval())
 
 
 class OnboardModel(nn.Module):
@@ -197,37 +282,47 @@ def pad_targets(seqs: Sequence[Sequence[int]], pad: int) -> torch.Tensor:
     return out
 
 
-def trace_steps(
+def example_inputs(
     model: OnboardModel, state_size: int, width: int, height: int
-) -> tuple[
-    Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
-    Step,
-]:
-    """TorchScript traces of the encoder (batch 1) and of the decoder at each prefix length.
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A blank frame, state and candidate set (batch 1), to trace the graphs on."""
+    frames = torch.zeros(1, height, width, 3, dtype=torch.uint8)
+    state = torch.zeros(1, state_size)
+    cands = torch.full((1, MAX_CANDIDATES, MAX_CALL_TOKENS), model.vocab.pad, dtype=torch.long)
+    cands[0, 0, 0] = model.vocab.sep
+    return frames, state, cands
+
+
+def trace_encoder(
+    model: OnboardModel, state_size: int, width: int, height: int
+) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """A TorchScript trace of the encoder (batch 1).
 
     Traced graphs run in C++ with the GIL released, so perception and generation workers on
     different threads really overlap; eager mode spends most of a small model's time in
     Python, holding the GIL.
     """
     model.eval()
-    frames = torch.zeros(1, height, width, 3, dtype=torch.uint8)
-    state = torch.zeros(1, state_size)
-    cands = torch.full((1, MAX_CANDIDATES, MAX_CALL_TOKENS), model.vocab.pad, dtype=torch.long)
-    cands[0, 0, 0] = model.vocab.sep
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        encoder = torch.jit.trace(model.encoder, (frames, state, cands), check_trace=False)
-        memory, pad = model.encoder(frames, state, cands)
-        steps = {
-            n: torch.jit.trace(
+        return torch.jit.trace(
+            model.encoder, example_inputs(model, state_size, width, height), check_trace=False
+        )
+
+
+def trace_steps(
+    model: OnboardModel, memory: torch.Tensor, memory_pad: torch.Tensor
+) -> list[torch.jit.ScriptModule]:
+    """TorchScript traces of the decoder at each prefix length 1 .. MAX_CALL_TOKENS - 1 (batch
+    1), on an example of the encoder's output."""
+    model.eval()
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [
+            torch.jit.trace(
                 model.policy,
-                (torch.full((1, n), model.vocab.bos, dtype=torch.long), memory, pad),
+                (torch.full((1, n), model.vocab.bos, dtype=torch.long), memory, memory_pad),
                 check_trace=False,
             )
             for n in range(1, MAX_CALL_TOKENS)
-        }
-
-    def step(tokens: torch.Tensor, mem: torch.Tensor, mem_pad: torch.Tensor) -> torch.Tensor:
-        return steps[tokens.shape[1]](tokens, mem, mem_pad)
-
-    return encoder, step
+        ]

@@ -127,6 +127,18 @@ class PolicyVocab:
 
     # --- grammar ----------------------------------------------------------------------------
 
+    def grammar_state(self, prefix: Sequence[int]) -> tuple[object, ...]:
+        """What :meth:`allowed` depends on in ``prefix``: prefixes with the same state allow the
+        same tokens (the decoder's grammar as a finite automaton, see
+        :class:`agent.policy.model.GrammarTable`)."""
+        if len(prefix) <= 1:
+            return ("start",)
+        last = self.tokens[prefix[-1]]
+        if last in (EOS, PAD):
+            return ("end",)
+        used = frozenset(self.tokens[i][1:] for i in prefix[2::2])
+        return (self.tokens[prefix[1]], used, last if last.startswith("@") else None)
+
     def allowed(self, prefix: Sequence[int]) -> list[int]:
         """The tokens that may follow ``prefix`` (which starts with ``<bos>``)."""
         if len(prefix) <= 1:
