@@ -96,3 +96,32 @@ def test_workers_get_a_clean_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     env = clean_env()
     assert "_ROS_WHEELS_BOOTSTRAP_COMPLETE" not in env
     assert env["OMP_NUM_THREADS"] == "1"
+
+
+_THREADS_AFTER_EMBEDDING = (
+    "import os; from memory.embedding import embed_texts; embed_texts(['one sentence']); "
+    "print(len(os.listdir('/proc/self/task')))"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_workers_run_the_embedding_model_on_one_thread() -> None:
+    """Two workers on two cores: onnxruntime (which ignores OMP_NUM_THREADS) must not start a
+    pool per core in each. The variable takes effect: asking for 3 threads adds 2 more."""
+    import subprocess
+    import sys
+
+    def threads(env: dict[str, str]) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", _THREADS_AFTER_EMBEDDING],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return int(out.stdout.strip().splitlines()[-1])
+
+    env = clean_env()
+    assert env["ORT_INTRA_OP_NUM_THREADS"] == "1"
+    assert threads({**env, "ORT_INTRA_OP_NUM_THREADS": "3"}) == threads(env) + 2

@@ -394,7 +394,8 @@ class Runtime:
             changed |= self._deliberate(now)
         self._record_pose(now)
         if now - self._last_flush >= self.config.checkpoint_every_s:
-            self.flush()
+            self.sink.submit()  # written beside the day; flush() waits before memory is read
+            self._last_flush = now
         if changed and self._same_time_steps < MAX_SAME_TIME_STEPS:
             self._same_time_steps += 1
             return True  # tick again at this instant: a plan just started or ended
@@ -764,7 +765,8 @@ class Runtime:
             self._last_flush = self.now
 
     def close(self) -> None:
-        self.flush()
+        with self._lock:
+            self.sink.close()
         for client in (self.llm2, self.llm3):
             if client is not None:
                 client.close()

@@ -37,6 +37,8 @@ RUNS_DIR = "runs"
 #: Variables a worker must not inherit (the ROS wheels' re-exec marker, see the design notes).
 DROP_ENV_PREFIXES: tuple[str, ...] = ("_ROS_WHEELS",)
 THREAD_ENV: dict[str, str] = {
+    # onnxruntime (memory's embedding model) ignores OMP_*: its own pool reads this one
+    "ORT_INTRA_OP_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
