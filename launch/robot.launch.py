@@ -7,179 +7,41 @@ runs by default as the robot's black box: every topic goes into an MCAP file und
 """
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
-from launch_ros.parameter_descriptions import ParameterValue
+from pepa_ros.launch_arguments import AGENT_ARGUMENTS
+from pepa_ros.launch_support import argument, declare, node
 
 
 def generate_launch_description() -> LaunchDescription:
-    arguments = [
-        DeclareLaunchArgument(
-            "personality",
-            default_value="Curious",
-            description="personality prototype or YAML file",
-        ),
-        DeclareLaunchArgument(
-            "data_dir",
-            default_value="data",
-            description="memory, goals, reflections and recordings",
-        ),
-        DeclareLaunchArgument(
-            "sys2_llm_backend",
-            default_value="offline",
-            description="Sys2 engine: offline, openai or local",
-        ),
-        DeclareLaunchArgument(
-            "sys2_llm_model", default_value="", description="Sys2's LLM model name (onboard)"
-        ),
-        DeclareLaunchArgument(
-            "sys3_llm_backend",
-            default_value="offline",
-            description="Sys3 engine: offline, openai or local",
-        ),
-        DeclareLaunchArgument(
-            "sys3_llm_model",
-            default_value="",
-            description="Sys3's LLM model name (may be a cloud model)",
-        ),
-        DeclareLaunchArgument(
-            "use_sim_time", default_value="false", description="follow /clock (true under Gazebo)"
-        ),
-        DeclareLaunchArgument(
-            "robot",
-            default_value="generic",
-            description="robot adapter of Sys1: generic (any ROS robot) or sim_office",
-        ),
-        DeclareLaunchArgument(
-            "console_host", default_value="127.0.0.1", description="web console address"
-        ),
-        DeclareLaunchArgument(
-            "console_port", default_value="8080", description="web console port"
-        ),
-        DeclareLaunchArgument(
-            "record",
-            default_value="true",
-            description="record every topic (the robot's black box)",
-        ),
-        DeclareLaunchArgument(
-            "record_file", default_value="", description="MCAP file; empty: <data_dir>/recordings/"
-        ),
-    ]
-    use_sim_time = ParameterValue(LaunchConfiguration("use_sim_time"), value_type=bool)
-    sys1 = Node(
-        package="pepa_ros",
-        executable="sys1_node",
-        name="pepa_sys1",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-                "robot": LaunchConfiguration("robot"),
-            }
-        ],
+    arguments = declare(
+        *AGENT_ARGUMENTS,
+        "use_sim_time",
+        "robot",
+        "console_host",
+        "console_port",
+        "record",
+        "record_file",
+        robot="generic",
+        record="true",
     )
-    sys2 = Node(
-        package="pepa_ros",
-        executable="sys2_node",
-        name="pepa_sys2",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-            }
-        ],
+    return LaunchDescription(
+        [
+            *arguments,
+            node("sys1_node", "pepa_sys1", robot=argument("robot")),
+            node("sys2_node", "pepa_sys2"),
+            node("sys3_node", "pepa_sys3"),
+            node(
+                "console_bridge",
+                "pepa_console",
+                console_host=argument("console_host"),
+                console_port=argument("console_port"),
+            ),
+            node(
+                "recorder",
+                "pepa_recorder",
+                condition=IfCondition(LaunchConfiguration("record")),
+                output=argument("record_file"),
+            ),
+        ]
     )
-    sys3 = Node(
-        package="pepa_ros",
-        executable="sys3_node",
-        name="pepa_sys3",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-            }
-        ],
-    )
-    console = Node(
-        package="pepa_ros",
-        executable="console_bridge",
-        name="pepa_console",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-                "console_host": LaunchConfiguration("console_host"),
-                "console_port": ParameterValue(
-                    LaunchConfiguration("console_port"), value_type=int
-                ),
-            }
-        ],
-    )
-    recorder = Node(
-        package="pepa_ros",
-        executable="recorder",
-        name="pepa_recorder",
-        output="screen",
-        condition=IfCondition(LaunchConfiguration("record")),
-        parameters=[
-            {
-                "output": ParameterValue(LaunchConfiguration("record_file"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": ParameterValue(
-                    LaunchConfiguration("use_sim_time"), value_type=bool
-                ),
-            }
-        ],
-    )
-    return LaunchDescription([*arguments, sys1, sys2, sys3, console, recorder])

@@ -7,195 +7,52 @@ With ``record:=true`` every topic is recorded into an MCAP file.
 """
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
-from launch_ros.parameter_descriptions import ParameterValue
+from pepa_ros.launch_arguments import AGENT_ARGUMENTS
+from pepa_ros.launch_support import argument, declare, node
 
 
 def generate_launch_description() -> LaunchDescription:
-    arguments = [
-        DeclareLaunchArgument(
-            "personality",
-            default_value="Curious",
-            description="personality prototype or YAML file",
-        ),
-        DeclareLaunchArgument(
-            "data_dir",
-            default_value="data",
-            description="memory, goals, reflections and recordings",
-        ),
-        DeclareLaunchArgument(
-            "sys2_llm_backend",
-            default_value="offline",
-            description="Sys2 engine: offline, openai or local",
-        ),
-        DeclareLaunchArgument(
-            "sys2_llm_model", default_value="", description="Sys2's LLM model name"
-        ),
-        DeclareLaunchArgument(
-            "sys3_llm_backend",
-            default_value="offline",
-            description="Sys3 engine: offline, openai or local",
-        ),
-        DeclareLaunchArgument(
-            "sys3_llm_model", default_value="", description="Sys3's LLM model name"
-        ),
-        DeclareLaunchArgument(
-            "use_sim_time",
-            default_value="true",
-            description="nodes other than the simulator follow /clock",
-        ),
-        DeclareLaunchArgument(
-            "console_host", default_value="127.0.0.1", description="web console address"
-        ),
-        DeclareLaunchArgument(
-            "console_port", default_value="8080", description="web console port"
-        ),
-        DeclareLaunchArgument(
-            "speed", default_value="1.0", description="simulated seconds per wall-clock second"
-        ),
-        DeclareLaunchArgument("seed", default_value="1", description="simulation seed"),
-        DeclareLaunchArgument(
-            "camera_rate_hz",
-            default_value="5.0",
-            description="camera frames per second; 0 disables the camera",
-        ),
-        DeclareLaunchArgument(
-            "record", default_value="false", description="record every topic into an MCAP file"
-        ),
-        DeclareLaunchArgument(
-            "record_file", default_value="", description="MCAP file; empty: <data_dir>/recordings/"
-        ),
-    ]
-    use_sim_time = ParameterValue(LaunchConfiguration("use_sim_time"), value_type=bool)
-    simulator = Node(
-        package="pepa_ros",
-        executable="sim_node",
-        name="pepa_sim",
-        output="screen",
-        parameters=[
-            {
-                "speed": ParameterValue(LaunchConfiguration("speed"), value_type=float),
-                "seed": ParameterValue(LaunchConfiguration("seed"), value_type=int),
-                "camera_rate_hz": ParameterValue(
-                    LaunchConfiguration("camera_rate_hz"), value_type=float
-                ),
-            }
-        ],
+    arguments = declare(
+        *AGENT_ARGUMENTS,
+        "use_sim_time",
+        "console_host",
+        "console_port",
+        "speed",
+        "seed",
+        "camera_rate_hz",
+        "record",
+        "record_file",
+        use_sim_time="true",
     )
-    recorder = Node(
-        package="pepa_ros",
-        executable="recorder",
-        name="pepa_recorder",
-        output="screen",
-        condition=IfCondition(LaunchConfiguration("record")),
-        parameters=[
-            {
-                "output": ParameterValue(LaunchConfiguration("record_file"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-            }
-        ],
+    simulator = node(
+        "sim_node",
+        "pepa_sim",
+        agent=False,
+        speed=argument("speed"),
+        seed=argument("seed"),
+        camera_rate_hz=argument("camera_rate_hz"),
     )
-    sys1 = Node(
-        package="pepa_ros",
-        executable="sys1_node",
-        name="pepa_sys1",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-                "robot": "sim_office",
-            }
-        ],
+    return LaunchDescription(
+        [
+            *arguments,
+            simulator,
+            node("sys1_node", "pepa_sys1", robot="sim_office"),
+            node("sys2_node", "pepa_sys2"),
+            node("sys3_node", "pepa_sys3"),
+            node(
+                "console_bridge",
+                "pepa_console",
+                speed=argument("speed"),
+                console_host=argument("console_host"),
+                console_port=argument("console_port"),
+            ),
+            node(
+                "recorder",
+                "pepa_recorder",
+                condition=IfCondition(LaunchConfiguration("record")),
+                output=argument("record_file"),
+            ),
+        ]
     )
-    sys2 = Node(
-        package="pepa_ros",
-        executable="sys2_node",
-        name="pepa_sys2",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-            }
-        ],
-    )
-    sys3 = Node(
-        package="pepa_ros",
-        executable="sys3_node",
-        name="pepa_sys3",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-            }
-        ],
-    )
-    console = Node(
-        package="pepa_ros",
-        executable="console_bridge",
-        name="pepa_console",
-        output="screen",
-        parameters=[
-            {
-                "personality": ParameterValue(LaunchConfiguration("personality"), value_type=str),
-                "data_dir": ParameterValue(LaunchConfiguration("data_dir"), value_type=str),
-                "sys2_llm_backend": LaunchConfiguration("sys2_llm_backend"),
-                "sys2_llm_model": ParameterValue(
-                    LaunchConfiguration("sys2_llm_model"), value_type=str
-                ),
-                "sys3_llm_backend": LaunchConfiguration("sys3_llm_backend"),
-                "sys3_llm_model": ParameterValue(
-                    LaunchConfiguration("sys3_llm_model"), value_type=str
-                ),
-                "use_sim_time": use_sim_time,
-                "speed": ParameterValue(LaunchConfiguration("speed"), value_type=float),
-                "console_host": LaunchConfiguration("console_host"),
-                "console_port": ParameterValue(
-                    LaunchConfiguration("console_port"), value_type=int
-                ),
-            }
-        ],
-    )
-    return LaunchDescription([*arguments, simulator, sys1, sys2, sys3, console, recorder])

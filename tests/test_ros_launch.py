@@ -8,6 +8,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+from pepa_ros import launch_arguments
 from pepa_ros.topics import NODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,11 +48,37 @@ def console_scripts() -> dict[str, str]:
     raise AssertionError("setup.py has no setup() call")
 
 
-def declared_arguments(tree: ast.AST) -> set[str]:
-    return {_first_str(c) for c in _calls(tree, "DeclareLaunchArgument")}
+def _strings(elts: list[ast.expr], tuples: dict[str, tuple[str, ...]]) -> list[str]:
+    """Literal names, with ``*NAME`` expanded from the file's tuples or launch_arguments."""
+    out: list[str] = []
+    for elt in elts:
+        if isinstance(elt, ast.Starred):
+            assert isinstance(elt.value, ast.Name), ast.dump(elt)
+            name = elt.value.id
+            out += list(tuples[name] if name in tuples else getattr(launch_arguments, name))
+        else:
+            assert isinstance(elt, ast.Constant) and isinstance(elt.value, str), ast.dump(elt)
+            out.append(elt.value)
+    return out
+
+
+def declared_arguments(tree: ast.Module) -> set[str]:
+    tuples: dict[str, tuple[str, ...]] = {}
+    for stmt in tree.body:  # module-level tuples of names, e.g. PASSED = (*AGENT_ARGUMENTS, ...)
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Tuple):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    tuples[target.id] = tuple(_strings(stmt.value.elts, tuples))
+    declared: set[str] = set()
+    for call in _calls(tree, "declare"):
+        names = _strings(call.args, tuples)
+        assert {k.arg for k in call.keywords} <= set(names), ast.dump(call)
+        declared |= set(names)
+    return declared
 
 
 NODE_PARAMETERS = {n.executable: {p.name for p in n.parameters} for n in NODES}
+AGENT = set(launch_arguments.AGENT_ARGUMENTS) | {"use_sim_time"}
 
 
 def test_there_are_the_three_launch_files() -> None:
@@ -68,32 +95,42 @@ def test_console_scripts_point_at_real_functions() -> None:
         assert callable(getattr(importlib.import_module(module), func)), name
 
 
+def test_every_launch_argument_of_a_node_parameter_matches_its_specification() -> None:
+    for name, arg in launch_arguments.ARGUMENTS.items():
+        specs = [p for n in NODES for p in n.parameters if p.name == name]
+        for spec in specs:
+            assert launch_arguments.from_spec(spec) == arg, name
+    assert all(launch_arguments.ARGUMENTS[n] for n in launch_arguments.AGENT_ARGUMENTS)
+
+
 @pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
 def test_launch_file_names_only_what_exists(path: Path) -> None:
     tree = ast.parse(path.read_text(), filename=str(path))
     funcs = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert "generate_launch_description" in funcs
     declared = declared_arguments(tree)
+    assert declared <= set(launch_arguments.ARGUMENTS), declared - set(launch_arguments.ARGUMENTS)
     for arg in ("personality", "data_dir", "sys2_llm_backend", "sys3_llm_backend", "use_sim_time"):
         assert arg in declared, f"{path.name}: no argument {arg}"
 
-    used = {_first_str(c) for c in _calls(tree, "LaunchConfiguration")}
+    used = {  # literal names; gazebo's comprehension over PASSED is checked with the include
+        c.args[0].value
+        for c in _calls(tree, "LaunchConfiguration") + _calls(tree, "argument")
+        if isinstance(c.args[0], ast.Constant)
+    }
     assert used <= declared, f"{path.name}: undeclared {used - declared}"
 
     scripts = console_scripts()
-    for call in _calls(tree, "Node"):
-        package = _keyword(call, "package")
-        assert isinstance(package, ast.Constant) and package.value == "pepa_ros"
-        exe = _keyword(call, "executable")
-        assert isinstance(exe, ast.Constant), f"{path.name}: executable must be a literal"
-        assert exe.value in scripts, f"{path.name}: no console script {exe.value}"
-        known = NODE_PARAMETERS[exe.value] | BUILTIN_PARAMETERS
-        params = _keyword(call, "parameters")
-        for item in params.elts if isinstance(params, ast.List) else []:
-            assert isinstance(item, ast.Dict)
-            for key in item.keys:
-                assert isinstance(key, ast.Constant)
-                assert key.value in known, f"{path.name}: {exe.value} has no parameter {key.value}"
+    for call in _calls(tree, "node"):
+        exe = _first_str(call)
+        assert exe in scripts, f"{path.name}: no console script {exe}"
+        known = NODE_PARAMETERS[exe] | BUILTIN_PARAMETERS
+        agent = _keyword(call, "agent")
+        given = {k.arg for k in call.keywords} - {"agent", "condition"}
+        if not (isinstance(agent, ast.Constant) and agent.value is False):
+            given |= AGENT
+            assert declared >= AGENT, f"{path.name}: {exe} needs {AGENT - declared}"
+        assert given <= known, f"{path.name}: {exe} has no parameters {given - known}"
 
     for call in _calls(tree, "IncludeLaunchDescription"):
         names = [
@@ -102,9 +139,6 @@ def test_launch_file_names_only_what_exists(path: Path) -> None:
             if isinstance(n, ast.Constant) and str(n.value).endswith(".launch.py")
         ]
         assert len(names) == 1, f"{path.name}: include must name one launch file"
-        included = ast.parse((LAUNCH_DIR / names[0]).read_text())
-        passed = _keyword(call, "launch_arguments")
-        mapping = passed.func.value if isinstance(passed, ast.Call) else passed
-        assert isinstance(mapping, ast.Dict)
-        keys = {k.value for k in mapping.keys if isinstance(k, ast.Constant)}
-        assert keys <= declared_arguments(included), f"{path.name}: {keys}"
+        included = declared_arguments(ast.parse((LAUNCH_DIR / names[0]).read_text()))
+        passed = declared  # gazebo passes each argument it declares, under its own name
+        assert passed <= included, f"{path.name}: {passed - included}"

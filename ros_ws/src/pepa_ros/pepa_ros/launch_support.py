@@ -1,0 +1,64 @@
+"""What every launch file builds the same way: its arguments and PEPA's nodes.
+
+Only a ROS install has ``launch`` and ``launch_ros``; the launch files import this module
+there. Arguments come from :mod:`pepa_ros.launch_arguments`; a node gets the agent's
+configuration (personality, data directory, LLM engines) and ``use_sim_time`` from the
+launch arguments of the same names, plus what the launch file gives it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from launch.actions import DeclareLaunchArgument
+from launch.condition import Condition
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
+
+from pepa_ros.launch_arguments import AGENT_ARGUMENTS, ARGUMENTS
+
+_TYPES = {"str": str, "bool": bool, "int": int, "float": float}
+
+
+def declare(*names: str, **defaults: str) -> list[DeclareLaunchArgument]:
+    """Declare ``names``; ``defaults`` change the default of some of them for this file."""
+    unknown = [n for n in (*names, *defaults) if n not in ARGUMENTS]
+    if unknown or not set(defaults) <= set(names):
+        raise ValueError(f"launch arguments {unknown or sorted(set(defaults) - set(names))}")
+    return [
+        DeclareLaunchArgument(
+            name,
+            default_value=defaults.get(name, ARGUMENTS[name].default),
+            description=ARGUMENTS[name].description,
+        )
+        for name in names
+    ]
+
+
+def argument(name: str) -> ParameterValue:
+    """The launch argument ``name`` as a parameter value of its own type."""
+    return ParameterValue(LaunchConfiguration(name), value_type=_TYPES[ARGUMENTS[name].value_type])
+
+
+def node(
+    executable: str,
+    name: str,
+    *,
+    agent: bool = True,
+    condition: Condition | None = None,
+    **parameters: Any,
+) -> Node:
+    """A pepa_ros node; with ``agent`` it also gets the agent's configuration."""
+    values: dict[str, Any] = {}
+    if agent:
+        values = {n: argument(n) for n in (*AGENT_ARGUMENTS, "use_sim_time")}
+    values.update(parameters)
+    return Node(
+        package="pepa_ros",
+        executable=executable,
+        name=name,
+        output="screen",
+        condition=condition,
+        parameters=[values],
+    )
