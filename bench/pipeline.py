@@ -171,8 +171,18 @@ def main() -> int:
         "seq_jitter": round(seq["jitter_ms"], 2),
         "pipe_staleness_ms": round(pipe["staleness_ms"], 1),
         "seq_accuracy": round(seq["accuracy"], 3),
-        "alone_perception_ms": round(pipe.get("alone_perception_ms", 0.0), 2),
-        "alone_generation_ms": round(pipe.get("alone_generation_ms", 0.0), 2),
+        # PIPE's stages alone and in the run, wall and CPU (ms per job): CPU that grows in the
+        # run is interference; wall that grows with CPU unchanged is waiting (cores, GIL, load)
+        **{
+            f"pipe_{stage}_{kind}": round(pipe.get(f"{pre}{stage}_{suf}", 0.0), 2)
+            for stage in ("perception", "generation")
+            for kind, pre, suf in (
+                ("alone_ms", "alone_", "ms"),
+                ("ms", "", "ms"),
+                ("alone_cpu_ms", "alone_", "cpu_ms"),
+                ("cpu_ms", "", "cpu_ms"),
+            )
+        },
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
     }

@@ -157,5 +157,8 @@ def test_run_times_each_stage_alone_first_and_restores_the_thread_pools() -> Non
     bound = min(1 / alone["perception"], 1 / alone["generation"], 2 / sum(alone.values()))
     assert s["bound_hz"] == pytest.approx(bound)
     assert s["vs_bound"] == pytest.approx(s["hz"] / bound)
+    # CPU time per job alone and in the run, to tell work from waiting
+    assert s["alone_perception_cpu_ms"] > 0 and s["perception_cpu_ms"] > 0
+    assert s["generation_cpu_ms"] <= s["generation_ms"] * 1.5  # one thread, one job at a time
     assert seen == {(1, 1)}, "every worker runs its kernels on one intra-op thread"
     assert (torch.get_num_threads(), cv2.getNumThreads(), sys.getswitchinterval()) == before

@@ -42,15 +42,20 @@ class PipelineMetrics:
     rechecked: int = 0
     regenerated: int = 0
     service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     alone: dict[str, float] = field(default_factory=dict)  # mean service time, stage alone
+    alone_cpu: dict[str, float] = field(default_factory=dict)  # and its CPU time
     degrees: dict[str, int] = field(default_factory=dict)
     serial: bool = False  # stages one after the other (SEQ): the bound is 1 / their sum
     cores: int = 1  # workers beyond this many share cores: the bound counts them once
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def stage_time(self, stage: str, seconds: float) -> None:
+    def stage_time(self, stage: str, seconds: float, cpu_s: float | None = None) -> None:
+        """One job's service time in ``stage`` (and the CPU time its thread spent on it)."""
         with self._lock:
             self.service[stage].append(seconds)
+            if cpu_s is not None:
+                self.cpu[stage].append(cpu_s)
 
     def emit(self, e: Emitted) -> None:
         with self._lock:
@@ -66,6 +71,7 @@ class PipelineMetrics:
         with self._lock:
             out = list(self.emitted)
             service = {k: list(v) for k, v in self.service.items()}
+            cpu = {k: list(v) for k, v in self.cpu.items()}
         span = max(self.ended_at - self.started_at, 1e-9)
         times = np.array(sorted(e.emitted_at for e in out))
         gaps = np.diff(times) if len(times) > 1 else np.zeros(1)
@@ -88,8 +94,12 @@ class PipelineMetrics:
         }
         for stage, vals in service.items():
             res[f"{stage}_ms"] = 1000 * float(np.mean(vals))
+        for stage, vals in cpu.items():
+            res[f"{stage}_cpu_ms"] = 1000 * float(np.mean(vals))
         for stage, mean in self.alone.items():
             res[f"alone_{stage}_ms"] = 1000 * mean
+        for stage, mean in self.alone_cpu.items():
+            res[f"alone_{stage}_cpu_ms"] = 1000 * mean
         bound = self.bound_hz()
         if bound is not None:
             res["bound_hz"] = bound
