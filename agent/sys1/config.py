@@ -43,6 +43,9 @@ class PerceptionConfig(_Cfg):
     noise_per_m: float = Field(default=0.02, ge=0)
     person_near_m: float = Field(default=2.5, gt=0, description="close enough to talk")
     person_moved_m: float = Field(default=3.0, gt=0, description="a change worth recording")
+    person_note_s: float = Field(
+        default=600.0, gt=0, description="a person still in view is recorded again after this"
+    )
     object_moved_m: float = Field(default=0.7, gt=0)
     camera_width_px: int = Field(default=640, ge=16, description="for the oracle's readability")
     camera_height_px: int = Field(default=480, ge=16)

@@ -145,6 +145,7 @@ class Sys1:
         self.ticks = 0
         self._next_percept = now
         self._next_battery = now
+        self._charging_since: float | None = None
         self._dock_cost: tuple[float, int, float, float, float] | None = None
         self._safety_backoff_until = -math.inf
 
@@ -217,6 +218,8 @@ class Sys1:
         self.ticks += 1
         ctx = self.ctx
         ctx.refresh(now)
+        if ctx.battery.charging != (self._charging_since is not None):
+            self._charging_changed(now)
         cfg = self.config
         if ctx.moving:
             soon = now + self._look_gap()
@@ -286,6 +289,14 @@ class Sys1:
             )
         self.public.publish(self._state(now))
         return self.perception.last_sightings
+
+    def _charging_changed(self, now: float) -> None:
+        """On or off the charger, whichever skill (or none) put it there: resting on the dock
+        charges too, and memory must be able to tell how long the robot charged."""
+        ctx = self.ctx
+        since = self._charging_since
+        self._charging_since = now if since is None else None
+        self.recorder.charging(now, ctx.pose, since is None, ctx.battery.soc, since)
 
     def _look(self) -> list[Sighting]:
         return self._perceive(self.ctx.now)

@@ -307,6 +307,7 @@ class Perception:
         self.belief = Belief()
         self.absent_s = absent_s
         self.last_sightings: list[Sighting] = []
+        self._noted: dict[str, float] = {}  # person -> when a sighting was last recorded
         self.last_time = -math.inf
         self.updates = 0
         self._fov = math.radians(config.fov_deg)
@@ -361,10 +362,17 @@ class Perception:
             old.first_seen if old else now,
         )
         if old is None:
-            return [Notable(f"met {name} for the first time, in {where}", people=(s.ident,))]
-        if now - old.time >= self.absent_s:
-            return [Notable(f"saw {name} again, in {where}", people=(s.ident,))]
-        return []
+            caption = f"met {name} for the first time, in {where}"
+        elif now - old.time >= self.absent_s:
+            caption = f"saw {name} again, in {where}"
+        elif now - self._noted.get(s.ident, -math.inf) >= self.config.person_note_s:
+            # still around: noted now and then, so "when did I last see them" does not lag
+            # by as long as they stayed in view
+            caption = f"still seeing {name}, in {where}"
+        else:
+            return []
+        self._noted[s.ident] = now
+        return [Notable(caption, people=(s.ident,))]
 
     def _see_object(self, s: Sighting, room: str | None, now: float) -> list[Notable]:
         b = self.belief

@@ -1,7 +1,9 @@
 """Experience recording: what Sys1 did, saw and said becomes episodic memory.
 
-Every skill start and end, every notable percept (a new person or object, something moved),
-every interaction with a person and every safety override becomes an :class:`Experience` with
+Every skill start and end, every notable percept (a new person or object, something moved, a
+person still in view some minutes on), every interaction with a person, every elevator ride
+(also those inside another skill), the start and end of every stay on the charger and every
+safety override becomes an :class:`Experience` with
 a caption, the pose, the room, the time and an importance. Importance comes from memory's
 offline scorer unless another :class:`ImportanceScorer` is given. The recorder writes into any
 :class:`ExperienceSink` (the episodic memory at run time, a list in tests).
@@ -19,6 +21,11 @@ from memory.importance import ImportanceScorer, OfflineImportanceScorer
 from sim.building import Building
 
 log = logging.getLogger(__name__)
+
+ELEVATOR_RIDE = "elevator_ride"
+"""Episode kind: the robot boarded an elevator car (caption names the car and floors)."""
+CHARGING = "charging"
+"""Episode kind: charging began (outcome ``started``) or ended (``stopped``)."""
 
 
 @runtime_checkable
@@ -157,6 +164,44 @@ class ExperienceRecorder:
             skill=skill,
             caption=caption,
             people=[person] if person else [],
+        )
+
+    def elevator_ride(
+        self,
+        time: float,
+        pose: RobotPose,
+        elevator: str,
+        from_floor: int,
+        to_floor: int,
+        battery: float | None = None,
+    ) -> Experience:
+        """The robot boarded a car (no skill outcome: a ride inside navigate is a step of it,
+        not a skill of its own for Sys3's statistics)."""
+        return self.record(
+            time=time,
+            pose=pose,
+            kind=ELEVATOR_RIDE,
+            caption=f"boarded {elevator} on floor {from_floor} to ride to floor {to_floor}",
+            battery=battery,
+        )
+
+    def charging(
+        self, time: float, pose: RobotPose, started: bool, battery: float, since: float | None
+    ) -> Experience:
+        """The robot began or stopped charging (whatever it was doing on the dock: charging,
+        resting, waiting for the night)."""
+        if started:
+            caption = f"on the dock: charging from {100 * battery:.0f}%"
+        else:
+            took = "" if since is None else f" after {(time - since) / 60:.0f} min"
+            caption = f"off the dock{took}: battery at {100 * battery:.0f}%"
+        return self.record(
+            time=time,
+            pose=pose,
+            kind=CHARGING,
+            outcome="started" if started else "stopped",
+            caption=caption,
+            battery=battery,
         )
 
     def safety(

@@ -151,6 +151,9 @@ class RideElevator(Skill):
             ctx.robot.elevator_board(eid)
         except RobotError as exc:
             return Outcome(False, f"boarding elevator {eid} failed: {exc}")
+        # every ride is an episode, also one inside navigate (whose own start and end are all
+        # the executor records): "how often did I take elevator B" is answered from these
+        ctx.recorder.elevator_ride(ctx.now, ctx.pose, eid, here, to, ctx.battery.soc)
         # 6. choose the floor, 7. ride
         self.phase = "ride"
         ctx.stop()
