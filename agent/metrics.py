@@ -88,6 +88,9 @@ class Summary(BaseModel):
     battery_min: float
     skill_attempts: int
     skill_failures: int
+    rescues: int = Field(
+        default=0, ge=0, description="nights the robot was carried to its dock (stranded)"
+    )
     per_day: list[DayMetrics] = Field(default_factory=list)
 
 
@@ -252,6 +255,7 @@ def summarize(
         battery_min=round(min((t.battery_min for t in traces), default=1.0), 4),
         skill_attempts=len(skills),
         skill_failures=sum(1 for s in skills if s.status == "failure"),
+        rescues=sum(t.rescues for t in traces),
         per_day=per_day,
     )
 

@@ -112,8 +112,10 @@ def test_request_counts_follow_each_request_history() -> None:
 
 
 def test_summary_of_two_days(building: Building) -> None:
+    carried = _walk(1, 115_200.0)
+    carried.rescues = 1  # that night it was carried to the dock
     s = summarize(
-        [_walk(1, 115_200.0), _walk(0, 28_800.0)],
+        [carried, _walk(0, 28_800.0)],
         [],
         building,
         personality="Curious",
@@ -128,5 +130,6 @@ def test_summary_of_two_days(building: Building) -> None:
     assert s.social_interactions == 2  # the failed greeting does not count
     assert s.skill_attempts == 6 and s.skill_failures == 2
     assert s.battery_min == pytest.approx(0.9, abs=1e-3)
+    assert s.rescues == 1
     assert 0.0 < s.coverage <= 1.0
     assert math.isclose(sum(s.time_share.values()), 1.0, abs_tol=1e-3)

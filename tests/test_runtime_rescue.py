@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from agent.clock import at
+from agent.experiment import summary_of
 from agent.runtime.config import RuntimeConfig
 from agent.runtime.runtime import Phase, Runtime
 
@@ -39,6 +40,7 @@ def test_robot_with_an_empty_battery_off_the_dock_is_carried_there_overnight(
         day0 = json.loads((tmp_path / "runtime" / "trace" / "day-0000.json").read_text())
         assert day0["rescues"] == 1
         assert any("carried to the dock" in line for _t, line in day0["world_log"])
+        assert summary_of(rt).rescues == 1  # what summary.json says
     finally:
         rt.close()
 

@@ -52,13 +52,22 @@ def memory(tmp_path: Path) -> EpisodicMemory:
                      skill="greet", outcome="success", people=["alice"]),
             _episode(t + 400, "robotics_lab", "skill_end", "failed approach_person(person=bob)",
                      skill="approach_person", outcome="failure", people=["bob"]),
-            _episode(t + 20, "corridor_0", "skill_end",
-                     "finished ride_elevator(elevator=elevator_b, floor=1)",
-                     skill="ride_elevator", outcome="success"),
+            # a ride inside navigate: no skill of its own, the car in the caption
+            _episode(t + 20, "corridor_0", "elevator_ride",
+                     "day 0 Mon 08:00:20, corridor_0: boarded elevator_b on floor 0 to ride "
+                     "to floor 1"),
             _episode(t + 560, "robotics_lab", "skill_start", "started dock_and_charge()",
                      skill="dock_and_charge"),
-            _episode(t + 1000, "corridor_0", "skill_end", "finished dock_and_charge()",
+            _episode(t + 560, "robotics_lab", "charging", "on the dock: charging from 40%",
+                     outcome="started"),
+            _episode(t + 700, "robotics_lab", "skill_end", "finished dock_and_charge()",
                      skill="dock_and_charge", outcome="success"),
+            # then it rested on the dock, still charging, until it drove off
+            _episode(t + 700, "robotics_lab", "skill_start", "started rest()", skill="rest"),
+            _episode(t + 1000, "robotics_lab", "charging", "off the dock after 7 min",
+                     outcome="stopped"),
+            _episode(t + 1500, "robotics_lab", "charging", "on the dock: charging from 30%",
+                     outcome="started"),  # and on it again when the day ended
         ]
     )  # fmt: skip
     return mem
@@ -79,7 +88,7 @@ def test_answers_come_from_the_memory_tools(memory: EpisodicMemory) -> None:
         _q(QuestionKind.ELEVATOR_RIDES, 0, elevator="elevator_a", day=0),
         _q(QuestionKind.MET_IN_ROOM, ["alice"], room="robotics_lab"),
         _q(QuestionKind.MET_IN_ROOM, [], room="ground_kitchen"),
-        _q(QuestionKind.CHARGE_TIME, 420.0, day=0),
+        _q(QuestionKind.CHARGE_TIME, 720.0, day=0, until=t + 1800),
     ]
     results = ask(memory, questions)
     got = [(r.question.kind.value, r.answer, r.correct) for r in results]
@@ -92,7 +101,7 @@ def test_answers_come_from_the_memory_tools(memory: EpisodicMemory) -> None:
         ("elevator_rides", 0, True),
         ("met_in_room", ["alice"], True),  # bob was approached, but it failed
         ("met_in_room", [], True),
-        ("charge_time", 440.0, True),
+        ("charge_time", 740.0, True),  # 440 s charging, resting included, + 300 s at the end
     ]
     assert all(r.tool_calls >= 1 for r in results)
     acc = accuracy(results)

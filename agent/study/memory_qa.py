@@ -27,6 +27,7 @@ from agent.knowledge import SKILLS
 from agent.runtime.trace import DayTrace
 from agent.sys1.config import PerceptionConfig
 from agent.sys1.perception import OracleDetector, Sighting
+from agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
 from agent.sys1.sim_robot import WorldTruth
 from memory.episodic import EpisodicMemory
 from memory.tools import call_tool
@@ -210,7 +211,7 @@ def make_questions(
             Question(
                 kind=QuestionKind.CHARGE_TIME,
                 text=f"How long did you charge yesterday (day {last.day + 1})?",
-                params={"day": last.day},
+                params={"day": last.day, "until": last.end},
                 truth=round(last.charging_s, 1),
             )
         )
@@ -263,14 +264,9 @@ class MemoryReader:
         return str(eps[0]["room"]) if eps else None
 
     def elevator_rides(self, elevator: str, day: int) -> int:
-        eps = self._page({"start": at(day, 0.0), "end": at(day, 24.0), "kinds": ["skill_end"]})
-        return sum(
-            1
-            for e in eps
-            if e.get("skill") == "ride_elevator"
-            and e.get("outcome") == "success"
-            and f"elevator={elevator}" in e["caption"]
-        )
+        """Boardings of ``elevator`` that day (Sys1 records each, inside navigate too)."""
+        eps = self._page({"start": at(day, 0.0), "end": at(day, 24.0), "kinds": [ELEVATOR_RIDE]})
+        return sum(1 for e in eps if f": boarded {elevator} on floor " in e["caption"])
 
     def met_in_room(self, room: str) -> list[str]:
         eps = self._page({"room": room, "kinds": ["interaction", "skill_end"]})
@@ -283,26 +279,21 @@ class MemoryReader:
                 met.update(e["people"])
         return sorted(met)
 
-    def charge_time(self, day: int) -> float:
-        eps = self._page(
-            {
-                "start": at(day, 0.0),
-                "end": at(day, 24.0) - 1e-3,
-                "kinds": ["skill_start", "skill_end"],
-            }
-        )
+    def charge_time(self, day: int, until: float | None = None) -> float:
+        """Time on the charger that day, from Sys1's on/off-the-dock episodes (resting on the
+        dock charges as much as ``dock_and_charge`` does)."""
+        end = at(day, 24.0) if until is None else until  # when the robot's day ended
+        eps = self._page({"start": at(day, 0.0), "end": end - 1e-3, "kinds": [CHARGING]})
         total = 0.0
         started: float | None = None
         for e in eps:
-            if e.get("skill") != "dock_and_charge":
-                continue
-            if e["kind"] == "skill_start":
-                started = float(e["time"])
-            elif started is not None:
+            if e.get("outcome") == "started":
+                started = float(e["time"]) if started is None else started
+            elif e.get("outcome") == "stopped" and started is not None:
                 total += float(e["time"]) - started
                 started = None
         if started is not None:  # still on the dock when the day ended
-            total += at(day, 24.0) - started
+            total += max(0.0, end - started)
         return round(total, 1)
 
     def answer(self, q: Question) -> Any:
@@ -315,7 +306,7 @@ class MemoryReader:
             return self.elevator_rides(p["elevator"], p["day"])
         if q.kind == QuestionKind.MET_IN_ROOM:
             return self.met_in_room(p["room"])
-        return self.charge_time(p["day"])
+        return self.charge_time(p["day"], p.get("until"))
 
 
 def is_correct(q: Question, answer: Any) -> bool:
