@@ -13,6 +13,8 @@ Backend methods may be called from several threads at once.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -27,6 +29,8 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
+
+log = logging.getLogger(__name__)
 
 
 class NotFoundError(LookupError):
@@ -206,6 +210,38 @@ class ConsoleEvent(View):
 
 
 Unsubscribe = Callable[[], None]
+
+
+class Subscribers:
+    """The event streams a backend pushes to: one failing listener never stops the others."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[ConsoleEvent], None]] = []
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self._callbacks)
+
+    def add(self, callback: Callable[[ConsoleEvent], None]) -> Unsubscribe:
+        with self._lock:
+            self._callbacks.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return remove
+
+    def push(self, kind: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            callbacks = list(self._callbacks)
+        event = ConsoleEvent(kind=kind, data=data)  # type: ignore[arg-type]
+        for cb in callbacks:
+            try:
+                cb(event)
+            except Exception:
+                log.exception("console subscriber failed")
 
 
 @runtime_checkable

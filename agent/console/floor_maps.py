@@ -46,3 +46,23 @@ def floor_map(
         ],
     )
     return info, png.tobytes()
+
+
+class FloorMaps:
+    """Each floor's map drawn once, on first request (the building does not change)."""
+
+    def __init__(self, building: Building, pixels_per_m: float = MAP_PIXELS_PER_M) -> None:
+        self.building = building
+        self.pixels_per_m = pixels_per_m
+        self._maps: dict[int, tuple[FloorInfo, bytes]] = {}
+
+    def floors(self) -> list[FloorInfo]:
+        return [self.get(f)[0] for f in self.building.floor_levels]
+
+    def png(self, floor: int) -> bytes:
+        return self.get(floor)[1]
+
+    def get(self, floor: int) -> tuple[FloorInfo, bytes]:
+        if floor not in self._maps:
+            self._maps[floor] = floor_map(self.building, floor, self.pixels_per_m)
+        return self._maps[floor]

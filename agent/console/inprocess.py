@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from agent.clock import day_of, format_time
@@ -22,10 +21,11 @@ from agent.console.backend import (
     ReflectionBrief,
     ReflectionDay,
     RefusedError,
+    Subscribers,
     Unsubscribe,
 )
 from agent.console.day_review import changes_since
-from agent.console.floor_maps import MAP_PIXELS_PER_M, floor_map
+from agent.console.floor_maps import FloorMaps
 from agent.console.live_agent import LiveAgent
 from agent.console.personality_view import personality_view
 from agent.messages import (
@@ -49,33 +49,15 @@ class InProcessBackend:
 
     def __init__(self, agent: LiveAgent) -> None:
         self.agent = agent
-        self._subscribers: list[Callable[[ConsoleEvent], None]] = []
-        self._sub_lock = threading.Lock()
-        self._maps: dict[int, tuple[FloorInfo, bytes]] = {}
+        self._subscribers = Subscribers()
+        self._maps = FloorMaps(agent.runtime.building)
         self._ticks = 0
         agent.listen(self._on_agent)
 
     # --- pushed updates ---------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[ConsoleEvent], None]) -> Unsubscribe:
-        with self._sub_lock:
-            self._subscribers.append(callback)
-
-        def remove() -> None:
-            with self._sub_lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return remove
-
-    def _publish(self, event: ConsoleEvent) -> None:
-        with self._sub_lock:
-            subscribers = list(self._subscribers)
-        for cb in subscribers:
-            try:
-                cb(event)
-            except Exception:
-                log.exception("console subscriber failed")
+        return self._subscribers.add(callback)
 
     def _on_agent(self, kind: str, payload: object) -> None:
         if not self._subscribers:
@@ -83,17 +65,13 @@ class InProcessBackend:
         if kind == "tick":
             self._ticks += 1
             if self._ticks % STATUS_EVERY_TICKS == 0:
-                self._publish(
-                    ConsoleEvent(kind="status", data=self.status().model_dump(mode="json"))
-                )
+                self._subscribers.push("status", self.status().model_dump(mode="json"))
         elif kind == "request" and isinstance(payload, UserRequest):
-            self._publish(ConsoleEvent(kind="request", data=payload.model_dump(mode="json")))
+            self._subscribers.push("request", payload.model_dump(mode="json"))
         elif kind == "reflection":
-            self._publish(ConsoleEvent(kind="reflection", data={"day": payload}))
+            self._subscribers.push("reflection", {"day": payload})
         elif kind == "personality":
-            self._publish(
-                ConsoleEvent(kind="personality", data=self.personality().model_dump(mode="json"))
-            )
+            self._subscribers.push("personality", self.personality().model_dump(mode="json"))
 
     # --- live ---------------------------------------------------------------------------------
 
@@ -168,15 +146,10 @@ class InProcessBackend:
         return f"routine: {plan.steps[0].skill}"
 
     def floors(self) -> list[FloorInfo]:
-        return [self._map(f)[0] for f in self.agent.runtime.building.floor_levels]
+        return self._maps.floors()
 
     def floor_map_png(self, floor: int) -> bytes:
-        return self._map(floor)[1]
-
-    def _map(self, floor: int) -> tuple[FloorInfo, bytes]:
-        if floor not in self._maps:
-            self._maps[floor] = floor_map(self.agent.runtime.building, floor, MAP_PIXELS_PER_M)
-        return self._maps[floor]
+        return self._maps.png(floor)
 
     def directory(self) -> Directory:
         rt = self.agent.runtime
@@ -292,7 +265,7 @@ class InProcessBackend:
         except ValueError as exc:
             raise RefusedError("text", str(exc).removeprefix("feedback: ")) from None
         notes = log_.read_feedback(day)
-        self._publish(ConsoleEvent(kind="feedback", data={"day": day, "feedback": notes}))
+        self._subscribers.push("feedback", {"day": day, "feedback": notes})
         return notes
 
     # --- personality --------------------------------------------------------------------------

@@ -36,9 +36,10 @@ from agent.console.backend import (
     ReflectionBrief,
     ReflectionDay,
     RefusedError,
+    Subscribers,
     Unsubscribe,
 )
-from agent.console.floor_maps import floor_map
+from agent.console.floor_maps import FloorMaps
 from agent.console.personality_view import personality_view
 from agent.console.server import BackgroundServer, announce
 from agent.console.settings import resolve_settings
@@ -88,8 +89,8 @@ class RosConsoleBackend:
         self.building = node.building
         self.knowledge = knowledge_from_building(self.building)
         self._lock = threading.Lock()
-        self._subscribers: list[Callable[[ConsoleEvent], None]] = []
-        self._maps: dict[int, tuple[FloorInfo, bytes]] = {}
+        self._subscribers = Subscribers()
+        self._maps = FloorMaps(self.building)
         self.agent: AgentStatus | None = None
         self.decision: Decision | None = None
         self.state: WorldState | None = None
@@ -140,25 +141,10 @@ class RosConsoleBackend:
     # --- pushed updates -------------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[ConsoleEvent], None]) -> Unsubscribe:
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def remove() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return remove
+        return self._subscribers.add(callback)
 
     def _push(self, kind: str, data: dict[str, Any]) -> None:
-        with self._lock:
-            subscribers = list(self._subscribers)
-        event = ConsoleEvent(kind=kind, data=data)  # type: ignore[arg-type]
-        for cb in subscribers:
-            try:
-                cb(event)
-            except Exception:
-                log.exception("console subscriber failed")
+        self._subscribers.push(kind, data)
 
     # --- calls ----------------------------------------------------------------------------------
 
@@ -247,15 +233,10 @@ class RosConsoleBackend:
         return agent.decision
 
     def floors(self) -> list[FloorInfo]:
-        return [self._map(f)[0] for f in self.building.floor_levels]
+        return self._maps.floors()
 
     def floor_map_png(self, floor: int) -> bytes:
-        return self._map(floor)[1]
-
-    def _map(self, floor: int) -> tuple[FloorInfo, bytes]:
-        if floor not in self._maps:
-            self._maps[floor] = floor_map(self.building, floor)
-        return self._maps[floor]
+        return self._maps.png(floor)
 
     def directory(self) -> Directory:
         return Directory(
