@@ -51,6 +51,11 @@ class _Segment:
     floor_after: int | None = None  # for stairs: the floor past the half-way mark
     switch_at: float = math.inf  # distance along the path where the floor changes
     heading: float = 0.0  # where someone staying in a room faces
+    still: PersonState | None = None  # a stay's one state, made once (asked every look)
+
+    def on_floor(self, floor: int) -> bool:
+        """Whether anyone on this stretch can be on ``floor`` (stairs: either end)."""
+        return self.floor == floor or self.floor_after == floor
 
 
 @dataclass(frozen=True)
@@ -318,6 +323,25 @@ class People:
                 out.append(st)
         return out
 
+    def states_on(self, floor: int, t: float) -> list[PersonState]:
+        """Everyone on ``floor`` at ``t`` (what the robot's every look asks): people whose
+        schedule has them elsewhere are skipped without working out where."""
+        plans, starts = self._day(int(t // DAY_S))
+        out = []
+        for p in self.building.people:
+            pid = p.id
+            if pid in self._pinned or pid in self._detours:
+                st = self.state(pid, t)
+            else:
+                begins = starts[pid]
+                i = bisect.bisect_right(begins, t) - 1
+                if i < 0 or not plans[pid][i].on_floor(floor):
+                    continue
+                st = _position(pid, plans[pid], begins, t)
+            if st is not None and st.floor == floor:
+                out.append(st)
+        return out
+
 
 def _position(
     person_id: str, segs: list[_Segment], starts: list[float], t: float, hold: bool = False
@@ -335,7 +359,9 @@ def _position(
     if t > s.t1 and not hold:
         return None
     if len(s.points) == 1:
-        return PersonState(person_id, s.floor, *s.points[0], s.heading, s.activity, s.room)
+        if s.still is None or s.still.id != person_id:
+            s.still = PersonState(person_id, s.floor, *s.points[0], s.heading, s.activity, s.room)
+        return s.still
     t = min(t, s.t1)
     frac = 0.0 if s.t1 <= s.t0 else (t - s.t0) / (s.t1 - s.t0)
     d = frac * s.cum[-1]

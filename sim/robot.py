@@ -75,6 +75,17 @@ class RobotBase:
         self.distance_m = 0.0
         self.stairs_distance_m = 0.0
         self.stopped = False  # battery empty: ignores commands
+        # every flight and landing as (x0, y0, x1, y1, region, stairs), in the order
+        # _region_of tries them: it runs for every substep of motion
+        self._stair_rects: list[tuple[float, float, float, float, Region, StairsSpec]] = [
+            (*rect, name, s)  # type: ignore[misc]
+            for s in building.stairs
+            for name, rect in (
+                ("up", s.up_flight),
+                ("down", s.down_flight),
+                ("mid", s.mid_landing),
+            )
+        ]
 
     # --- commands --------------------------------------------------------------------------
 
@@ -111,14 +122,9 @@ class RobotBase:
     # --- stairs geometry ------------------------------------------------------------------
 
     def _region_of(self, x: float, y: float) -> tuple[Region, StairsSpec | None]:
-        for s in self.building.stairs:
-            for name, rect in (
-                ("up", s.up_flight),
-                ("down", s.down_flight),
-                ("mid", s.mid_landing),
-            ):
-                if rect[0] <= x <= rect[2] and rect[1] <= y <= rect[3]:
-                    return name, s  # type: ignore[return-value]
+        for x0, y0, x1, y1, name, s in self._stair_rects:
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                return name, s
         return "floor", None
 
     def _resolve(self, x: float, y: float) -> tuple[Region, StairsSpec | None, int, int | None]:

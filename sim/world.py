@@ -725,7 +725,7 @@ class World:
                         0.3,
                     )
                 )
-        for ps in self.people.states(self.now):
+        for ps in self.people.states_on(floor, self.now):
             if ps.floor == floor:
                 pid = ps.id
                 cands.append(

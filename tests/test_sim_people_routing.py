@@ -66,6 +66,21 @@ def test_same_seed_same_schedules(office, router) -> None:
     assert a == b and a != c
 
 
+def test_people_on_one_floor_are_everyone_there(office, router) -> None:
+    """The robot's looks ask for one floor only; the answer is the same people, stairs
+    walkers (who change floor half-way) and someone led away and walking back included."""
+    people = People(office, router, seed=4)
+    people.pin(people.states(at(1, 9.0))[0])  # led by the robot...
+    people.release(people.states(at(1, 9.0))[0].id, at(1, 9.1))  # ...and walking back
+    walkers = 0
+    for second in range(int(at(1, 7.5)), int(at(1, 19.0)), 37):
+        everyone = people.states(second)
+        for floor in office.floor_levels:
+            assert people.states_on(floor, second) == [s for s in everyone if s.floor == floor]
+        walkers += sum(s.activity == "walking" for s in everyone)
+    assert walkers > 0  # between rooms too, not only standing in them
+
+
 def test_route_on_one_floor_is_a_single_drive(router) -> None:
     route = router.route((0, 12.0, 16.0), "ground_kitchen")
     assert [leg.kind for leg in route.legs] == ["drive"]

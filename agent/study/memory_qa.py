@@ -89,9 +89,7 @@ def sightings(
     last: dict[str, float] = {}
     for tr in traces:
         for t, floor, x, y, theta, _soc in tr.poses:
-            for st in world.people.states(t):
-                if st.floor != floor:
-                    continue
+            for st in world.people.states_on(floor, t):
                 dx, dy = st.x - x, st.y - y
                 dist = math.hypot(dx, dy)
                 if dist > reach or dist < 1e-6:
