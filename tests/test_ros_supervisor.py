@@ -16,6 +16,7 @@ from pepa_ros.robot_adapters import SimOfficeAdapter
 from pepa_ros.supervisor import (
     BOOTSTRAP_FLAG,
     Backoff,
+    ChildSpec,
     Supervisor,
     child_environment,
     node_children,
@@ -32,6 +33,23 @@ def test_child_environment_drops_the_wheels_bootstrap_flag() -> None:
     env = child_environment({BOOTSTRAP_FLAG: "1", "KEEP": "x"}, ROS_DOMAIN_ID="5")
     assert BOOTSTRAP_FLAG not in env
     assert env["KEEP"] == "x" and env["ROS_DOMAIN_ID"] == "5"
+
+
+def test_background_nodes_run_at_a_lower_cpu_priority(tmp_path: Path) -> None:
+    children = {c.name: c for c in node_children(["sim", "sys1", "sys3"], tmp_path / "p.yaml")}
+    assert children["sys3"].nice > 0, "Sys3 yields the cores to the control loop"
+    assert children["sys1"].nice == 0 and children["sim"].nice == 0
+    out = tmp_path / "nice.txt"
+    probe = "import os, sys; open(sys.argv[1], 'w').write(str(os.nice(0)))"
+    sup = Supervisor(
+        [ChildSpec(name="probe", argv=(sys.executable, "-c", probe, str(out)), nice=7)]
+    )
+    sup.start()
+    try:
+        assert wait_for(out.exists, 20) and wait_for(lambda: out.read_text() != "", 5)
+    finally:
+        sup.stop()
+    assert int(out.read_text()) == min(19, os.nice(0) + 7)
 
 
 def test_sigkilled_node_is_restarted_and_serves_again(

@@ -35,6 +35,12 @@ class NodeEntry(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     target: str = Field(pattern=r"^[\w.]+:\w+$", description="'module:factory'")
     summary: str = ""
+    nice: int = Field(
+        default=0,
+        ge=0,
+        le=19,
+        description="CPU niceness of the node's own process (background work yields the cores)",
+    )
 
     def factory(self) -> NodeFactory:
         module, attr = self.target.split(":")
@@ -61,6 +67,9 @@ _BUILTIN: tuple[NodeEntry, ...] = (
         name="sys3",
         target="pepa_ros.sys3_node:create",
         summary="Sys3 and episodic memory: goals, daily reflection, memory queries",
+        # Minutes-to-a-day work (embedding episodes takes seconds of both cores): it must
+        # never take the CPU from Sys1's 20 Hz loop or the simulator.
+        nice=10,
     ),
     NodeEntry(
         name="console",

@@ -5,11 +5,14 @@ that exits on its own while the supervisor is running is restarted after a delay
 doubles on each quick crash (a node that crashes at start must not spin the CPU) and resets
 once the child has stayed up long enough. On SIGINT or SIGTERM the supervisor stops
 restarting, sends SIGTERM to every child, waits for each to shut down cleanly (a recorder
-must close its file), and SIGKILLs only those that do not.
+must close its file), and SIGKILLs only those that do not. A node registered as background
+work (Sys3: ``nice`` in :mod:`pepa_ros.registry`) runs at that lower CPU priority, so on a
+small computer it takes the cores only when Sys1's loop and the simulator do not need them.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -24,6 +27,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from pepa_ros import registry
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +67,13 @@ class Backoff(BaseModel):
 
 
 class ChildSpec(BaseModel):
-    """A supervised child: its name and command line."""
+    """A supervised child: its name, command line and CPU niceness."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     argv: tuple[str, ...] = Field(min_length=1)
+    nice: int = Field(default=0, ge=0, le=19, description="added to the child's niceness")
 
 
 class _Child:
@@ -124,7 +130,14 @@ class Supervisor:
     # -- running ----------------------------------------------------------------------------
 
     def _spawn(self, child: _Child) -> None:
-        child.proc = subprocess.Popen(list(child.spec.argv), env=self._env, cwd=self._cwd)
+        nice = child.spec.nice
+        child.proc = subprocess.Popen(
+            list(child.spec.argv),
+            env=self._env,
+            cwd=self._cwd,
+            # in the child before it starts (every thread it makes inherits the niceness)
+            preexec_fn=functools.partial(os.nice, nice) if nice else None,
+        )
         child.started_at = time.monotonic()
         child.restart_at = None
         log.info("started %s (pid %d)", child.spec.name, child.proc.pid)
@@ -231,6 +244,7 @@ def node_children(
     return [
         ChildSpec(
             name=name,
+            nice=registry.lookup(name).nice,
             argv=(
                 exe,
                 "-m",
