@@ -11,9 +11,10 @@ episode, on ``/pepa/experiences``. The node also publishes the agent's status.
 When to decide follows the in-process runtime: when Sys1 is idle (at once on a new request,
 else every ``IDLE_DECIDE_S`` of simulated time), and while a plan runs, a preemption check on
 a new request or every ``PREEMPT_CHECK_S``. Events decide at once, in their own callback: a
-new request (topic or call), the end of a plan, a cancelled one; the ``decide_rate_hz`` timer
-only serves the periodic checks. A request's changes up to its decision are written to the
-queue file together, before the decision and the request's update go out. When Sys1 restarts
+new request (topic or call), the end of a plan, a cancelled one, Sys1's state while a request
+waits for it; the ``decide_rate_hz`` timer only serves the periodic checks. A request's changes up to its decision are written to the
+queue file together; the decision goes out first (the robot's motion does not wait for the
+disk), the request's update (its acknowledgement) only after the write. When Sys1 restarts
 (a new boot id on ``/pepa/health``) the current decision is sent again with its progress, so
 the robot resumes.
 """
@@ -191,6 +192,8 @@ class Sys2Node(AgentNode):
 
     def _on_state(self, state: WorldState) -> None:
         self.state = state
+        if self._poke:  # a request waited for Sys1 to be free (or for its first state)
+            self._deliberate()
 
     def current_state(self, now: float) -> WorldState | None:
         if self.state is None:
@@ -251,36 +254,34 @@ class Sys2Node(AgentNode):
         with self.sys2.queue.batch():
             req = self.sys2.submit(request.model_copy(update={"created_at": now}), now)
             self._poke = True
-            decision = self._consider()
+            self._send(self._consider())
         self.get_logger().info(f"request {req.id} from {req.sender} is {req.state.value}")
-        self._act(decision)
+        self._after_change()
 
     def _on_step(self, step: StepResult) -> None:
         if step.plan_id != self.plan_id:
             return  # a plan Sys2 has moved on from, or Sys1's own (battery reserve)
         now = self._time()
-        decision = None
         with self.sys2.queue.batch():
             repair = self.sys2.on_skill_result(step.result, self.current_state(now))
             if repair is not None:
-                decision = repair
+                self._send(repair)
             elif self.sys2.current is None or self.sys2.current.plan.id != self.plan_id:
                 self.plan_id = None
                 self._next_decide = now
-                decision = self._consider()  # the plan is over: what next, at once
-        self._act(decision)
+                self._send(self._consider())  # the plan is over: what next, at once
+        self._after_change()
 
     # --- deciding -------------------------------------------------------------------------------
 
     def _deliberate(self) -> None:
         """The periodic check (the timer); events call :meth:`_consider` themselves."""
         with self.sys2.queue.batch():
-            decision = self._consider()
-        self._act(decision)
+            self._send(self._consider())
+        self._after_change()
 
     def _consider(self) -> Decision | None:
-        """A decision to start, if it is time for one; the caller publishes it (after the
-        queue is written)."""
+        """A decision to start, if it is time for one (the caller sends it)."""
         now = self.now()
         state = self.current_state(now) if now is not None else None
         if state is None:
@@ -302,11 +303,11 @@ class Sys2Node(AgentNode):
         self._next_preempt = now + PREEMPT_CHECK_S
         return sys2.decide(state, now)
 
-    def _act(self, decision: Decision | None) -> None:
-        """Send ``decision`` (if any) to Sys1, then every request change."""
+    def _send(self, decision: Decision | None) -> None:
+        """Send ``decision`` (if any) to Sys1 at once: the robot's first motion waits neither
+        for the queue's write nor for the request updates, which follow it."""
         if decision is not None:
             self._start(decision, self._time())
-        self._after_change()
 
     def _start(self, decision: Decision, now: float) -> None:
         self.plan_id = decision.plan.id
@@ -365,8 +366,8 @@ class Sys2Node(AgentNode):
                 priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
             )
             self._poke = True
-            decision = self._consider()
-        self._act(decision)
+            self._send(self._consider())
+        self._after_change()
         return req.model_dump(mode="json")
 
     def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -374,14 +375,13 @@ class Sys2Node(AgentNode):
         now = self._time()
         cur = self.sys2.current
         running = cur is not None and cur.plan.request_id == rid
-        decision = None
         with self.sys2.queue.batch():
             req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
             if running:
                 self._drop_plan("the request was cancelled")
                 self._next_decide = now
-                decision = self._consider()
-        self._act(decision)
+                self._send(self._consider())
+        self._after_change()
         return req.model_dump(mode="json")
 
     def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
