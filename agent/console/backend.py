@@ -29,6 +29,7 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
+from memory.query import MemoryQuery
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,19 @@ class MemorySearch(View):
         if self.text is None and self.place is None and self.floor is None and self.start is None:
             raise ValueError("give a text, a place, a floor or a time window to search")
         return self
+
+    def to_query(self) -> MemoryQuery:
+        """The memory's own query: archived episodes included, best match (or newest) first."""
+        return MemoryQuery(
+            text=self.text,
+            room=self.place,
+            floor=self.floor,
+            start=self.start,
+            end=self.end,
+            include_archived=True,
+            k=self.k,
+            order="score" if self.text else "newest",
+        )
 
 
 class MemoryHit(View):

@@ -34,7 +34,6 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
-from memory.query import MemoryQuery
 from personalities import loader
 from personalities.loader import PersonalityError
 
@@ -199,18 +198,8 @@ class InProcessBackend:
 
     def search_memory(self, query: MemorySearch) -> list[MemoryHit]:
         self.agent.flush()
-        q = MemoryQuery(
-            text=query.text,
-            room=query.place,
-            floor=query.floor,
-            start=query.start,
-            end=query.end,
-            include_archived=True,
-            k=query.k,
-            order="score" if query.text else "newest",
-        )
         with self.agent.lock:
-            found = self.agent.runtime.memory.search(q)
+            found = self.agent.runtime.memory.search(query.to_query())
         return [MemoryHit(episode=r.episode, score=round(r.score, 4)) for r in found]
 
     def episode(self, episode_id: str) -> Experience:

@@ -38,7 +38,6 @@ from agent.sys3.memory_port import EpisodicMemoryPort
 from agent.sys3.system import Sys3
 from agent.world_state import WorldState
 from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
@@ -229,18 +228,7 @@ class Sys3Node(AgentNode):
     def _rpc_search(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         query = MemorySearch.model_validate(params)
         self.flush()
-        found = self.memory.search(
-            MemoryQuery(
-                text=query.text,
-                room=query.place,
-                floor=query.floor,
-                start=query.start,
-                end=query.end,
-                include_archived=True,
-                k=query.k,
-                order="score" if query.text else "newest",
-            )
-        )
+        found = self.memory.search(query.to_query())
         return [
             {"episode": r.episode.model_dump(mode="json"), "score": round(r.score, 4)}
             for r in found
