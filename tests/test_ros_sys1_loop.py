@@ -1,0 +1,112 @@
+"""Sys1's node keeps its 20 Hz control loop while routes are searched, and moves at once after.
+
+Real rclpy and DDS: the simulated office runs in a child process, the Sys1 node in this one on
+a multi-threaded executor (as ``pepa run`` composes it), and a probe node sends a decision and
+watches ``/cmd_vel``. The planner's worker is kept busy with real route searches for a while,
+so the decision's own search has to wait behind them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from geometry_msgs.msg import Twist
+from pepa_ros import qos
+from pepa_ros.codec import JsonCodec
+from pepa_ros.sys1_node import Sys1Node
+from pepa_ros.topics import DECISIONS
+from rclpy.executors import MultiThreadedExecutor
+from rclpy.node import Node
+from ros_support import wait_for
+
+from agent.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
+
+pytestmark = pytest.mark.ros
+
+BUSY_S = 2.0
+PLACES = ("reception", "mail_room", "ground_kitchen", "meeting_room_atlas", "dock")
+
+
+def navigate(place: str) -> Decision:
+    return Decision(
+        time=0.0,
+        chosen=CandidateScore(kind=CandidateKind.GOAL, label=f"navigate {place}"),
+        plan=Plan(steps=[SkillCall(skill="navigate", args={"place": place})]),
+        explanation=f"test: go to {place}",
+    )
+
+
+def test_control_loop_keeps_its_rate_while_routes_are_searched(
+    children: Any, ros_context: Any, tmp_path: Path
+) -> None:
+    children.runner("sim", ros_args=("-p", "camera_rate_hz:=0.0"))
+    sys1 = Sys1Node(
+        context=ros_context, parameters={"data_dir": str(tmp_path), "use_sim_time": True}
+    )
+    probe = Node("sys1_loop_probe", context=ros_context)
+    moves: list[float] = []  # wall times of moving commands
+    probe.create_subscription(
+        Twist,
+        "/cmd_vel",
+        lambda m: moves.append(time.monotonic()) if abs(m.linear.x) + abs(m.angular.z) else None,
+        qos.sensor(depth=50),
+    )
+    decisions = JsonCodec().publisher(probe, Decision, DECISIONS.name, qos.profile(DECISIONS.qos))
+    executor = MultiThreadedExecutor(context=ros_context)
+    executor.add_node(sys1)
+    executor.add_node(probe)
+    stop = threading.Event()
+    spinner = threading.Thread(
+        target=lambda: [executor.spin_once(timeout_sec=0.05) for _ in iter(stop.is_set, True)],
+        daemon=True,
+    )
+    spinner.start()
+    try:
+        assert wait_for(lambda: sys1.sys1 is not None and sys1.loop_stats.ticks > 20, 90), (
+            "Sys1 was built on its worker and its loop ticks"
+        )
+        assert wait_for(lambda: decisions.subscribers() > 0, 10)
+        ctx = sys1.sys1.ctx
+        targets = [ctx.resolve(p) for p in PLACES]
+        searched = [0]
+
+        def search_for_a_while() -> float:  # real searches, holding the worker for BUSY_S
+            end = time.monotonic() + BUSY_S
+            while time.monotonic() < end:
+                ctx.route(targets[searched[0] % len(targets)])
+                searched[0] += 1
+            return time.monotonic()
+
+        busy = sys1.planner.submit(search_for_a_while)
+        ticks0, misses0 = sys1.loop_stats.ticks, sys1.loop_stats.misses
+        sys1.loop_stats.max_step_s = 0.0
+        t0 = time.monotonic()
+        decisions.publish(navigate("reception"))
+        assert wait_for(lambda: sys1.sys1.busy, 5), "the decision started at once"
+        assert wait_for(lambda: busy.done, BUSY_S + 30)
+        ticks = sys1.loop_stats.ticks - ticks0
+        busy_end = busy.result()
+        expected = (busy_end - t0) * 20.0
+        assert searched[0] > len(PLACES), "the worker really searched all along"
+        assert not [t for t in moves if t0 <= t < busy_end], "no motion before the route is known"
+        assert ticks >= 0.7 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
+        step_ms = 1e3 * sys1.loop_stats.max_step_s
+        assert step_ms < 50, f"a control step took {step_ms:.0f} ms: it waited for a search"
+        assert wait_for(lambda: any(t >= busy_end for t in moves), 5), "it moves once routed"
+        first = next(t for t in moves if t >= busy_end)
+        assert first - busy_end < 0.5, "the finished search woke the loop"
+        print(
+            f"{ticks} ticks in {busy_end - t0:.2f} s while {searched[0]} routes were searched, "
+            f"{sys1.loop_stats.misses - misses0} late; first motion "
+            f"{1e3 * (first - busy_end):.0f} ms after the search"
+        )
+    finally:
+        stop.set()
+        spinner.join(timeout=5)
+        executor.shutdown(timeout_sec=1.0)
+        sys1.destroy_node()
+        probe.destroy_node()
