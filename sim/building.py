@@ -404,6 +404,11 @@ class Building:
         self.people_by_id = {p.id: p for p in spec.people}
         self.elevators_by_id = {e.id: e for e in spec.elevators}
         self._grids: dict[int, OccupancyGrid] = {}
+        # room_at runs several times per tick (perception, the trace): rooms per floor as
+        # plain rectangles, in the description's order
+        self._room_rects: dict[int, list[tuple[float, float, float, float, RoomSpec]]] = {}
+        for r in spec.rooms:
+            self._room_rects.setdefault(r.floor, []).append((*r.rect, r))
 
     # --- plain views of the description -------------------------------------------------
 
@@ -478,8 +483,8 @@ class Building:
 
     def room_at(self, floor: int, x: float, y: float) -> RoomSpec | None:
         """The room holding (x, y) on ``floor`` (first match on a shared wall)."""
-        for r in self.spec.rooms:
-            if r.floor == floor and r.contains(x, y):
+        for x0, y0, x1, y1, r in self._room_rects.get(floor, ()):
+            if x0 <= x <= x1 and y0 <= y <= y1:
                 return r
         return None
 
