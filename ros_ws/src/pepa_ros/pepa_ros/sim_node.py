@@ -34,7 +34,7 @@ from agent.messages import ElevatorCall, ElevatorStatus
 from pepa_ros import params, qos
 from pepa_ros.codec import JsonCodec
 from pepa_ros.entry import node_main
-from pepa_ros.loop_stats import LoopStats
+from pepa_ros.loop_stats import LoopStats, TimerDeadlines
 from pepa_ros.topics import (
     BATTERY,
     CAMERA_INFO,
@@ -133,7 +133,7 @@ class SimNode(Node):
             "clock": 1.0 / v["clock_rate_hz"],
         }
         self._last_tick = time.monotonic()
-        self._next_tick = self._last_tick + period
+        self._deadlines = TimerDeadlines(period, self._last_tick)
         self.create_timer(period, self._tick, callback_group=loop_group)
 
         self._camera = _Camera(self, v["camera_width"], v["camera_height"])
@@ -194,8 +194,7 @@ class SimNode(Node):
 
     def _tick(self) -> None:
         start = time.monotonic()
-        late = max(0.0, start - self._next_tick)
-        self._next_tick = max(self._next_tick + self.loop_stats.period_s, start)
+        late = self._deadlines.late(start)
         dt_wall, self._last_tick = start - self._last_tick, start
         if self._cmd_timeout_s > 0 and start - self._last_cmd_wall > self._cmd_timeout_s:
             with self._lock:

@@ -49,7 +49,7 @@ from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.codec import JsonPublisher
 from pepa_ros.entry import node_main
-from pepa_ros.loop_stats import LoopStats
+from pepa_ros.loop_stats import LoopStats, TimerDeadlines
 from pepa_ros.params import SYS1_PARAMETERS
 from pepa_ros.robot_adapters import GenericRosRobotAdapter, SimOfficeAdapter
 from pepa_ros.ros_robot import RosRobot
@@ -130,8 +130,8 @@ class Sys1Node(AgentNode):
         self._plan_seen: tuple[str, int, str] | None = None
         self.period_s = 1.0 / v["control_rate_hz"]
         self.loop_stats = LoopStats(self.period_s)
-        self._next_tick = time.monotonic() + self.period_s
         self._next_save = time.monotonic() + SAVE_PERIOD_S
+        self._deadlines = TimerDeadlines(self.period_s, time.monotonic())
         self.every(self.period_s, self._control, self.group)
         self.every(REPORT_PERIOD_S, self._report, self.group)
         self.get_logger().info(
@@ -234,8 +234,7 @@ class Sys1Node(AgentNode):
 
     def _control(self) -> None:
         start = time.monotonic()
-        late = max(0.0, start - self._next_tick)
-        self._next_tick = max(self._next_tick + self.period_s, start)
+        late = self._deadlines.late(start)
         if self._step():
             self.loop_stats.record(late, time.monotonic() - start)
 

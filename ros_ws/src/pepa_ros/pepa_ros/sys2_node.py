@@ -12,11 +12,11 @@ When to decide follows the in-process runtime: when Sys1 is idle (at once on a n
 else every ``IDLE_DECIDE_S`` of simulated time), and while a plan runs, a preemption check on
 a new request or every ``PREEMPT_CHECK_S``. Events decide at once, in their own callback: a
 new request (topic or call), the end of a plan, a cancelled one, Sys1's state while a request
-waits for it; the ``decide_rate_hz`` timer only serves the periodic checks. A request's changes up to its decision are written to the
-queue file together; the decision goes out first (the robot's motion does not wait for the
-disk), the request's update (its acknowledgement) only after the write. When Sys1 restarts
-(a new boot id on ``/pepa/health``) the current decision is sent again with its progress, so
-the robot resumes.
+waits for it; the ``decide_rate_hz`` timer only serves the periodic checks. A request's
+changes up to its decision are written to the queue file together; the decision goes out first
+(the robot's motion does not wait for the disk), the request's update (its acknowledgement)
+only after the write. When Sys1 restarts (a new boot id on ``/pepa/health``) the current
+decision is sent again with its progress, so the robot resumes.
 """
 
 from __future__ import annotations
