@@ -48,8 +48,13 @@ def memory(tmp_path: Path) -> EpisodicMemory:
             _episode(t + 100, "robotics_lab", "percept", "saw alice", people=["alice"]),
             _episode(t + 290, "robotics_lab", "skill_start", "started greet(person=alice)",
                      skill="greet", people=["alice"]),
+            _episode(t + 300, "robotics_lab", "interaction", 'said to alice: "Hello!"',
+                     skill="greet", people=["alice"]),
             _episode(t + 300, "robotics_lab", "skill_end", "finished greet(person=alice)",
                      skill="greet", outcome="success", people=["alice"]),
+            # her request is done later, far from her: not a sighting
+            _episode(t + 3000, "corridor_0", "request", "request from alice is done",
+                     people=["alice"], outcome="done"),
             _episode(t + 400, "robotics_lab", "skill_end", "failed approach_person(person=bob)",
                      skill="approach_person", outcome="failure", people=["bob"]),
             # a ride inside navigate: no skill of its own, the car in the caption

@@ -41,6 +41,7 @@ CHARGE_TOLERANCE = 0.15
 CHARGE_TOLERANCE_MIN_S = 600.0
 WHERE_WINDOW_S = 1800.0
 MAX_EPISODES = 200
+SEEN_KINDS = ["percept", "interaction"]
 _BOARDED = re.compile(r"^robot boarded (\S+) at floor (-?\d+)$")
 
 
@@ -250,7 +251,12 @@ class MemoryReader:
             start = float(eps[-1]["time"])
 
     def last_seen(self, person: str) -> float | None:
-        eps = self._tool("memory_search", {"person": person, "order": "newest", "k": 1})
+        """The newest sighting of or talk with ``person`` (not a request of theirs, which may
+        come from anywhere, nor a skill that named them without finding them)."""
+        eps = self._tool(
+            "memory_search",
+            {"person": person, "kinds": SEEN_KINDS, "order": "newest", "k": 1},
+        )
         return float(eps[0]["time"]) if eps else None
 
     def where_at(self, t: float) -> str | None:
