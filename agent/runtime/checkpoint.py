@@ -115,6 +115,12 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def write_json(path: Path, data: object) -> None:
-    """Durable JSON file write (temporary file, fsync, rename)."""
-    _write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
+def write_json(path: Path, data: object, *, compact: bool = False) -> None:
+    """Durable JSON file write (temporary file, fsync, rename); ``compact`` for big files only
+    programs read (json's C encoder runs only without indentation)."""
+    text = (
+        json.dumps(data, sort_keys=True, separators=(",", ":"))
+        if compact
+        else json.dumps(data, indent=1, sort_keys=True)
+    )
+    _write_atomic(path, text)

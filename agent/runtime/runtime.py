@@ -694,7 +694,7 @@ class Runtime:
         report = self.memory.end_of_day(day)
         log.info("%s day %d: %d facts", self.personality.name, day, len(report.facts))
         path = self.data_dir / TRACE_DIR / f"day-{day:04d}.json"
-        write_json(path, day_trace.model_dump(mode="json"))
+        write_json(path, day_trace.model_dump(mode="json"), compact=True)
         sys2.presence.save(self.data_dir / SYS2_DIR / PRESENCE_FILE)
         sys1_state.save(self.data_dir, sys1_state.capture(sys1))
         # The night: resting on the dock (when it made it there), skipped in one jump.
