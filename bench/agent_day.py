@@ -6,7 +6,9 @@ Runs the in-process runtime (simulated office, Sys1 with oracle perception, Sys2
 their offline engines, episodic memory on ChromaDB) for one robot day, 08:00-24:00, into a
 temporary data directory. The wall time covers the whole day: building the world in the
 morning, the day itself, the reflection and the memory consolidation at night. Process CPU time
-is printed too (the wall time suffers when other work shares the machine). The last line is one
+is printed too (the wall time suffers when other work shares the machine), with the 1-minute
+load average before and after. Memory is embedded on a writer thread beside the simulation, so
+on an idle machine with two cores the wall time is below the CPU time. The last line is one
 JSON object with ``real_time_factor`` (simulated seconds per wall-clock second).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import tempfile
 import time
@@ -27,6 +30,7 @@ from agent.runtime.runtime import Runtime
 
 def measure(personality: str, seed: int, profile: bool) -> dict[str, object]:
     config = RuntimeConfig(personality=personality, seed=seed)
+    load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
     with tempfile.TemporaryDirectory(prefix="pepa-bench-") as tmp:
         t0 = time.perf_counter()
         runtime = Runtime(config, Path(tmp))
@@ -55,6 +59,8 @@ def measure(personality: str, seed: int, profile: bool) -> dict[str, object]:
         "wall_s": round(t2 - t1, 2),
         "cpu_s": round(c2 - c1, 2),
         "setup_s": round(t1 - t0, 2),
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cores": os.cpu_count(),
         "ticks": ticks,
         "decisions_kept": decisions,
         "episodes": episodes,
