@@ -104,18 +104,32 @@ class PipelineMetrics:
         if bound is not None:
             res["bound_hz"] = bound
             res["vs_bound"] = res["hz"] / bound
+        # two diagnostics, not the bound: the same formula on the stages' CPU time alone (a
+        # core each, whatever else the machine runs) and on their service times in the run
+        # (what coordination alone costs: the slowest stage waiting for the others)
+        for name, times in (
+            ("cpu", self.alone_cpu),
+            ("inrun", {k: float(np.mean(v)) for k, v in service.items() if v}),
+        ):
+            other = self._bound(times)
+            if other is not None:
+                res[f"{name}_bound_hz"] = other
+                res[f"vs_{name}_bound"] = res["hz"] / other
         return res
 
     def bound_hz(self) -> float | None:
         """The rate the stages allow, from their service times alone: serial stages give one
         over the sum; overlapped ones the slowest stage's degree / service time, and never
         more than the cores can do (cores / the sum). None before calibration."""
-        if not self.alone or not all(t > 0 for t in self.alone.values()):
+        return self._bound(self.alone)
+
+    def _bound(self, times: dict[str, float]) -> float | None:
+        if not times or not all(t > 0 for t in times.values()):
             return None
-        total = sum(self.alone.values())
+        total = sum(times.values())
         if self.serial:
             return 1.0 / total
         if not self.degrees:
             return None
-        stage_rates = [self.degrees.get(s, 1) / t for s, t in self.alone.items()]
+        stage_rates = [self.degrees.get(s, 1) / t for s, t in times.items()]
         return min(*stage_rates, self.cores / total)

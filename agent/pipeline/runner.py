@@ -72,8 +72,8 @@ class PipelineConfig(BaseModel):
     opencv_threads: int = Field(
         default=1, ge=1, le=64, description="OpenCV's pool (marker detection) of every worker"
     )
-    calibration_jobs: int = Field(
-        default=40, ge=1, le=10_000, description="jobs per stage timed alone for the bound"
+    calibration_s: float = Field(
+        default=1.0, gt=0, le=60, description="how long each stage is timed alone, per call"
     )
 
     def workers(self) -> int:
@@ -119,6 +119,7 @@ class Pipeline:
         self._stop = threading.Event()
         self._sink_lock = threading.Lock()
         self._errors: list[BaseException] = []
+        self._alone_totals: dict[str, list[float]] = {}  # stage: jobs, wall s, CPU s
 
     # --- timing helpers -------------------------------------------------------------------
 
@@ -174,28 +175,41 @@ class Pipeline:
             sys.setswitchinterval(saved[2])
 
     def calibrate(self, source: FrameSource) -> dict[str, float]:
-        """Each stage's mean service time alone: ``calibration_jobs`` frames through perception,
-        then their percepts through generation, on this thread with the run's thread pools.
-        The throughput bound is made of these (see :mod:`agent.pipeline.metrics`). ``run``
-        calibrates first unless this was called before (e.g. before a source restarts)."""
-        n = self.config.calibration_jobs
+        """Each stage's mean service time alone: perception on the source's frames, then
+        generation on those percepts, each for ``calibration_s`` on this thread with the run's
+        thread pools. The throughput bound is made of these (see :mod:`agent.pipeline.metrics`).
+        Calls accumulate, so timing before and after a run averages over the load the machine
+        had around it; ``run`` calibrates first unless this was called before (e.g. before a
+        source restarts, so the run is scored from its start)."""
+        span = self.config.calibration_s
         with self._resources(overlapped=False):
             self.generate(self.perceive(source.newest()))  # first calls allocate: not timed
-            t, c = self.clock.now(), time.thread_time()
-            percepts = [self.perceive(source.newest()) for _ in range(n)]
-            t_p, c_p = (self.clock.now() - t) / n, (time.thread_time() - c) / n
-            t, c = self.clock.now(), time.thread_time()
-            for percept in percepts:
-                self.generate(percept)
-            t_g, c_g = (self.clock.now() - t) / n, (time.thread_time() - c) / n
-        self.metrics.alone = {"perception": t_p, "generation": t_g}
-        self.metrics.alone_cpu = {"perception": c_p, "generation": c_g}
+            percepts: list[Percept] = []
+            t0, c0 = self.clock.now(), time.thread_time()
+            while not percepts or self.clock.now() - t0 < span:
+                percepts.append(self.perceive(source.newest()))
+            self._alone_add("perception", len(percepts), t0, c0)
+            t0, c0 = self.clock.now(), time.thread_time()
+            jobs = 0
+            while not jobs or self.clock.now() - t0 < span:
+                self.generate(percepts[jobs % len(percepts)])
+                jobs += 1
+            self._alone_add("generation", jobs, t0, c0)
         log.info(
             "pipeline stages alone: perception %.2f ms, generation %.2f ms",
-            1000 * t_p,
-            1000 * t_g,
+            1000 * self.metrics.alone["perception"],
+            1000 * self.metrics.alone["generation"],
         )
         return dict(self.metrics.alone)
+
+    def _alone_add(self, stage: str, jobs: int, t0: float, c0: float) -> None:
+        wall, cpu = self.clock.now() - t0, time.thread_time() - c0
+        total = self._alone_totals.setdefault(stage, [0.0, 0.0, 0.0])
+        total[0] += jobs
+        total[1] += wall
+        total[2] += cpu
+        self.metrics.alone[stage] = total[1] / total[0]
+        self.metrics.alone_cpu[stage] = total[2] / total[0]
 
     def run(self, source: FrameSource) -> PipelineMetrics:
         cfg = self.config

@@ -217,7 +217,7 @@ class GreedyDecoder(nn.Module):
 
     def forward(self, memory: torch.Tensor, memory_pad: torch.Tensor) -> torch.Tensor:
         """The call's tokens, ``<bos>`` .. ``<eos>`` (1-D)."""
-        tokens = torch.full([1, self.length], self.bos, dtype=torch.long)
+        tokens = torch.full([1, self.length], self.bos, dtype=torch.long, device=memory.device)
         state = 0
         n = 1
         done = False
