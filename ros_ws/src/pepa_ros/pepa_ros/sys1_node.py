@@ -3,7 +3,8 @@
 Sys2's decisions (``/pepa/decisions``) become ``Sys1.run`` calls; a 20 Hz control loop on the
 wall clock ticks Sys1 at the ROS (simulated) time and re-sends the standing velocity command;
 every finished skill goes back to Sys2 on ``/pepa/step_results`` with its plan id, the plan's
-progress on ``/pepa/plan``, Sys1's belief on ``/pepa/world_state`` and its episodes on
+progress on ``/pepa/plan``, Sys1's belief on ``/pepa/world_state`` (twice a second, and at
+once when Sys1 becomes idle or busy, which Sys2 waits for) and its episodes on
 ``/pepa/experiences`` (the Sys3 node stores them in memory). The robot is reached through
 :class:`pepa_ros.ros_robot.RosRobot`, so the same node drives the simulated office, a Gazebo
 robot or a real one.
@@ -128,6 +129,7 @@ class Sys1Node(AgentNode):
         self._forwarded: dict[str, int] = {}
         self._handles: deque[SkillHandle] = deque(maxlen=16)
         self._plan_seen: tuple[str, int, str] | None = None
+        self._idle_sent: bool | None = None
         self.period_s = 1.0 / v["control_rate_hz"]
         self.loop_stats = LoopStats(self.period_s)
         self._next_save = time.monotonic() + SAVE_PERIOD_S
@@ -254,6 +256,8 @@ class Sys1Node(AgentNode):
             self.robot.keep_alive()
         self._forward_results()
         self._publish_plan()
+        if (not sys1.busy) != self._idle_sent:  # Sys2 waits for this to decide again
+            self._publish_state()
         return True
 
     def _forward_results(self) -> None:
@@ -310,10 +314,14 @@ class Sys1Node(AgentNode):
             }
         )
 
-    def _report(self) -> None:
+    def _publish_state(self) -> None:
         state = self.world_state()
         if state is not None:
             self._state_pub.publish(state)
+            self._idle_sent = state.idle
+
+    def _report(self) -> None:
+        self._publish_state()
         s = self.loop_stats
         self.publish_health(
             loop_ticks=s.ticks, loop_misses=s.misses, loop_max_late_ms=s.max_late_s * 1e3
