@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
+from geometry_msgs.msg import Twist
 from pepa_ros.robot_adapters import (
     EXPRESS_PATTERNS,
     GO2_EXPRESS,
@@ -15,6 +18,7 @@ from pepa_ros.robot_adapters import (
     image_to_rgb,
     make_adapter,
 )
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
@@ -74,6 +78,29 @@ def test_generic_robot_remaps_topics_and_plays_patterns(ros_context) -> None:
         robot.express("moonwalk")
     assert robot.call_elevator(ElevatorCall(elevator="elevator_a", floor=1)) is False
     node.destroy_node()
+
+
+def test_a_pattern_plays_to_its_end_and_stops_and_can_play_again(ros_context) -> None:
+    node = Node("pattern_player", context=ros_context)
+    robot = make_adapter("generic", node, RobotTopics(cmd_vel="/pattern/cmd_vel"))
+    sent: list[float] = []
+    node.create_subscription(Twist, "/pattern/cmd_vel", lambda m: sent.append(m.linear.x), 50)
+    executor = SingleThreadedExecutor(context=ros_context)
+    executor.add_node(node)
+    try:
+        for _ in range(2):  # the pattern's timer sleeps between motions and wakes for the next
+            sent.clear()
+            robot.express("nod")
+            deadline = time.monotonic() + 5.0
+            while robot.express_busy() and time.monotonic() < deadline:
+                executor.spin_once(timeout_sec=0.01)
+            for _ in range(10):
+                executor.spin_once(timeout_sec=0.01)
+            assert not robot.express_busy()
+            assert sent == [0.15, -0.15, 0.15, -0.15, 0.0]
+    finally:
+        executor.shutdown()
+        node.destroy_node()
 
 
 def test_go2_maps_motions_onto_its_motion_api(ros_context) -> None:

@@ -165,7 +165,10 @@ class RobotAdapter(ABC):
         node.create_subscription(Odometry, self.topics.odom, self._on_odom, qos.sensor())
         node.create_subscription(Image, self.topics.image, self._on_image, qos.sensor(depth=2))
         node.create_subscription(BatteryState, self.topics.battery, self._on_battery, qos.sensor())
-        node.create_timer(0.02, self._pattern_step)
+        # Runs only while an expressive motion plays: an idle 50 Hz timer would wake the
+        # executor (and take the GIL from the control loop) for nothing.
+        self._pattern_timer = node.create_timer(0.02, self._pattern_step)
+        self._pattern_timer.cancel()
 
     # -- sensing ----------------------------------------------------------------------------
 
@@ -248,6 +251,7 @@ class RobotAdapter(ABC):
         with self._lock:
             self._pattern = list(pattern)
             self._pattern_end = self._now() + pattern[0].seconds
+            self._pattern_timer.reset()
         self._publish(pattern[0].v, pattern[0].w)
         return sum(s.seconds for s in pattern)
 
@@ -262,6 +266,8 @@ class RobotAdapter(ABC):
             nxt = self._pattern[0] if self._pattern else None
             if nxt is not None:
                 self._pattern_end = self._now() + nxt.seconds
+            else:
+                self._pattern_timer.cancel()
         if nxt is None:
             self._publish(0.0, 0.0)
         else:
@@ -270,6 +276,7 @@ class RobotAdapter(ABC):
     def _cancel_pattern(self) -> None:
         with self._lock:
             self._pattern = []
+            self._pattern_timer.cancel()
 
     # -- elevators --------------------------------------------------------------------------
 
