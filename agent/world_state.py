@@ -25,6 +25,8 @@ class WorldState(Message):
     # object / landmark id -> when last seen
     objects_seen_at: dict[str, Seconds] = Field(default_factory=dict)
     visited_today: list[str] = Field(default_factory=list)
+    # place -> when the robot was last there (what a patrol round keeps fresh)
+    visited_at: dict[str, Seconds] = Field(default_factory=dict)
     pending_requests: int = Field(default=0, ge=0)
     idle: bool = True
     current_skill: str | None = None

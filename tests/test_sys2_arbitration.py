@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pytest
 from sys2_support import deliberator, state
 
 from agent.messages import (
@@ -108,15 +111,40 @@ def test_personalities_choose_differently_when_idle() -> None:
     for name in ("lazy", "curious", "playful"):
         d = deliberator(name)
         picks = []
-        for k in range(4):
+        for k in range(8):
             dec = d.decide(state(hour=10.0 + k * 0.5, battery=0.95))
             assert dec is not None
             picks.append(dec.plan.steps[0].skill)
             d.interrupt(dec.time, "next sample")
         chosen[name] = picks
-    assert chosen["lazy"].count("rest") >= 2, chosen
+    assert Counter(chosen["lazy"]).most_common(1)[0][0] == "rest", chosen
+    assert "rest" not in chosen["curious"], chosen
     assert {"explore", "patrol"} & set(chosen["curious"]), chosen
     assert chosen["lazy"] != chosen["curious"]
+
+
+def test_a_patrol_round_is_a_duty_worth_the_more_the_longer_the_floor_went_unchecked() -> None:
+    d = deliberator("cautious")
+    model = d.model
+    patrol = SkillCall(skill="patrol", args={"floor": 1})
+    rooms = sorted(model.site.rooms_on(1))
+    now = state(hour=15.0)
+    due = model.step(model.initial_state(now), patrol, None)
+    fresh = {r: now.time - 600.0 for r in rooms}  # a round ten minutes ago
+    half = {r: now.time - d.config.patrol_period_s / 2 for r in rooms}
+    just_done = model.step(
+        model.initial_state(now.model_copy(update={"visited_at": fresh})), patrol, None
+    )
+    half_due = model.step(
+        model.initial_state(now.model_copy(update={"visited_at": half})), patrol, None
+    )
+    assert due.task == pytest.approx(d.config.patrol_duty)
+    assert half_due.task == pytest.approx(d.config.patrol_duty / 2)
+    assert just_done.task < 0.1 * due.task
+    explore = model.step(
+        model.initial_state(now), SkillCall(skill="explore", args={"floor": 1}), None
+    )
+    assert explore.task == 0.0  # exploring is for novelty, not a duty
 
 
 def test_decisions_are_deterministic_per_seed() -> None:

@@ -276,6 +276,7 @@ class Belief:
     objects: dict[str, Track] = field(default_factory=dict)
     panels: dict[str, float] = field(default_factory=dict)
     visited_today: list[str] = field(default_factory=list)
+    visited_at: dict[str, float] = field(default_factory=dict)  # room -> last time there
     rooms_ever: set[str] = field(default_factory=set)
     day: int = 0
 
@@ -327,6 +328,8 @@ class Perception:
             b.visited_today = []
         notes: list[Notable] = []
         here = self.room_of(pose.floor, pose.x, pose.y)
+        if here is not None:
+            b.visited_at[here] = now
         if here is not None and (not b.visited_today or b.visited_today[-1] != here):
             if here not in b.visited_today:
                 b.visited_today.append(here)
@@ -436,6 +439,7 @@ class Perception:
             people_seen_at={p: t.time for p, t in b.people.items()},
             objects_seen_at={o: t.time for o, t in b.objects.items()},
             visited_today=list(b.visited_today),
+            visited_at=dict(b.visited_at),
             pending_requests=pending_requests,
             idle=current_skill is None,
             current_skill=current_skill,

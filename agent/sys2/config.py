@@ -78,5 +78,11 @@ class Sys2Config(BaseModel):
     explore_s: float = Field(default=600.0, gt=0)
     express_s: float = Field(default=30.0, gt=0)
     social_s: float = Field(default=90.0, gt=0)
+    patrol_period_s: float = Field(
+        default=7200.0, gt=0, description="a room unchecked this long is fully due a round"
+    )
+    patrol_duty: float = Field(
+        default=0.6, ge=0, le=1, description="task value of a round when every room is due"
+    )
     use_llm_parser: bool = True
     use_llm_proposals: bool = True

@@ -100,7 +100,7 @@ def run_option(
     reserve = config.battery_reserve
     span = 1.0 - reserve if reserve < 1.0 else 1.0
     start = state.time
-    novelty = social = play = conservation_t = safety_t = 0.0
+    novelty = social = play = task = conservation_t = safety_t = 0.0
     success = True
     reason = ""
     for call in option.steps:
@@ -108,6 +108,7 @@ def run_option(
         novelty += out.novelty
         social += out.social
         play += out.play
+        task += out.task
         conservation_t += out.conservation * out.duration
         margin = (state.battery - reserve) / span
         safety_t += (0.0 if margin < 0.0 else 1.0 if margin > 1.0 else margin) * out.duration
@@ -120,7 +121,7 @@ def run_option(
     lumps = {
         "novelty": novelty,
         "social": social,
-        "task": 1.0 if success and option.kind == CandidateKind.REQUEST else 0.0,
+        "task": task + (1.0 if success and option.kind == CandidateKind.REQUEST else 0.0),
         "play": play,
     }
     duration = max(state.time - start, 1.0)

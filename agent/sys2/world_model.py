@@ -7,7 +7,8 @@ expected case otherwise) and the goods it yields as reward features:
 
 - lump features, counted once per event: ``novelty`` (new places today), ``social`` (a
   greeting or conversation, less with someone already met), ``play`` (an expression, less
-  each time in a row) and ``task`` (set by the option when a request or goal completes);
+  each time in a row) and ``task`` (a request completed, or a patrol round: a duty worth
+  the more the longer the floor's rooms have gone unchecked);
 - rate features, goods per unit of time: ``energy`` (conservation: 1 resting or charging,
   lower the harder the skill works) and ``safety`` (battery margin above the reserve).
 
@@ -47,6 +48,7 @@ class ModelState:
     floor: int
     visits: dict[str, int]
     met: dict[str, int]
+    checked: dict[str, float]
     near: str | None = None
     expressions: int = 0
     stranded: bool = False
@@ -59,6 +61,7 @@ class ModelState:
             self.floor,
             dict(self.visits),
             dict(self.met),
+            dict(self.checked),
             self.near,
             self.expressions,
             self.stranded,
@@ -73,6 +76,7 @@ class StepOutcome:
     novelty: float = 0.0
     social: float = 0.0
     play: float = 0.0
+    task: float = 0.0
     conservation: float = 0.5
     reason: str = ""
 
@@ -102,7 +106,8 @@ class WorldModel:
         if place is None:
             place = self.site.nearest_place(ws.pose.floor, ws.pose.x, ws.pose.y)
         visits = {p: 1 for p in ws.visited_today}
-        return ModelState(ws.time, ws.battery, place, ws.pose.floor, visits, {})
+        checked = {p: t for p, t in ws.visited_at.items() if p in self.site.places}
+        return ModelState(ws.time, ws.battery, place, ws.pose.floor, visits, {}, checked)
 
     # --- energy ---------------------------------------------------------------------------
 
@@ -274,20 +279,35 @@ class WorldModel:
             else fresh + sorted((p for p in rooms if p in visits), key=lambda p: (visits[p], p))
         )
         budget = len(rooms) if patrol else max(1, int(self.config.explore_s // ROOM_VISIT_S))
+        duty = self._due(s, rooms) * self.config.patrol_duty if patrol else 0.0
         first = order[0]
         t, de, n0, ok = self._go(s, first)
         if not ok:
             return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} is unreachable")
         secs, e, nov = t, de, n0
+        s.checked[first] = s.time + t
         for room in order[1:budget]:
             nov += self._visit(s, room)
             s.place = room
             secs += ROOM_VISIT_S
+            s.checked[room] = s.time + secs
         e += self._idle(secs - t, self.robot.move_w)
         if patrol:
             nov *= 0.6
         return StepOutcome(
-            secs, e, True, novelty=min(1.0, nov), conservation=self._conservation(secs, e)
+            secs,
+            e,
+            True,
+            novelty=min(1.0, nov),
+            task=duty,
+            conservation=self._conservation(secs, e),
+        )
+
+    def _due(self, s: ModelState, rooms: list[str]) -> float:
+        """How due a round is: the rooms' mean time unchecked, in patrol periods (at most 1)."""
+        period = self.config.patrol_period_s
+        return sum(min(1.0, (s.time - s.checked.get(r, -period)) / period) for r in rooms) / len(
+            rooms
         )
 
     def _social(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
