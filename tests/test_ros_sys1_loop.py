@@ -93,9 +93,11 @@ def test_control_loop_keeps_its_rate_while_routes_are_searched(
         expected = (busy_end - t0) * 20.0
         assert searched[0] > len(PLACES), "the worker really searched all along"
         assert not [t for t in moves if t0 <= t < busy_end], "no motion before the route is known"
-        assert ticks >= 0.7 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
+        # a loop that waited for the searches would tick about never, and take seconds a step;
+        # the margins are for a loaded machine
+        assert ticks >= 0.5 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
         step_ms = 1e3 * sys1.loop_stats.max_step_s
-        assert step_ms < 50, f"a control step took {step_ms:.0f} ms: it waited for a search"
+        assert step_ms < 250, f"a control step took {step_ms:.0f} ms: it waited for a search"
         assert wait_for(lambda: any(t >= busy_end for t in moves), 5), "it moves once routed"
         first = next(t for t in moves if t >= busy_end)
         assert first - busy_end < 0.5, "the finished search woke the loop"
