@@ -9,6 +9,7 @@ from study_support import hand_made_trace, office
 
 from agent.clock import SimClock, at
 from agent.messages import Experience, Pose
+from agent.study import memory_qa
 from agent.study.memory_qa import (
     Question,
     QuestionKind,
@@ -134,3 +135,32 @@ def test_questions_from_the_hand_made_day_carry_exact_answers() -> None:
     for q in by_kind["where_at"]:
         assert q.truth in {"corridor_0", "robotics_lab"}
     assert make_questions([tr], office(), seed=0) == qs  # seeded, repeatable
+
+
+def test_last_seen_truth_counts_only_moments_the_robot_looked() -> None:
+    """The robot can only remember whom it looked at: a trace with its looks is judged at
+    those, whatever its sampled poses saw in between."""
+    from sys1_support import rig
+
+    from agent.runtime.trace import DayTrace
+    from agent.sys1.config import PerceptionConfig
+    from sim.world import World
+
+    r = rig(hour=10.5)  # eva at her desk in the robotics lab, seed 1
+    r.call("approach_person", person="eva")
+    t, p = r.world.now, r.sys1.ctx.pose
+    facing = (t, p.floor, p.x, p.y, p.theta)
+    away = (t + 5, p.floor, p.x, p.y, p.theta + 3.14159)
+    start = at(0, 10.5)
+    pose_rows = [(*facing, 1.0), (*away, 1.0)]
+    looked_at = DayTrace(day=0, start=start, end=t + 10, poses=pose_rows, looks=[facing, away])
+    looked_away = DayTrace(day=0, start=start, end=t + 10, poses=pose_rows, looks=[away])
+
+    def seen(trace: DayTrace) -> dict[str, float]:
+        world = World(office(), seed=1, start_time=trace.start)
+        return memory_qa.sightings([trace], world, PerceptionConfig())
+
+    assert seen(looked_at)["eva"] == pytest.approx(t)
+    assert "eva" not in seen(looked_away)  # the sampled pose saw her; no look did
+    no_looks = looked_away.model_copy(update={"looks": []})
+    assert seen(no_looks)["eva"] == pytest.approx(t)  # a trace without looks: sampled poses

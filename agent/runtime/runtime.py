@@ -385,7 +385,11 @@ class Runtime:
             self.phase = Phase.NIGHT
             return True
         self.ticks += 1
+        looked = sys1.perception.updates
         wake = sys1.tick(now)
+        if sys1.perception.updates != looked and self.trace is not None:
+            p = sys1.ctx.pose
+            self.trace.look(now, p.floor, p.x, p.y, p.theta)
         changed = self._collect(now)
         changed |= self._events(now)
         if now >= at(self.day, self.config.bedtime):

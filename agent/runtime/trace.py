@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: (time, floor, x, y, theta, battery state of charge)
 PoseRow = tuple[float, int, float, float, float, float]
+#: (time, floor, x, y, theta) of a moment Sys1's perception looked
+LookRow = tuple[float, int, float, float, float]
 
 SAMPLE_MOVE_M = 0.5
 SAMPLE_TURN_RAD = 0.5
@@ -58,6 +60,8 @@ class DayTrace(BaseModel):
     world_log: list[tuple[float, str]] = Field(default_factory=list)
     charging_s: float | None = None
     rescues: int = Field(default=0, ge=0, description="nights it was carried to the dock")
+    # where the robot looked (memory QA's "last seen": it can only remember what it looked at)
+    looks: list[LookRow] = Field(default_factory=list)
 
 
 class TraceRecorder:
@@ -96,6 +100,13 @@ class TraceRecorder:
         tr.poses.append(row)
         self._last = row
         return True
+
+    def look(self, t: float, floor: int, x: float, y: float, theta: float) -> None:
+        """Sys1's perception looked from this pose (once per instant)."""
+        looks = self.trace.looks
+        t = round(t, 2)
+        if not looks or looks[-1][0] != t:
+            looks.append((t, floor, round(x, 3), round(y, 3), round(theta, 3)))
 
     def room(self, t: float, room: str | None) -> None:
         """The room at the last kept pose; an entry is noted when it changed."""

@@ -83,13 +83,15 @@ def sightings(
 ) -> dict[str, float]:
     """The last time each person was in the robot's view: within range and field of view,
     with a line of sight and a badge big enough to read (the oracle's own geometry, without
-    its random misses), at a sampled pose. The people's places are the simulator's."""
+    its random misses), at a moment the robot looked (a trace without its looks: at a sampled
+    pose). The people's places are the simulator's."""
     reader = OracleDetector(WorldTruth(world), perception, building=world.building)
     fov = math.radians(perception.fov_deg)
     reach = perception.range_m
     last: dict[str, float] = {}
     for tr in traces:
-        for t, floor, x, y, theta, _soc in tr.poses:
+        views = tr.looks or [row[:5] for row in tr.poses]
+        for t, floor, x, y, theta in views:
             for st in world.people.states_on(floor, t):
                 dx, dy = st.x - x, st.y - y
                 dist = math.hypot(dx, dy)
