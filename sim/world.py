@@ -45,6 +45,9 @@ DAY_S = 86_400.0
 ROBOT_RIDER = "robot"
 ROBOT_LOAD_UNITS = 2  # the robot takes the room of two people in a car
 PANEL_PROUD_M = 0.03  # a call panel's face stands this far off its wall
+#: A marker (a badge on someone's chest too) turned further than 75 degrees from the direction
+#: back to the viewer is seen edge-on or from behind: it cannot be read.
+FACES_VIEWER_COS = math.cos(math.radians(75))
 _PACK = struct.Struct("<4di").pack
 
 
@@ -756,7 +759,7 @@ class World:
             if facing is not None:
                 # angle between the marker's normal and the direction back to the viewer
                 cosang = (-dx * math.cos(facing) - dy * math.sin(facing)) / dist
-                faces = cosang > math.cos(math.radians(75))
+                faces = cosang > FACES_VIEWER_COS
             out.append(Sighting(kind, oid, marker, floor, x, y, dist, bearing, faces))
         out.sort(key=lambda s: (s.distance, s.id))
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,40 @@ def test_last_seen_truth_counts_only_moments_the_robot_looked() -> None:
     assert "eva" not in seen(looked_away)  # the sampled pose saw her; no look did
     no_looks = looked_away.model_copy(update={"looks": []})
     assert seen(no_looks)["eva"] == pytest.approx(t)  # a trace without looks: sampled poses
+
+
+def test_last_seen_truth_reads_badges_as_the_oracle_does() -> None:
+    """Around eva at her desk: the truth sees her from exactly the poses from which the
+    oracle perception (without its random misses) reads her badge, back turned or not."""
+    from sys1_support import rig
+
+    from agent.runtime.trace import DayTrace
+    from agent.sys1.config import PerceptionConfig
+    from agent.sys1.perception import OracleDetector
+    from agent.sys1.robot import RobotPose
+    from agent.sys1.sim_robot import WorldTruth
+    from sim.world import World
+
+    r = rig(hour=10.5, seed=1)
+    t = r.world.now
+    eva = r.world.people.state("eva", t)
+    assert eva is not None
+    cfg = PerceptionConfig()
+    truth_view = WorldTruth(r.world)
+    oracle = OracleDetector(truth_view, cfg, building=office())
+    agree, seen_from = 0, []
+    for k in range(16):
+        a = k * math.pi / 8
+        pose = RobotPose(eva.x + 2.0 * math.cos(a), eva.y + 2.0 * math.sin(a), a + math.pi, 0)
+        by_oracle = any(
+            s.ident == "eva" and oracle.readable(s)
+            for s in truth_view.visible(pose, math.radians(cfg.fov_deg), cfg.range_m)
+        )
+        look = (t, pose.floor, pose.x, pose.y, pose.theta)
+        trace = DayTrace(day=0, start=t, end=t + 1, poses=[(*look, 1.0)], looks=[look])
+        world = World(office(), seed=1, start_time=t)
+        by_truth = "eva" in memory_qa.sightings([trace], world, cfg)
+        agree += by_truth == by_oracle
+        seen_from.append(by_truth)
+    assert agree == 16
+    assert any(seen_from) and not all(seen_from)  # her back is turned to some of them

@@ -32,7 +32,7 @@ from agent.sys1.sim_robot import WorldTruth
 from memory.episodic import EpisodicMemory
 from memory.tools import call_tool
 from sim.building import Building
-from sim.world import World
+from sim.world import FACES_VIEWER_COS, World
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,9 @@ def sightings(
     traces: Sequence[DayTrace], world: World, perception: PerceptionConfig
 ) -> dict[str, float]:
     """The last time each person was in the robot's view: within range and field of view,
-    with a line of sight and a badge big enough to read (the oracle's own geometry, without
-    its random misses), at a moment the robot looked (a trace without its looks: at a sampled
-    pose). The people's places are the simulator's."""
+    with a line of sight, facing the robot and with a badge big enough to read (the oracle's
+    own geometry, without its random misses), at a moment the robot looked (a trace without
+    its looks: at a sampled pose). The people's places are the simulator's."""
     reader = OracleDetector(WorldTruth(world), perception, building=world.building)
     fov = math.radians(perception.fov_deg)
     reach = perception.range_m
@@ -99,6 +99,11 @@ def sightings(
                     continue
                 bearing = (math.atan2(dy, dx) - theta + math.pi) % (2 * math.pi) - math.pi
                 if abs(bearing) > fov / 2:
+                    continue
+                # a badge on the back of someone walking away cannot be read
+                if (-dx * math.cos(st.heading) - dy * math.sin(st.heading)) / dist <= (
+                    FACES_VIEWER_COS
+                ):
                     continue
                 seen = Sighting("person", st.id, floor, st.x, st.y, dist, bearing)
                 if reader.readable(seen) and world.line_of_sight(floor, (x, y), (st.x, st.y)):
