@@ -4,7 +4,7 @@ Sys2's decisions (``/pepa/decisions``) become ``Sys1.run`` calls; a 20 Hz contro
 wall clock ticks Sys1 at the ROS (simulated) time and re-sends the standing velocity command;
 every finished skill goes back to Sys2 on ``/pepa/step_results`` with its plan id, the plan's
 progress on ``/pepa/plan``, Sys1's belief on ``/pepa/world_state`` (twice a second, and at
-once when Sys1 becomes idle or busy, which Sys2 waits for) and its episodes on
+once when Sys1 becomes idle, which Sys2 waits for) and its episodes on
 ``/pepa/experiences`` (the Sys3 node stores them in memory). The robot is reached through
 :class:`pepa_ros.ros_robot.RosRobot`, so the same node drives the simulated office, a Gazebo
 robot or a real one.
@@ -129,7 +129,7 @@ class Sys1Node(AgentNode):
         self._forwarded: dict[str, int] = {}
         self._handles: deque[SkillHandle] = deque(maxlen=16)
         self._plan_seen: tuple[str, int, str] | None = None
-        self._idle_sent: bool | None = None
+        self._was_busy = False
         self.period_s = 1.0 / v["control_rate_hz"]
         self.loop_stats = LoopStats(self.period_s)
         self._next_save = time.monotonic() + SAVE_PERIOD_S
@@ -256,8 +256,9 @@ class Sys1Node(AgentNode):
             self.robot.keep_alive()
         self._forward_results()
         self._publish_plan()
-        if (not sys1.busy) != self._idle_sent:  # Sys2 waits for this to decide again
+        if self._was_busy and not sys1.busy:  # Sys2 waits for this to decide again
             self._publish_state()
+        self._was_busy = sys1.busy
         return True
 
     def _forward_results(self) -> None:
@@ -318,7 +319,6 @@ class Sys1Node(AgentNode):
         state = self.world_state()
         if state is not None:
             self._state_pub.publish(state)
-            self._idle_sent = state.idle
 
     def _report(self) -> None:
         self._publish_state()
