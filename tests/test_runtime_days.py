@@ -124,6 +124,10 @@ def test_interrupted_run_resumes_without_duplicates(two_days: Path, tmp_path: Pa
     rt.run_days(1)
     rt.advance_to(at(1, 9.0))
     assert rt.day == 1 and rt.days_done == [0]
+    # The crash: episodes still pending are lost; the batch being written lands (a dead
+    # process's writer thread cannot land it after the restart, so wait for it here).
+    rt.sink.pending.clear()
+    rt.sink.flush()
     del rt
     rt = Runtime(_config(), tmp_path)
     assert rt.day == 1 and rt.days_done == [0]
