@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
 MAX_TOKENS = 256
-BATCH_SIZE = 64
+BATCH_SIZE = 16  # small batches: less padding per caption; larger ones cost more CPU per caption
 CACHE_SIZE = 4096
 
 _MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
