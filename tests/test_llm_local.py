@@ -156,6 +156,8 @@ def test_pepa_llm_serve_runs_until_interrupted() -> None:
         [sys.executable, "-m", "agent.cli", "llm", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        # As a shell starts a background job: SIGINT ignored. Ctrl-C must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     probe = LocalLLMServer(port=port)
     lines: list[str] = []

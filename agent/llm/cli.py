@@ -61,7 +61,10 @@ def _serve(args: argparse.Namespace) -> int:
     if server.is_ready():
         print(f"an LLM server already answers at {server.base_url}", file=sys.stderr)
         return 1
-    # The server is stopped however this ends: Ctrl-C (during start-up too) or SIGTERM.
+    # The server is stopped however this ends: Ctrl-C (during start-up too) or SIGTERM. A
+    # shell that starts a command in the background makes it ignore SIGINT, and Python then
+    # installs no Ctrl-C handler: install it, or SIGINT would leave the server running.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         if not server.start(wait_s=120.0):
