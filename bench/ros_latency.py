@@ -144,6 +144,7 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
     import rclpy
     from geometry_msgs.msg import Twist
     from pepa_ros import qos
+    from pepa_ros.background_spin import spinning
     from pepa_ros.codec import JsonCodec
     from pepa_ros.health import NodeHealth
     from pepa_ros.rpc import RpcClient
@@ -191,14 +192,6 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
     sys2 = RpcClient(node, codec, SYS2_RPC)
     executor = MultiThreadedExecutor(num_threads=2, context=context)
     executor.add_node(node)
-    import threading
-
-    stop = threading.Event()
-    spinner = threading.Thread(
-        target=lambda: [executor.spin_once(timeout_sec=0.05) for _ in iter(stop.is_set, True)],
-        daemon=True,
-    )
-    spinner.start()
 
     def wait(pred: Any, timeout: float) -> bool:
         end = time.monotonic() + timeout
@@ -215,36 +208,37 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
 
     latencies: list[float] = []
     try:
-        if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
-            raise RuntimeError("the agent's nodes did not come up within 120 s")
-        wait(lambda: pub.subscribers() > 0, 30.0)
-        start_health = health["pepa_sys1"]
-        for i in range(requests):
-            if not wait(still, 90.0):
-                continue
-            req = UserRequest(
-                text=f"please go to the {AGENT_PLACES[i % len(AGENT_PLACES)].replace('_', ' ')}",
-                sender="bench",
-                priority=RequestPriority.URGENT,
-            )
-            sent = time.perf_counter()
-            pub.publish(req)
-            moved = wait(
-                lambda sent=sent: any(t >= sent and m > 1e-6 for t, m in cmds[-40:]), 10.0
-            )
-            if moved:
-                first = next(t for t, m in cmds if t >= sent and m > 1e-6)
-                latencies.append((first - sent) * 1e3)
-            wait(lambda rid=req.id: rid in updates, 5.0)
-            try:
-                sys2.call("cancel", {"request_id": req.id, "reason": "benchmark"}, timeout=10.0)
-            except Exception as exc:  # a request already done cannot be cancelled
-                print(f"cancel {req.id}: {exc}", file=sys.stderr)
-        end_health = health["pepa_sys1"]
+        with spinning(executor):
+            if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
+                raise RuntimeError("the agent's nodes did not come up within 120 s")
+            wait(lambda: pub.subscribers() > 0, 30.0)
+            start_health = health["pepa_sys1"]
+            for i in range(requests):
+                if not wait(still, 90.0):
+                    continue
+                place = AGENT_PLACES[i % len(AGENT_PLACES)].replace("_", " ")
+                req = UserRequest(
+                    text=f"please go to the {place}",
+                    sender="bench",
+                    priority=RequestPriority.URGENT,
+                )
+                sent = time.perf_counter()
+                pub.publish(req)
+                moved = wait(
+                    lambda sent=sent: any(t >= sent and m > 1e-6 for t, m in cmds[-40:]), 10.0
+                )
+                if moved:
+                    first = next(t for t, m in cmds if t >= sent and m > 1e-6)
+                    latencies.append((first - sent) * 1e3)
+                wait(lambda rid=req.id: rid in updates, 5.0)
+                try:
+                    sys2.call(
+                        "cancel", {"request_id": req.id, "reason": "benchmark"}, timeout=10.0
+                    )
+                except Exception as exc:  # a request already done cannot be cancelled
+                    print(f"cancel {req.id}: {exc}", file=sys.stderr)
+            end_health = health["pepa_sys1"]
     finally:
-        stop.set()
-        spinner.join(timeout=5)
-        executor.shutdown(timeout_sec=1.0)
         node.destroy_node()
         rclpy.try_shutdown(context=context)
         stack.send_signal(signal.SIGTERM)

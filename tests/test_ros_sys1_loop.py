@@ -8,7 +8,6 @@ so the decision's own search has to wait behind them.
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from geometry_msgs.msg import Twist
 from pepa_ros import qos
+from pepa_ros.background_spin import spinning
 from pepa_ros.codec import JsonCodec
 from pepa_ros.sys1_node import Sys1Node
 from pepa_ros.topics import DECISIONS
@@ -59,56 +59,51 @@ def test_control_loop_keeps_its_rate_while_routes_are_searched(
     executor = MultiThreadedExecutor(context=ros_context)
     executor.add_node(sys1)
     executor.add_node(probe)
-    stop = threading.Event()
-    spinner = threading.Thread(
-        target=lambda: [executor.spin_once(timeout_sec=0.05) for _ in iter(stop.is_set, True)],
-        daemon=True,
-    )
-    spinner.start()
     try:
-        assert wait_for(lambda: sys1.sys1 is not None and sys1.loop_stats.ticks > 20, 90), (
-            "Sys1 was built on its worker and its loop ticks"
-        )
-        assert wait_for(lambda: decisions.subscribers() > 0, 10)
-        ctx = sys1.sys1.ctx
-        targets = [ctx.resolve(p) for p in PLACES]
-        searched = [0]
+        with spinning(executor):
+            assert wait_for(lambda: sys1.sys1 is not None and sys1.loop_stats.ticks > 20, 90), (
+                "Sys1 was built on its worker and its loop ticks"
+            )
+            assert wait_for(lambda: decisions.subscribers() > 0, 10)
+            ctx = sys1.sys1.ctx
+            targets = [ctx.resolve(p) for p in PLACES]
+            searched = [0]
 
-        def search_for_a_while() -> float:  # real searches, holding the worker for BUSY_S
-            end = time.monotonic() + BUSY_S
-            while time.monotonic() < end:
-                ctx.route(targets[searched[0] % len(targets)])
-                searched[0] += 1
-            return time.monotonic()
+            def search_for_a_while() -> float:  # real searches, holding the worker for BUSY_S
+                end = time.monotonic() + BUSY_S
+                while time.monotonic() < end:
+                    ctx.route(targets[searched[0] % len(targets)])
+                    searched[0] += 1
+                return time.monotonic()
 
-        busy = sys1.planner.submit(search_for_a_while)
-        ticks0, misses0 = sys1.loop_stats.ticks, sys1.loop_stats.misses
-        sys1.loop_stats.max_step_s = 0.0
-        t0 = time.monotonic()
-        decisions.publish(navigate("reception"))
-        assert wait_for(lambda: sys1.sys1.busy, 5), "the decision started at once"
-        assert wait_for(lambda: busy.done, BUSY_S + 30)
-        ticks = sys1.loop_stats.ticks - ticks0
-        busy_end = busy.result()
-        expected = (busy_end - t0) * 20.0
-        assert searched[0] > len(PLACES), "the worker really searched all along"
-        assert not [t for t in moves if t0 <= t < busy_end], "no motion before the route is known"
-        # a loop that waited for the searches would tick about never, and take seconds a step;
-        # the margins are for a loaded machine
-        assert ticks >= 0.5 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
-        step_ms = 1e3 * sys1.loop_stats.max_step_s
-        assert step_ms < 250, f"a control step took {step_ms:.0f} ms: it waited for a search"
-        assert wait_for(lambda: any(t >= busy_end for t in moves), 5), "it moves once routed"
-        first = next(t for t in moves if t >= busy_end)
-        assert first - busy_end < 0.5, "the finished search woke the loop"
-        print(
-            f"{ticks} ticks in {busy_end - t0:.2f} s while {searched[0]} routes were searched, "
-            f"{sys1.loop_stats.misses - misses0} late; first motion "
-            f"{1e3 * (first - busy_end):.0f} ms after the search"
-        )
+            busy = sys1.planner.submit(search_for_a_while)
+            ticks0, misses0 = sys1.loop_stats.ticks, sys1.loop_stats.misses
+            sys1.loop_stats.max_step_s = 0.0
+            t0 = time.monotonic()
+            decisions.publish(navigate("reception"))
+            assert wait_for(lambda: sys1.sys1.busy, 5), "the decision started at once"
+            assert wait_for(lambda: busy.done, BUSY_S + 30)
+            ticks = sys1.loop_stats.ticks - ticks0
+            busy_end = busy.result()
+            expected = (busy_end - t0) * 20.0
+            assert searched[0] > len(PLACES), "the worker really searched all along"
+            assert not [t for t in moves if t0 <= t < busy_end], (
+                "no motion before the route is known"
+            )
+            # a loop that waited for the searches would tick about never, and take seconds a step;
+            # the margins are for a loaded machine
+            assert ticks >= 0.5 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
+            step_ms = 1e3 * sys1.loop_stats.max_step_s
+            assert step_ms < 250, f"a control step took {step_ms:.0f} ms: it waited for a search"
+            assert wait_for(lambda: any(t >= busy_end for t in moves), 5), "it moves once routed"
+            first = next(t for t in moves if t >= busy_end)
+            assert first - busy_end < 0.5, "the finished search woke the loop"
+            print(
+                f"{ticks} ticks in {busy_end - t0:.2f} s while {searched[0]} routes were "
+                "searched, "
+                f"{sys1.loop_stats.misses - misses0} late; first motion "
+                f"{1e3 * (first - busy_end):.0f} ms after the search"
+            )
     finally:
-        stop.set()
-        spinner.join(timeout=5)
-        executor.shutdown(timeout_sec=1.0)
         sys1.destroy_node()
         probe.destroy_node()
