@@ -28,13 +28,12 @@ from memory.embedding import DIMENSION, MODEL_ID, embed_texts
 from memory.importance import ImportanceScorer
 from memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
 from memory.scoring import ScoreWeights
-from memory.shards import Shards
+from memory.shards import PAGE, Shards, pages
 from memory.store import collection, open_local, open_remote
 
 log = logging.getLogger(__name__)
 
 STORE_SUBDIR = "memory"
-_PAGE = 5000
 _CANDIDATES_PER_RESULT = 5
 _MIN_CANDIDATES = 50
 
@@ -242,28 +241,43 @@ class EpisodicMemory:
     ) -> Iterator[Experience]:
         """Every matching episode (of ``floor``, or of all), read in pages so memory use stays
         flat on a large store. An episode caught mid-move to the archive is read once."""
+        for i, doc, meta in self._rows(["documents", "metadatas"], where, include_archived, floor):
+            yield records.from_record(i, doc, meta)
+
+    def _rows(
+        self,
+        include: list[str],
+        where: dict[str, Any] | None,
+        include_archived: bool,
+        floor: int | None = None,
+    ) -> Iterator[tuple[str, Any, Any]]:
+        """(id, document, metadata) of every matching record, each episode once: the archive
+        is read first, so an episode caught mid-move counts as archived."""
         archived_ids: set[str] = set()
         for shard in reversed(self._shards.searched(floor, include_archived)):
             is_archive = shard is self._shards.archive
             clauses = [where] if where else []
             if is_archive and floor is not None:
                 clauses.append({"floor": floor})
-            for exp in _read_pages(shard, _and(clauses)):
-                if is_archive:
-                    archived_ids.add(exp.id)
-                elif exp.id in archived_ids:
-                    continue
-                yield exp
+            for got in pages(shard, include, _and(clauses)):
+                docs = got["documents"] or [None] * len(got["ids"])
+                for i, doc, meta in zip(got["ids"], docs, got["metadatas"], strict=True):  # type: ignore[arg-type]
+                    if is_archive:
+                        archived_ids.add(i)
+                    elif i in archived_ids:
+                        continue
+                    yield i, doc, meta
 
     @staticmethod
     def _floor_of(q: MemoryQuery) -> int | None:
         return q.floor if q.floor is not None else (q.near.floor if q.near else None)
 
-    def _where(self, q: MemoryQuery, shard: Collection) -> dict[str, Any] | None:
-        """The filter left for ChromaDB once the shard has settled floor and archived."""
+    def _where(self, q: MemoryQuery, archive: bool = False) -> dict[str, Any] | None:
+        """The filter left for ChromaDB once the collection has settled floor and archived
+        (the archive holds every floor, so there the floor is filtered too)."""
         clauses: list[dict[str, Any]] = []
         floor = self._floor_of(q)
-        if floor is not None and shard is self._shards.archive:
+        if floor is not None and archive:
             clauses.append({"floor": floor})
         if q.room is not None:
             clauses.append({"room": q.room})
@@ -316,21 +330,22 @@ class EpisodicMemory:
         """
         q = query if isinstance(query, MemoryQuery) else MemoryQuery.model_validate(query)
         now = self.clock.now()
-        shards = self._shards.searched(self._floor_of(q), q.include_archived)
-        # The archive is read first so that an episode caught mid-move counts as archived.
-        by_id: dict[str, Recall] = {}
-        vector = None if q.text is None else embed_texts([q.text])
-        for shard in reversed(shards):
-            where = self._where(q, shard)
-            if vector is None:
-                for exp in _read_pages(shard, where):
-                    r = self._recall(q, exp, now, None)
-                    if r is not None:
-                        by_id.setdefault(exp.id, r)
-            else:
+        floor = self._floor_of(q)
+        if q.text is None:
+            rows = self._rows(
+                ["documents", "metadatas"], self._where(q), q.include_archived, floor
+            )
+            exps = (records.from_record(i, doc, meta) for i, doc, meta in rows)
+            found = [r for r in (self._recall(q, e, now, None) for e in exps) if r is not None]
+        else:
+            vector = embed_texts([q.text])
+            # The archive is read first so that an episode caught mid-move counts as archived.
+            by_id: dict[str, Recall] = {}
+            for shard in reversed(self._shards.searched(floor, q.include_archived)):
+                where = self._where(q, archive=shard is self._shards.archive)
                 for r in self._nearest(q, shard, where, vector, now):
                     by_id.setdefault(r.episode.id, r)
-        found = list(by_id.values())
+            found = list(by_id.values())
         if q.order == "score":
             found.sort(key=lambda r: (-r.score, -r.episode.time, r.episode.id))
         else:
@@ -399,7 +414,7 @@ class EpisodicMemory:
             )
         cutoff = self.clock.now() - older_than_s
         where = {"$and": [{"time": {"$lt": cutoff}}, {"importance": {"$lt": below_importance}}]}
-        step = min(self._client.get_max_batch_size(), _PAGE)
+        step = min(self._client.get_max_batch_size(), PAGE)
         moved = 0
         for shard in self._shards.live():
             while True:  # each page leaves the shard, so the next one starts at offset 0
@@ -473,13 +488,13 @@ class EpisodicMemory:
         sources: Counter[str] = Counter()
         times: list[float] = []
         archived = 0
-        for exp in self.iter_episodes(include_archived=True):
-            floors[str(exp.floor)] += 1
-            rooms[f"{exp.floor}/{exp.room}"] += 1
-            kinds[exp.kind] += 1
-            sources[exp.source.value] += 1
-            times.append(exp.time)
-            archived += exp.archived
+        for _, _, m in self._rows(["metadatas"], None, include_archived=True):
+            floors[str(m["floor"])] += 1
+            rooms[f"{m['floor']}/{m['room']}"] += 1
+            kinds[str(m["kind"])] += 1
+            sources[str(m["source"])] += 1
+            times.append(float(m["time"]))
+            archived += bool(m["archived"])
         t = np.asarray(times)
         return MemoryStats(
             location=self.location,
@@ -496,19 +511,3 @@ class EpisodicMemory:
             by_kind=dict(sorted(kinds.items())),
             by_source=dict(sorted(sources.items())),
         )
-
-
-def _read_pages(shard: Collection, where: dict[str, Any] | None) -> Iterator[Experience]:
-    offset = 0
-    while True:
-        got = shard.get(
-            where=where,  # type: ignore[arg-type]
-            include=["documents", "metadatas"],
-            limit=_PAGE,
-            offset=offset,
-        )
-        for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):  # type: ignore[arg-type]
-            yield records.from_record(i, doc, meta)
-        if len(got["ids"]) < _PAGE:
-            return
-        offset += _PAGE

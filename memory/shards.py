@@ -23,15 +23,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import GetResult
 
 from memory.store import StoreError, collection
 
 log = logging.getLogger(__name__)
 
-_PAGE = 2000
+PAGE = 5000
+_MIGRATION_PAGE = 2000  # pages that carry vectors are kept smaller
 
 
 class Shards:
@@ -96,9 +99,12 @@ class Shards:
             return
         legacy = collection(self.client, legacy_name, self.where)
         moved = 0
-        for ids, embeddings, documents, metadatas in _pages(legacy):
+        include = ["embeddings", "documents", "metadatas"]
+        for got in pages(legacy, include, page=_MIGRATION_PAGE):
+            ids, embeddings = got["ids"], got["embeddings"]
+            documents, metadatas = got["documents"], got["metadatas"]
             by_target: dict[str, list[int]] = {}
-            for i, meta in enumerate(metadatas):
+            for i, meta in enumerate(metadatas):  # type: ignore[arg-type]
                 if meta.get("archived"):
                     target = self.archive.name
                 else:
@@ -112,27 +118,27 @@ class Shards:
                 )
                 dest.upsert(  # idempotent: an interrupted migration simply runs again
                     ids=[ids[i] for i in rows],
-                    embeddings=[embeddings[i] for i in rows],
-                    documents=[documents[i] for i in rows],
-                    metadatas=[metadatas[i] for i in rows],
+                    embeddings=[embeddings[i] for i in rows],  # type: ignore[index]
+                    documents=[documents[i] for i in rows],  # type: ignore[index]
+                    metadatas=[metadatas[i] for i in rows],  # type: ignore[index]
                 )
             moved += len(ids)
         self.client.delete_collection(legacy_name)
         log.info("%s: moved %d episodes into per-floor collections", self.where, moved)
 
 
-def _pages(col: Collection) -> Iterator[tuple[list[str], list, list[str], list[dict]]]:
+def pages(
+    col: Collection,
+    include: list[str],
+    where: dict[str, Any] | None = None,
+    page: int = PAGE,
+) -> Iterator[GetResult]:
+    """Every record of ``col`` matching ``where``, a page at a time (memory use stays flat)."""
     offset = 0
     while True:
-        got = col.get(include=["embeddings", "documents", "metadatas"], limit=_PAGE, offset=offset)
-        if not got["ids"]:
+        got = col.get(where=where, include=include, limit=page, offset=offset)  # type: ignore[arg-type]
+        if got["ids"]:
+            yield got
+        if len(got["ids"]) < page:
             return
-        yield (
-            list(got["ids"]),
-            list(got["embeddings"]),  # type: ignore[arg-type]
-            list(got["documents"]),  # type: ignore[arg-type]
-            [dict(m) for m in got["metadatas"]],  # type: ignore[union-attr]
-        )
-        if len(got["ids"]) < _PAGE:
-            return
-        offset += _PAGE
+        offset += page
