@@ -57,11 +57,19 @@ QUERIES = (
 )
 
 
-def episodes(n: int, rng: random.Random, per_day: int = 2000) -> list[Experience]:
+PER_DAY = 2000
+
+
+def time_of(i: int) -> float:
+    """When the i-th synthetic episode happened (PER_DAY a day, 07:00 to 19:00)."""
+    day, slot = divmod(i, PER_DAY)
+    return at(day, 7.0 + 12.0 * slot / PER_DAY)
+
+
+def episodes(n: int, rng: random.Random) -> list[Experience]:
     out = []
     for i in range(n):
-        day, slot = divmod(i, per_day)
-        t = at(day, 7.0 + 12.0 * slot / per_day)
+        t = time_of(i)
         floor = rng.randrange(FLOORS)
         room = rng.choice(ROOMS)
         people = rng.sample(PEOPLE, rng.choice((0, 0, 1, 2)))
@@ -98,11 +106,11 @@ def run(
     n: int, queries: int, batch: int, data: Path, seed: int, ingest: bool = True
 ) -> dict[str, float | int]:
     rng = random.Random(seed)
-    eps = episodes(n, rng)
-    clock = SimClock(start=max(e.time for e in eps) + 60.0)
+    clock = SimClock(start=time_of(n - 1) + 60.0)
     memory = EpisodicMemory(clock, data)
     if not ingest:
         return {"n": memory.count(), **time_queries(memory, queries, rng)}
+    eps = episodes(n, rng)
     t0 = time.perf_counter()
     cpu0 = time.process_time()
     last_report = t0
