@@ -23,9 +23,12 @@ _TYPES = {"str": str, "bool": bool, "int": int, "float": float}
 
 def declare(*names: str, **defaults: str) -> list[DeclareLaunchArgument]:
     """Declare ``names``; ``defaults`` change the default of some of them for this file."""
-    unknown = [n for n in (*names, *defaults) if n not in ARGUMENTS]
-    if unknown or not set(defaults) <= set(names):
-        raise ValueError(f"launch arguments {unknown or sorted(set(defaults) - set(names))}")
+    unknown = [n for n in names if n not in ARGUMENTS]
+    if unknown:
+        raise ValueError(f"unknown launch arguments {unknown} (see pepa_ros.launch_arguments)")
+    undeclared = sorted(set(defaults) - set(names))
+    if undeclared:
+        raise ValueError(f"defaults given for arguments not declared here: {undeclared}")
     return [
         DeclareLaunchArgument(
             name,
