@@ -25,6 +25,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from rclpy.subscription import Subscription
 
 from pepa_ros import params
+from pepa_ros.entry import node_main
 from pepa_ros.msgdef import MessageTypeError, full_definition, get_message
 
 log = logging.getLogger(__name__)
@@ -208,13 +209,4 @@ def create(context: Context, parameters: dict[str, Any]) -> RecorderNode:
     return RecorderNode(context=context, parameter_overrides=params.overrides(parameters))
 
 
-def main(argv: list[str] | None = None) -> int:
-    from pepa_ros.runner import main as run
-
-    return run(["recorder", *(argv if argv is not None else _argv())])
-
-
-def _argv() -> list[str]:
-    import sys
-
-    return sys.argv[1:]
+main = node_main("recorder")
