@@ -26,7 +26,8 @@ class TimerDeadlines:
     def late(self, now_s: float) -> float:
         """How late a tick that starts at ``now_s`` is (s); call once per tick."""
         late = max(0.0, now_s - (self._last + self.period_s))
-        periods = math.floor((now_s - self._anchor) / self.period_s + 1e-9)  # on a point: it
+        # A tick on a grid point is that point's (1e-9 absorbs the division's rounding).
+        periods = math.floor((now_s - self._anchor) / self.period_s + 1e-9)
         self._last = self._anchor + periods * self.period_s
         return late
 
