@@ -51,6 +51,13 @@ FACES_VIEWER_COS = math.cos(math.radians(75))
 _PACK = struct.Struct("<4di").pack
 
 
+def faces_viewer(dx: float, dy: float, facing: float, dist: float) -> bool:
+    """Whether a marker ``(dx, dy)`` away (``dist`` long, > 0) whose normal points along
+    ``facing`` turns to the viewer enough to be read (see :data:`FACES_VIEWER_COS`)."""
+    # cosine of the angle between the marker's normal and the direction back to the viewer
+    return (-dx * math.cos(facing) - dy * math.sin(facing)) / dist > FACES_VIEWER_COS
+
+
 @dataclass(frozen=True)
 class RobotState:
     t: float
@@ -755,11 +762,7 @@ class World:
                 continue
             if not self.line_of_sight(floor, (px, py), (x, y), ignore):
                 continue
-            faces = True
-            if facing is not None:
-                # angle between the marker's normal and the direction back to the viewer
-                cosang = (-dx * math.cos(facing) - dy * math.sin(facing)) / dist
-                faces = cosang > FACES_VIEWER_COS
+            faces = facing is None or faces_viewer(dx, dy, facing, dist)
             out.append(Sighting(kind, oid, marker, floor, x, y, dist, bearing, faces))
         out.sort(key=lambda s: (s.distance, s.id))
         return out

@@ -32,7 +32,7 @@ from agent.sys1.sim_robot import WorldTruth
 from memory.episodic import EpisodicMemory
 from memory.tools import call_tool
 from sim.building import Building
-from sim.world import FACES_VIEWER_COS, World
+from sim.world import World, faces_viewer
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +100,8 @@ def sightings(
                 bearing = (math.atan2(dy, dx) - theta + math.pi) % (2 * math.pi) - math.pi
                 if abs(bearing) > fov / 2:
                     continue
-                # a badge on the back of someone walking away cannot be read
-                if (-dx * math.cos(st.heading) - dy * math.sin(st.heading)) / dist <= (
-                    FACES_VIEWER_COS
-                ):
-                    continue
+                if not faces_viewer(dx, dy, st.heading, dist):
+                    continue  # a badge on the back of someone walking away cannot be read
                 seen = Sighting("person", st.id, floor, st.x, st.y, dist, bearing)
                 if reader.readable(seen) and world.line_of_sight(floor, (x, y), (st.x, st.y)):
                     last[st.id] = t
