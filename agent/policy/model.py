@@ -125,12 +125,9 @@ class DecisionPolicy(nn.Module):
         memory: torch.Tensor,
         memory_pad: torch.Tensor,
         vocab: PolicyVocab,
-        step: Step | None = None,
     ) -> list[list[int]]:
-        """Greedy, grammar-constrained decoding of one call per batch row (``step``: a compiled
-        forward, e.g. from :func:`trace_steps`). :class:`GreedyDecoder` does the same for one
-        row as a single graph."""
-        step = step or self.forward
+        """Greedy, grammar-constrained decoding of one call per batch row.
+        :class:`GreedyDecoder` does the same for one row as a single graph."""
         grammar = GrammarTable.of(vocab)
         b = memory.shape[0]
         seqs: list[list[int]] = [[vocab.bos] for _ in range(b)]
@@ -138,7 +135,7 @@ class DecisionPolicy(nn.Module):
         done = [False] * b
         for _ in range(MAX_CALL_TOKENS - 1):
             tokens = torch.tensor(seqs, dtype=torch.long, device=memory.device)
-            logits = step(tokens, memory, memory_pad)[:, -1]
+            logits = self.forward(tokens, memory, memory_pad)[:, -1]
             mask = grammar.masks[torch.tensor(states)].to(logits.device)
             nxt = (logits + mask).argmax(dim=-1).tolist()
             for i in range(b):
@@ -151,9 +148,6 @@ class DecisionPolicy(nn.Module):
             if all(done):
                 break
         return [[t for t in s if t != vocab.pad] for s in seqs]
-
-
-Step = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class GrammarTable:
