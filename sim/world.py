@@ -736,19 +736,8 @@ class World:
                     )
                 )
         for ps in self.people.states_on(floor, self.now):
-            if ps.floor == floor:
-                pid = ps.id
-                cands.append(
-                    (
-                        "person",
-                        pid,
-                        self.building.people_by_id[pid].badge_marker_id,
-                        ps.x,
-                        ps.y,
-                        ps.heading,
-                        0.0,
-                    )
-                )
+            badge = self.building.people_by_id[ps.id].badge_marker_id
+            cands.append(("person", ps.id, badge, ps.x, ps.y, ps.heading, 0.0))
         out = []
         r2 = range_m * range_m
         for kind, oid, marker, x, y, facing, ignore in cands:
