@@ -22,7 +22,8 @@ decision is sent again with its progress, so the robot resumes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -251,18 +252,17 @@ class Sys2Node(AgentNode):
             self.get_logger().info(f"{REQUESTS.name}: request {request.id} is known; ignored")
             return
         now = self._time()
-        with self.sys2.queue.batch():
+        with self._changing():
             req = self.sys2.submit(request.model_copy(update={"created_at": now}), now)
             self._poke = True
             self._send(self._consider())
-        self.get_logger().info(f"request {req.id} from {req.sender} is {req.state.value}")
-        self._after_change()
+            self.get_logger().info(f"request {req.id} from {req.sender} is {req.state.value}")
 
     def _on_step(self, step: StepResult) -> None:
         if step.plan_id != self.plan_id:
             return  # a plan Sys2 has moved on from, or Sys1's own (battery reserve)
         now = self._time()
-        with self.sys2.queue.batch():
+        with self._changing():
             repair = self.sys2.on_skill_result(step.result, self.current_state(now))
             if repair is not None:
                 self._send(repair)
@@ -270,15 +270,13 @@ class Sys2Node(AgentNode):
                 self.plan_id = None
                 self._next_decide = now
                 self._send(self._consider())  # the plan is over: what next, at once
-        self._after_change()
 
     # --- deciding -------------------------------------------------------------------------------
 
     def _deliberate(self) -> None:
         """The periodic check (the timer); events call :meth:`_consider` themselves."""
-        with self.sys2.queue.batch():
+        with self._changing():
             self._send(self._consider())
-        self._after_change()
 
     def _consider(self) -> Decision | None:
         """A decision to start, if it is time for one (the caller sends it)."""
@@ -322,6 +320,13 @@ class Sys2Node(AgentNode):
 
     # --- request bookkeeping --------------------------------------------------------------------
 
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Queue changes inside share one write; their updates go out only after it."""
+        with self.sys2.queue.batch():
+            yield
+        self._after_change()
+
     def _after_change(self) -> None:
         """Publish each request that changed, and record each change as an episode."""
         self._poke = self._poke or any(
@@ -356,7 +361,7 @@ class Sys2Node(AgentNode):
         if not isinstance(text, str):
             raise ValueError("text: a request needs its text")
         now = self._time()
-        with self.sys2.queue.batch():
+        with self._changing():
             req = self.sys2.submit_text(
                 text,
                 now,
@@ -367,7 +372,6 @@ class Sys2Node(AgentNode):
             )
             self._poke = True
             self._send(self._consider())
-        self._after_change()
         return req.model_dump(mode="json")
 
     def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -375,13 +379,12 @@ class Sys2Node(AgentNode):
         now = self._time()
         cur = self.sys2.current
         running = cur is not None and cur.plan.request_id == rid
-        with self.sys2.queue.batch():
+        with self._changing():
             req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
             if running:
                 self._drop_plan("the request was cancelled")
                 self._next_decide = now
                 self._send(self._consider())
-        self._after_change()
         return req.model_dump(mode="json")
 
     def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
