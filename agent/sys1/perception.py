@@ -330,12 +330,12 @@ class Perception:
         here = self.room_of(pose.floor, pose.x, pose.y)
         if here is not None:
             b.visited_at[here] = now
-        if here is not None and (not b.visited_today or b.visited_today[-1] != here):
-            if here not in b.visited_today:
-                b.visited_today.append(here)
-            if here not in b.rooms_ever:
-                b.rooms_ever.add(here)
-                notes.append(Notable(f"entered {here} for the first time"))
+            if not b.visited_today or b.visited_today[-1] != here:
+                if here not in b.visited_today:
+                    b.visited_today.append(here)
+                if here not in b.rooms_ever:
+                    b.rooms_ever.add(here)
+                    notes.append(Notable(f"entered {here} for the first time"))
         self.visits.mark(
             pose.floor, pose.x, pose.y, pose.theta, self._fov, self.config.seen_radius_m
         )
