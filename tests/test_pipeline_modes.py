@@ -142,6 +142,15 @@ def test_bound_is_made_of_the_stages_timed_alone() -> None:
     assert m.bound_hz() == pytest.approx(125.0)  # one after the other
 
 
+def test_stage_times_alone_average_over_the_jobs_of_every_timing() -> None:
+    m = PipelineMetrics()
+    m.alone_time("generation", 4, 0.040, 0.020)
+    assert m.alone == {"generation": pytest.approx(0.010)}
+    m.alone_time("generation", 1, 0.020, 0.010)  # a slower timing, of fewer jobs
+    assert m.alone["generation"] == pytest.approx(0.060 / 5)
+    assert m.alone_cpu["generation"] == pytest.approx(0.030 / 5)
+
+
 def test_run_times_each_stage_alone_first_and_restores_the_thread_pools() -> None:
     perceive, generate = _stages()
     clock = WallClock()

@@ -49,6 +49,8 @@ class PipelineMetrics:
     serial: bool = False  # stages one after the other (SEQ): the bound is 1 / their sum
     cores: int = 1  # workers beyond this many share cores: the bound counts them once
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # stage: jobs, wall s, CPU s over every time the stage was timed alone
+    _alone_totals: dict[str, tuple[int, float, float]] = field(default_factory=dict, repr=False)
 
     def stage_time(self, stage: str, seconds: float, cpu_s: float | None = None) -> None:
         """One job's service time in ``stage`` (and the CPU time its thread spent on it)."""
@@ -56,6 +58,15 @@ class PipelineMetrics:
             self.service[stage].append(seconds)
             if cpu_s is not None:
                 self.cpu[stage].append(cpu_s)
+
+    def alone_time(self, stage: str, jobs: int, seconds: float, cpu_s: float) -> None:
+        """``jobs`` of ``stage`` timed alone in ``seconds`` (``cpu_s`` of CPU): ``alone`` and
+        ``alone_cpu`` become the means over the jobs of every such timing so far."""
+        n, wall, cpu = self._alone_totals.get(stage, (0, 0.0, 0.0))
+        n, wall, cpu = n + jobs, wall + seconds, cpu + cpu_s
+        self._alone_totals[stage] = n, wall, cpu
+        self.alone[stage] = wall / n
+        self.alone_cpu[stage] = cpu / n
 
     def emit(self, e: Emitted) -> None:
         with self._lock:

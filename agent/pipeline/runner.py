@@ -119,7 +119,6 @@ class Pipeline:
         self._stop = threading.Event()
         self._sink_lock = threading.Lock()
         self._errors: list[BaseException] = []
-        self._alone_totals: dict[str, list[float]] = {}  # stage: jobs, wall s, CPU s
 
     # --- timing helpers -------------------------------------------------------------------
 
@@ -203,13 +202,7 @@ class Pipeline:
         return dict(self.metrics.alone)
 
     def _alone_add(self, stage: str, jobs: int, t0: float, c0: float) -> None:
-        wall, cpu = self.clock.now() - t0, time.thread_time() - c0
-        total = self._alone_totals.setdefault(stage, [0.0, 0.0, 0.0])
-        total[0] += jobs
-        total[1] += wall
-        total[2] += cpu
-        self.metrics.alone[stage] = total[1] / total[0]
-        self.metrics.alone_cpu[stage] = total[2] / total[0]
+        self.metrics.alone_time(stage, jobs, self.clock.now() - t0, time.thread_time() - c0)
 
     def run(self, source: FrameSource) -> PipelineMetrics:
         cfg = self.config
