@@ -180,14 +180,10 @@ def main() -> int:
         # PIPE's stages alone and in the run, wall and CPU (ms per job): CPU that grows in the
         # run is interference; wall that grows with CPU unchanged is waiting (cores, GIL, load)
         **{
-            f"pipe_{stage}_{kind}": round(pipe.get(f"{pre}{stage}_{suf}", 0.0), 2)
+            f"pipe_{stage}_{pre}{suf}": round(pipe.get(f"{pre}{stage}_{suf}", 0.0), 2)
             for stage in ("perception", "generation")
-            for kind, pre, suf in (
-                ("alone_ms", "alone_", "ms"),
-                ("ms", "", "ms"),
-                ("alone_cpu_ms", "alone_", "cpu_ms"),
-                ("cpu_ms", "", "cpu_ms"),
-            )
+            for suf in ("ms", "cpu_ms")
+            for pre in ("alone_", "")
         },
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
