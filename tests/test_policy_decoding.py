@@ -28,6 +28,8 @@ def test_grammar_automaton_allows_what_the_vocabulary_allows() -> None:
             assert sorted(allowed) == got, f"state {state} after {prefix}"
             disallowed = next(t for t in range(len(vocab)) if t not in allowed)
             assert grammar.next_state(state, disallowed) == -1
+            # every allowed token leads to a state, every other one nowhere
+            assert torch.nonzero(grammar.trans[state] >= 0).flatten().tolist() == got
             tok = rng.choice(allowed)
             prefix.append(tok)
             state = grammar.next_state(state, tok)
