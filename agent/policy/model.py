@@ -205,6 +205,7 @@ class GreedyDecoder(nn.Module):
         self.steps = nn.ModuleList(steps)
         self.register_buffer("masks", grammar.masks.clone())
         self.register_buffer("trans", grammar.trans.clone())
+        self.start = grammar.start
         self.bos = bos
         self.eos = eos
         self.length = len(steps) + 1
@@ -212,7 +213,7 @@ class GreedyDecoder(nn.Module):
     def forward(self, memory: torch.Tensor, memory_pad: torch.Tensor) -> torch.Tensor:
         """The call's tokens, ``<bos>`` .. ``<eos>`` (1-D)."""
         tokens = torch.full([1, self.length], self.bos, dtype=torch.long, device=memory.device)
-        state = 0
+        state = self.start
         n = 1
         done = False
         for i, step in enumerate(self.steps):  # step i reads a prefix of i + 1 tokens
