@@ -95,8 +95,7 @@ def test_a_store_from_before_the_sharding_is_moved_into_it_with_nothing_lost(
         embeddings=embed_texts([e.caption for e in stream]),
         documents=[e.caption for e in stream],
         metadatas=[
-            records.to_metadata(e.model_copy(update={"archived": e.floor == 0}))
-            for e in stream
+            records.to_metadata(e.model_copy(update={"archived": e.floor == 0})) for e in stream
         ],
     )
     mem = EpisodicMemory(SimClock(at(2, 0.0)), tmp_path, known_places=KNOWN_PLACES)

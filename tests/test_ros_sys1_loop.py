@@ -90,14 +90,17 @@ def test_control_loop_keeps_its_rate_while_routes_are_searched(
             assert not [t for t in moves if t0 <= t < busy_end], (
                 "no motion before the route is known"
             )
-            # a loop that waited for the searches would tick about never, and take seconds a step;
-            # the margins are for a loaded machine
-            assert ticks >= 0.5 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
+            # A loop that waited for the searches would tick about once in the busy window, its
+            # step taking the whole window. The rate itself is the latency benchmark's to
+            # measure (bench/ros_latency.py); the wide margins here are for a loaded machine.
+            assert ticks >= 0.25 * expected, f"{ticks} ticks in {busy_end - t0:.2f} s at 20 Hz"
             step_ms = 1e3 * sys1.loop_stats.max_step_s
-            assert step_ms < 250, f"a control step took {step_ms:.0f} ms: it waited for a search"
+            assert step_ms < 1e3 * BUSY_S / 4, (  # a quarter of the busy window
+                f"a control step took {step_ms:.0f} ms: it waited for a search"
+            )
             assert wait_for(lambda: any(t >= busy_end for t in moves), 5), "it moves once routed"
             first = next(t for t in moves if t >= busy_end)
-            assert first - busy_end < 0.5, "the finished search woke the loop"
+            assert first - busy_end < 1.0, "the finished search woke the loop"
             print(
                 f"{ticks} ticks in {busy_end - t0:.2f} s while {searched[0]} routes were "
                 "searched, "
