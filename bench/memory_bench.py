@@ -181,9 +181,7 @@ def main() -> int:
     if args.queries_only and args.data is None:
         parser.error("--queries-only needs --data (the store an earlier run made)")
     if args.data is not None:
-        result = run(
-            args.n, args.queries, args.batch, args.data, args.seed, not args.queries_only
-        )
+        result = run(args.n, args.queries, args.batch, args.data, args.seed, not args.queries_only)
     else:
         with tempfile.TemporaryDirectory(prefix="memory-bench-") as tmp:
             result = run(args.n, args.queries, args.batch, Path(tmp), args.seed)

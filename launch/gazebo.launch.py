@@ -21,6 +21,4 @@ def generate_launch_description() -> LaunchDescription:
         ),
         launch_arguments={name: LaunchConfiguration(name) for name in PASSED}.items(),
     )
-    return LaunchDescription(
-        [*declare(*PASSED, use_sim_time="true", record="true"), robot]
-    )
+    return LaunchDescription([*declare(*PASSED, use_sim_time="true", record="true"), robot])
