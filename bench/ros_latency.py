@@ -149,11 +149,11 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
     from pepa_ros.health import NodeHealth
     from pepa_ros.rpc import RpcClient
     from pepa_ros.supervisor import child_environment
-    from pepa_ros.topics import HEALTH, REQUEST_UPDATES, REQUESTS, SYS2_RPC
+    from pepa_ros.topics import DECISIONS, HEALTH, REQUEST_UPDATES, REQUESTS, SYS2_RPC
     from rclpy.context import Context
     from rclpy.executors import MultiThreadedExecutor
 
-    from agent.messages import RequestPriority, UserRequest
+    from agent.messages import Decision, RequestPriority, UserRequest
 
     env = child_environment(ROS_DOMAIN_ID=str(domain_id))
     cmd = [sys.executable, "-m", "pepa_ros.cli", "run", "--processes", "--nodes"]
@@ -168,6 +168,7 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
     cmds: list[tuple[float, float]] = []
     health: dict[str, NodeHealth] = {}
     updates: dict[str, str] = {}
+    decided: dict[str, float] = {}  # request id -> arrival of the decision that serves it
     node.create_subscription(
         Twist,
         "/cmd_vel",
@@ -188,6 +189,17 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
         lambda r: updates.update({r.id: r.state.value}),
         qos.event(),
     )
+    codec.subscribe(
+        node,
+        Decision,
+        DECISIONS.name,
+        lambda d: (
+            decided.setdefault(d.plan.request_id, time.perf_counter())
+            if d.plan.request_id
+            else None
+        ),
+        qos.profile(DECISIONS.qos),
+    )
     pub = codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
     sys2 = RpcClient(node, codec, SYS2_RPC)
     executor = MultiThreadedExecutor(num_threads=2, context=context)
@@ -207,6 +219,7 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
         return len(recent) >= 3 and max(recent) < 1e-6
 
     latencies: list[float] = []
+    to_decision: list[float] = []  # request -> decision (Sys2's share)
     try:
         with spinning(executor):
             if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
@@ -230,6 +243,8 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
                 if moved:
                     first = next(t for t, m in cmds if t >= sent and m > 1e-6)
                     latencies.append((first - sent) * 1e3)
+                    if req.id in decided:
+                        to_decision.append((decided[req.id] - sent) * 1e3)
                 wait(lambda rid=req.id: rid in updates, 5.0)
                 try:
                     sys2.call(
@@ -248,11 +263,15 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
             stack.kill()
     ticks = end_health.loop_ticks - start_health.loop_ticks
     misses = end_health.loop_misses - start_health.loop_misses
+    long_steps = end_health.loop_long_steps - start_health.loop_long_steps
     return {
         "latencies": latencies,
+        "to_decision": to_decision,
         "ticks": ticks,
         "misses": misses,
         "max_late_ms": end_health.loop_max_late_ms,
+        "long_steps": long_steps,
+        "max_step_ms": end_health.loop_max_step_ms,
     }
 
 
@@ -263,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=1.0, help="sim speed factor")
     parser.add_argument("--step-hz", type=float, default=50.0, help="sim loop rate")
     parser.add_argument("--domain", type=int, default=os.getpid() % 100 + 101)
-    parser.add_argument("--requests", type=int, default=12, help="agent requests to time")
+    parser.add_argument("--requests", type=int, default=30, help="agent requests to time")
     parser.add_argument("--agent-speed", type=float, default=4.0, help="sim speed, agent part")
     parser.add_argument("--no-agent", dest="agent", action="store_false", help="sim only")
     args = parser.parse_args(argv)
@@ -312,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="pepa-bench-") as data:
             agent = measure_agent(args.domain + 1, args.requests, args.agent_speed, data)
         lat = agent["latencies"]
+        dec = agent["to_decision"]
         ratio = agent["misses"] / agent["ticks"] if agent["ticks"] else 0.0
         result.update(
             {
@@ -319,19 +339,26 @@ def main(argv: list[str] | None = None) -> int:
                 "request_to_cmd_vel_p95_ms": round(percentile(lat, 95), 1) if lat else None,
                 "request_to_cmd_vel_max_ms": round(max(lat), 1) if lat else None,
                 "requests_timed": len(lat),
+                "request_to_decision_p50_ms": round(statistics.median(dec), 1) if dec else None,
+                "request_to_decision_p95_ms": round(percentile(dec, 95), 1) if dec else None,
                 "control_loop_ticks": agent["ticks"],
                 "control_deadline_miss_ratio": round(ratio, 4),
                 "control_max_late_ms": round(agent["max_late_ms"], 1),
+                "control_long_steps": agent["long_steps"],
+                "control_max_step_ms": round(agent["max_step_ms"], 1),
             }
         )
         print(
             f"request -> cmd_vel over {len(lat)} requests: p50 "
             f"{result['request_to_cmd_vel_p50_ms']} ms, p95 {result['request_to_cmd_vel_p95_ms']}"
-            f" ms (target <= 100 ms)"
+            f" ms (target <= 100 ms); of which request -> Sys2's decision p50 "
+            f"{result['request_to_decision_p50_ms']} ms"
         )
         print(
             f"Sys1 control loop at 20 Hz: {agent['ticks']} ticks, {agent['misses']} deadline "
-            f"misses ({100 * ratio:.2f} %, target <= 1 %)"
+            f"misses ({100 * ratio:.2f} %, target <= 1 %), {agent['long_steps']} of them long "
+            f"steps (longest {agent['max_step_ms']:.1f} ms), the rest late starts (latest "
+            f"{agent['max_late_ms']:.1f} ms)"
         )
     print(json.dumps(result))
     return 0

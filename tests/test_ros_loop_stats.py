@@ -46,3 +46,12 @@ def test_a_stall_of_several_periods_counts_from_the_missed_deadline() -> None:
 def test_a_period_must_be_positive() -> None:
     with pytest.raises(ValueError, match="period_s"):
         TimerDeadlines(0.0, 0.0)
+
+
+def test_a_long_step_is_told_apart_from_a_late_start() -> None:
+    stats = LoopStats(P)
+    stats.record(0.0, 0.001)
+    stats.record(0.06, 0.001)  # started late: the process was busy elsewhere
+    stats.record(0.0, 0.07)  # its own work overran the period
+    assert stats.misses == 2 and stats.long_steps == 1
+    assert stats.max_step_s == pytest.approx(0.07) and stats.max_late_s == pytest.approx(0.06)

@@ -21,3 +21,7 @@ class NodeHealth(Message):
     loop_ticks: int = Field(default=0, ge=0, description="control-loop ticks (Sys1)")
     loop_misses: int = Field(default=0, ge=0, description="ticks that missed their deadline")
     loop_max_late_ms: float = Field(default=0.0, ge=0)
+    loop_long_steps: int = Field(
+        default=0, ge=0, description="missed ticks whose own step overran the period"
+    )
+    loop_max_step_ms: float = Field(default=0.0, ge=0)

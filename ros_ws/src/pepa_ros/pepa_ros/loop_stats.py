@@ -33,12 +33,17 @@ class TimerDeadlines:
 
 
 class LoopStats:
-    """Ticks, deadline misses and the worst lateness of a loop."""
+    """Ticks, deadline misses and the worst lateness of a loop.
+
+    ``long_steps`` counts the misses whose step itself overran the period (the loop's own
+    work), as against ticks that only started late (the process or its GIL was busy).
+    """
 
     def __init__(self, period_s: float) -> None:
         self.period_s = period_s
         self.ticks = 0
         self.misses = 0
+        self.long_steps = 0
         self.max_late_s = 0.0
         self.max_step_s = 0.0
 
@@ -49,6 +54,8 @@ class LoopStats:
         self.max_step_s = max(self.max_step_s, step_s)
         if late_s > self.period_s or step_s > self.period_s:
             self.misses += 1
+        if step_s > self.period_s:
+            self.long_steps += 1
 
     @property
     def miss_ratio(self) -> float:

@@ -324,7 +324,11 @@ class Sys1Node(AgentNode):
         self._publish_state()
         s = self.loop_stats
         self.publish_health(
-            loop_ticks=s.ticks, loop_misses=s.misses, loop_max_late_ms=s.max_late_s * 1e3
+            loop_ticks=s.ticks,
+            loop_misses=s.misses,
+            loop_max_late_ms=s.max_late_s * 1e3,
+            loop_long_steps=s.long_steps,
+            loop_max_step_ms=s.max_step_s * 1e3,
         )
         if time.monotonic() >= self._next_save:
             self._next_save = time.monotonic() + SAVE_PERIOD_S
