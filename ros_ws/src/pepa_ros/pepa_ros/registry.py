@@ -37,9 +37,10 @@ class NodeEntry(BaseModel):
     summary: str = ""
     nice: int = Field(
         default=0,
-        ge=0,
+        ge=-20,
         le=19,
-        description="CPU niceness of the node's own process (background work yields the cores)",
+        description="CPU niceness of the node's own process: background work yields the cores "
+        "(> 0); the robot's real-time side takes them first (< 0, where the OS allows it)",
     )
 
     def factory(self) -> NodeFactory:
@@ -47,16 +48,23 @@ class NodeEntry(BaseModel):
         return getattr(importlib.import_module(module), attr)
 
 
+ROBOT_NICE = -5
+"""The robot side's priority: as on a real robot, the control loop (and here the simulated
+hardware) are served before deliberation when the cores are short. Raising priority needs
+privileges (root or CAP_SYS_NICE); without them these nodes run at the normal priority."""
+
 _BUILTIN: tuple[NodeEntry, ...] = (
     NodeEntry(
         name="sim",
         target="pepa_ros.sim_node:create",
         summary="the simulated office: robot, camera, battery, elevators, clock",
+        nice=ROBOT_NICE,  # it is the robot's hardware: odometry must not wait for cognition
     ),
     NodeEntry(
         name="sys1",
         target="pepa_ros.sys1_node:create",
         summary="Sys1: skills, perception, safety guard and recording on a 20 Hz loop",
+        nice=ROBOT_NICE,  # its control loop keeps its deadlines while Sys2 and Sys3 think
     ),
     NodeEntry(
         name="sys2",

@@ -30,6 +30,17 @@ from pepa_ros.params import ParameterError
 
 log = logging.getLogger(__name__)
 
+GIL_SWITCH_S = 0.0005
+"""How long a thread that wants the GIL waits for the one holding it (Python's default: 5 ms).
+
+A node process runs several threads: the executor's (timers, topic callbacks, /clock), and
+the nodes' own workers (Sys1's route searches, state writer). Each time a callback comes back
+from rcl, DDS or a numpy/OpenCV kernel it must take the GIL again; behind a thread that is
+computing (a route search) each such hand-off costs up to the switch interval, and a 20 Hz
+control tick makes dozens of them. Half a millisecond keeps the control loop on time while a
+search runs beside it, for a few percent more switching.
+"""
+
 
 def build_nodes(names: Sequence[str], context: Context, parameters: dict[str, Any]) -> list[Node]:
     """Build every node, or none: a node that refuses its parameters stops the whole set."""
@@ -72,6 +83,7 @@ def run_composed(
     threads: int | None = None,
 ) -> int:
     """Run ``names`` in this process; return 0, or 2 when a node refused its parameters."""
+    sys.setswitchinterval(GIL_SWITCH_S)
     context = Context()
     rclpy.init(args=list(args) if args is not None else None, context=context)
     try:
@@ -84,7 +96,12 @@ def run_composed(
         executor = MultiThreadedExecutor(num_threads=threads, context=context)
         for node in nodes:
             executor.add_node(node)
-        log.info("running %s in one process (pid %d)", ", ".join(names), os.getpid())
+        log.info(
+            "running %s in one process (pid %d, niceness %d)",
+            ", ".join(names),
+            os.getpid(),
+            os.nice(0),
+        )
         stop = threading.Event()
         restore = _stop_on_signals(stop)
         try:

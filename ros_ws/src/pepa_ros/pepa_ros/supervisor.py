@@ -7,11 +7,13 @@ once the child has stayed up long enough. On SIGINT or SIGTERM the supervisor st
 restarting, sends SIGTERM to every child, waits for each to shut down cleanly (a recorder
 must close its file), and SIGKILLs only those that do not. A node registered as background
 work (Sys3: ``nice`` in :mod:`pepa_ros.registry`) runs at that lower CPU priority, so on a
-small computer it takes the cores only when Sys1's loop and the simulator do not need them.
+small computer it takes the cores only when Sys1's loop and the simulator do not need them;
+those two run at a higher priority where the OS allows it (each child logs its niceness).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -73,7 +75,12 @@ class ChildSpec(BaseModel):
 
     name: str
     argv: tuple[str, ...] = Field(min_length=1)
-    nice: int = Field(default=0, ge=0, le=19, description="added to the child's niceness")
+    nice: int = Field(
+        default=0,
+        ge=-20,
+        le=19,
+        description="added to the child's niceness; a rise in priority the OS refuses is skipped",
+    )
 
 
 class _Child:
@@ -136,7 +143,7 @@ class Supervisor:
             env=self._env,
             cwd=self._cwd,
             # in the child before it starts (every thread it makes inherits the niceness)
-            preexec_fn=functools.partial(os.nice, nice) if nice else None,
+            preexec_fn=functools.partial(_renice, nice) if nice else None,
         )
         child.started_at = time.monotonic()
         child.restart_at = None
@@ -212,6 +219,13 @@ class Supervisor:
             for sig, handler in restore.items():
                 signal.signal(sig, handler)
         return codes
+
+
+def _renice(increment: int) -> None:
+    """In the child, before exec: without the privilege to raise its priority it keeps the
+    supervisor's (it must still start; the runner logs the niceness it got)."""
+    with contextlib.suppress(PermissionError):
+        os.nice(increment)
 
 
 def _describe_exit(code: int | None) -> str:
