@@ -42,6 +42,13 @@ class NodeEntry(BaseModel):
         description="CPU niceness of the node's own process: background work yields the cores "
         "(> 0); the robot's real-time side takes them first (< 0, where the OS allows it)",
     )
+    threads: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="executor threads of the node: 1 (a single-threaded executor, far cheaper "
+        "per message in rclpy) when its callbacks never need to run side by side",
+    )
 
     def factory(self) -> NodeFactory:
         module, attr = self.target.split(":")
@@ -59,17 +66,20 @@ _BUILTIN: tuple[NodeEntry, ...] = (
         target="pepa_ros.sim_node:create",
         summary="the simulated office: robot, camera, battery, elevators, clock",
         nice=ROBOT_NICE,  # it is the robot's hardware: odometry must not wait for cognition
+        threads=2,  # the loop and the camera's rendering run side by side
     ),
     NodeEntry(
         name="sys1",
         target="pepa_ros.sys1_node:create",
         summary="Sys1: skills, perception, safety guard and recording on a 20 Hz loop",
         nice=ROBOT_NICE,  # its control loop keeps its deadlines while Sys2 and Sys3 think
+        threads=1,  # one callback group; route searches run on its planner's own thread
     ),
     NodeEntry(
         name="sys2",
         target="pepa_ros.sys2_node:create",
         summary="Sys2: requests, arbitration, planning and re-planning; the agent's status",
+        threads=1,
     ),
     NodeEntry(
         name="sys3",
@@ -78,16 +88,19 @@ _BUILTIN: tuple[NodeEntry, ...] = (
         # Minutes-to-a-day work (embedding episodes takes seconds of both cores): it must
         # never take the CPU from Sys1's 20 Hz loop or the simulator.
         nice=10,
+        threads=1,
     ),
     NodeEntry(
         name="console",
         target="pepa_ros.console_bridge:create",
         summary="the web console over the agent's topics and calls",
+        threads=1,  # its blocking calls come from the web server's threads, not callbacks
     ),
     NodeEntry(
         name="recorder",
         target="pepa_ros.recorder:create",
         summary="records every topic into an MCAP file",
+        threads=1,
     ),
 )
 
