@@ -36,8 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = sub.add_parser(
         "run",
         help="run the robot's nodes on ROS 2 (simulated office by default)",
-        description="Start the PEPA nodes as real ROS 2 nodes: composed in one process on a "
-        "multi-threaded executor, or with --processes one supervised process per node.",
+        description="Start the PEPA nodes as real ROS 2 nodes: composed in one process (each "
+        "node on its own executor thread), or with --processes one supervised process per node.",
     )
     run.add_argument(
         "--nodes",

@@ -61,7 +61,7 @@ def build_nodes(names: Sequence[str], context: Context, parameters: dict[str, An
 
 
 def spin_until(
-    executor: MultiThreadedExecutor,
+    executor: Executor,
     context: Context,
     duration: float | None = None,
     should_stop: Callable[[], bool] | None = None,
