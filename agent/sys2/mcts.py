@@ -15,6 +15,7 @@ request's value on completion, decaying with delay by its urgency, reduced past 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -96,65 +97,128 @@ def run_option(
     rng: random.Random | None,
 ) -> OptionResult:
     """Simulate ``option`` from ``state`` (mutated) and score it."""
-    scales = config.reward
-    reserve = config.battery_reserve
-    span = 1.0 - reserve if reserve < 1.0 else 1.0
-    start = state.time
-    novelty = social = play = task = conservation_t = safety_t = 0.0
-    success = True
-    reason = ""
-    for call in option.steps:
-        out = model.step(state, call, rng)
-        novelty += out.novelty
-        social += out.social
-        play += out.play
-        task += out.task
-        conservation_t += out.conservation * out.duration
-        margin = (state.battery - reserve) / span
-        safety_t += (0.0 if margin < 0.0 else 1.0 if margin > 1.0 else margin) * out.duration
-        if not out.success:
-            success, reason = False, out.reason
-            break
-        if state.stranded:
-            success, reason = False, "battery exhausted"
-            break
-    lumps = {
-        "novelty": novelty,
-        "social": social,
-        "task": task + (1.0 if success and option.kind == CandidateKind.REQUEST else 0.0),
-        "play": play,
-    }
-    duration = max(state.time - start, 1.0)
-    features = {f: min(1.0, v) for f, v in lumps.items()}
-    features["energy"] = conservation_t / duration
-    features["safety"] = safety_t / duration
-    intrinsic = sum(weights.get(f, 0.0) * features[f] for f in LUMP_FEATURES)
-    intrinsic += (
-        (
-            weights.get("energy", 0.0) * features["energy"]
-            + weights.get("safety", 0.0) * features["safety"]
-        )
-        * duration
-        / scales.rate_period_s
+    duration, intrinsic, extrinsic, success, feats, reason = _Scorer(
+        model, weights, now, config
+    ).simulate(state, option, rng)
+    return OptionResult(
+        duration, intrinsic, extrinsic, success, dict(zip(FEATURES, feats, strict=True)), reason
     )
-    if success:
-        intrinsic += option.bonus
-    # battery: below the reserve costs, an unreachable dock costs a lot
-    if state.battery < reserve:
-        intrinsic -= scales.reserve_penalty * (reserve - state.battery) / max(reserve, 1e-6)
-    if (
-        state.stranded
-        or state.battery - model.energy_to_dock(state.place) < config.critical_battery
-    ):
-        intrinsic -= scales.stranded_penalty
-        state.stranded = True
-    extrinsic = 0.0
-    if success and option.extrinsic > 0.0:
-        delay = max(0.0, state.time - now)
-        extrinsic = option.extrinsic * math.exp(-delay / option.tau_s)
-        if option.deadline is not None and state.time > option.deadline:
-            extrinsic *= scales.late_factor
-    return OptionResult(duration, intrinsic, extrinsic, success, features, reason)
+
+
+FEATURES = (*LUMP_FEATURES, "energy", "safety")
+"""The order of an option's features (lump features, then rate features)."""
+
+
+class _Scorer:
+    """Scores options for one search: what the reward reads is looked up once, not per call.
+
+    The weights, the battery thresholds and the map (the energy to get to the dock from each
+    place) do not change while a search runs, so they are read or memoised here once.
+    """
+
+    __slots__ = (
+        "critical",
+        "dock_cost",
+        "energy_to_dock",
+        "late_factor",
+        "now",
+        "rate_period_s",
+        "reserve",
+        "reserve_floor",
+        "reserve_penalty",
+        "span",
+        "step",
+        "stranded_penalty",
+        "w_energy",
+        "w_lumps",
+        "w_safety",
+    )
+
+    def __init__(
+        self, model: WorldModel, weights: Mapping[str, float], now: float, config: Sys2Config
+    ) -> None:
+        scales = config.reward
+        reserve = config.battery_reserve
+        self.step = model.step
+        self.energy_to_dock = model.energy_to_dock
+        self.dock_cost: dict[str | None, float] = {}
+        self.now = now
+        self.reserve = reserve
+        self.span = 1.0 - reserve if reserve < 1.0 else 1.0
+        self.reserve_floor = max(reserve, 1e-6)
+        self.critical = config.critical_battery
+        self.rate_period_s = scales.rate_period_s
+        self.reserve_penalty = scales.reserve_penalty
+        self.stranded_penalty = scales.stranded_penalty
+        self.late_factor = scales.late_factor
+        self.w_lumps = tuple(weights.get(f, 0.0) for f in LUMP_FEATURES)
+        self.w_energy = weights.get("energy", 0.0)
+        self.w_safety = weights.get("safety", 0.0)
+
+    def simulate(
+        self, state: ModelState, option: Option, rng: random.Random | None
+    ) -> tuple[float, float, float, bool, tuple[float, ...], str]:
+        """(duration, intrinsic, extrinsic, success, features in FEATURES order, reason)."""
+        step = self.step
+        reserve = self.reserve
+        span = self.span
+        start = state.time
+        novelty = social = play = task = conservation_t = safety_t = 0.0
+        success = True
+        reason = ""
+        for call in option.steps:
+            out = step(state, call, rng)
+            novelty += out.novelty
+            social += out.social
+            play += out.play
+            task += out.task
+            conservation_t += out.conservation * out.duration
+            margin = (state.battery - reserve) / span
+            safety_t += (0.0 if margin < 0.0 else 1.0 if margin > 1.0 else margin) * out.duration
+            if not out.success:
+                success, reason = False, out.reason
+                break
+            if state.stranded:
+                success, reason = False, "battery exhausted"
+                break
+        task = task + (1.0 if success and option.kind == CandidateKind.REQUEST else 0.0)
+        duration = max(state.time - start, 1.0)
+        # min(1.0, v) without the call: v when below 1, else 1
+        f_nov = novelty if novelty < 1.0 else 1.0
+        f_soc = social if social < 1.0 else 1.0
+        f_task = task if task < 1.0 else 1.0
+        f_play = play if play < 1.0 else 1.0
+        f_energy = conservation_t / duration
+        f_safety = safety_t / duration
+        w_nov, w_soc, w_task, w_play = self.w_lumps
+        intrinsic = sum((w_nov * f_nov, w_soc * f_soc, w_task * f_task, w_play * f_play))
+        intrinsic += (
+            (self.w_energy * f_energy + self.w_safety * f_safety) * duration / self.rate_period_s
+        )
+        if success:
+            intrinsic += option.bonus
+        # battery: below the reserve costs, an unreachable dock costs a lot
+        battery = state.battery
+        if battery < reserve:
+            intrinsic -= self.reserve_penalty * (reserve - battery) / self.reserve_floor
+        stranded = state.stranded
+        if not stranded:
+            place = state.place
+            to_dock = self.dock_cost.get(place)
+            if to_dock is None:
+                to_dock = self.dock_cost[place] = self.energy_to_dock(place)
+            stranded = battery - to_dock < self.critical
+        if stranded:
+            intrinsic -= self.stranded_penalty
+            state.stranded = True
+        extrinsic = 0.0
+        if success and option.extrinsic > 0.0:
+            delay = max(0.0, state.time - self.now)
+            extrinsic = option.extrinsic * math.exp(-delay / option.tau_s)
+            if option.deadline is not None and state.time > option.deadline:
+                extrinsic *= self.late_factor
+        feats = (f_nov, f_soc, f_task, f_play, f_energy, f_safety)
+        return duration, intrinsic, extrinsic, success, feats, reason
 
 
 class MCTS:
@@ -174,43 +238,57 @@ class MCTS:
     ) -> SearchResult:
         if not options:
             raise ValueError("the search needs at least one option")
+        settings = self.settings
         now = root.time
-        horizon = self.settings.horizon_s
+        horizon = settings.horizon_s
+        max_depth = settings.max_depth
+        max_rollout = settings.rollout_steps
         stats = [ChildStats(o) for o in options]
         tree = _Node()
         priors = [max(o.prior, 1e-3) for o in options]
         prior_total = sum(priors)
         priors = [p / prior_total for p in priors]
-        max_rollout = self.settings.rollout_steps
-        for _ in range(self.settings.iterations):
+        simulate = _Scorer(self.model, weights, now, self.config).simulate
+        choices = rng.choices
+        once = [o.once for o in options]
+        # what may still be chosen depends only on which once-only options were used: a
+        # bitmask of those; per mask, the options in listed order, in expansion order (highest
+        # prior first, ties: first listed) and the rollout's cumulative prior weights
+        menus: dict[int, _Menu] = {}
+        for _ in range(settings.iterations):
             state = root.copy()
             node = tree
             path: list[_Node] = [tree]
             rewards: list[float] = []
-            used: set[int] = set()
+            used = 0
+            first = -1
             depth = 0
             # selection and expansion
-            while depth < self.settings.max_depth and not state.stranded:
+            while depth < max_depth and not state.stranded:
                 if state.time - now >= horizon:
                     break
-                avail = [i for i, o in enumerate(options) if not (o.once and i in used)]
-                if not avail:
+                menu = menus.get(used) or _menu(menus, used, once, priors)
+                if not menu.avail:
                     break
-                untried = [i for i in avail if i not in node.children]
-                if untried:
-                    # expand the untried option with the highest prior (ties: first listed)
-                    idx = max(untried, key=lambda i: (priors[i], -i))
-                    node.children[idx] = _Node()
-                    expanded = True
+                children = node.children
+                idx = next((i for i in menu.by_prior if i not in children), -1)
+                expanded = idx >= 0
+                if expanded:
+                    child = children[idx] = _Node()
                 else:
-                    idx = self._select(node, avail, priors)
-                    expanded = False
-                res = run_option(self.model, state, options[idx], weights, now, self.config, rng)
-                rewards.append(res.intrinsic + res.extrinsic)
+                    idx = self._select(node, menu.avail, priors)
+                    child = children[idx]
                 if depth == 0:
-                    self._record(stats[idx], res)
-                used.add(idx)
-                node = node.children[idx]
+                    first = idx
+                    out = simulate(state, options[idx], rng)
+                    rewards.append(out[1] + out[2])
+                    self._record(stats[idx], out)
+                else:
+                    out = simulate(state, options[idx], rng)
+                    rewards.append(out[1] + out[2])
+                if once[idx]:
+                    used |= 1 << idx
+                node = child
                 path.append(node)
                 depth += 1
                 if expanded:
@@ -218,13 +296,14 @@ class MCTS:
             # rollout to the horizon
             steps = 0
             while steps < max_rollout and not state.stranded and state.time - now < horizon:
-                avail = [i for i, o in enumerate(options) if not (o.once and i in used)]
-                if not avail:
+                menu = menus.get(used) or _menu(menus, used, once, priors)
+                if not menu.avail:
                     break
-                idx = rng.choices(avail, weights=[priors[i] for i in avail])[0]
-                res = run_option(self.model, state, options[idx], weights, now, self.config, rng)
-                rewards.append(res.intrinsic + res.extrinsic)
-                used.add(idx)
+                idx = choices(menu.avail, cum_weights=menu.cum_priors)[0]
+                out = simulate(state, options[idx], rng)
+                rewards.append(out[1] + out[2])
+                if once[idx]:
+                    used |= 1 << idx
                 steps += 1
             scale = horizon / max(state.time - now, horizon)
             # back up each node's return from its own option onwards
@@ -235,37 +314,58 @@ class MCTS:
                 n.n += 1
                 if d >= 1:
                     n.w += suffix[d - 1]
-            if len(path) > 1:
-                first = next(i for i, c in tree.children.items() if c is path[1])
+            if first >= 0:
                 stats[first].visits += 1
                 stats[first].value_sum += suffix[0]
         best = max(range(len(stats)), key=lambda i: (stats[i].visits, stats[i].value, -i))
-        return SearchResult(best, stats, self.settings.iterations)
+        return SearchResult(best, stats, settings.iterations)
 
     def _select(self, node: _Node, avail: list[int], priors: list[float]) -> int:
         c = self.settings.exploration
         cp = self.settings.prior_weight
         log_n = math.log(node.n + 1)
+        sqrt_n = math.sqrt(node.n)
+        sqrt = math.sqrt
+        children = node.children
         best, best_score = avail[0], -math.inf
         for i in avail:
-            child = node.children.get(i)
+            child = children.get(i)
             if child is None or child.n == 0:
                 return i
-            score = (
-                child.w / child.n
-                + c * math.sqrt(log_n / child.n)
-                + cp * priors[i] * math.sqrt(node.n) / (1 + child.n)
-            )
+            n = child.n
+            score = child.w / n + c * sqrt(log_n / n) + cp * priors[i] * sqrt_n / (1 + n)
             if score > best_score:
                 best, best_score = i, score
         return best
 
     @staticmethod
-    def _record(stats: ChildStats, res: OptionResult) -> None:
+    def _record(stats: ChildStats, out: tuple[float, float, float, bool, tuple, str]) -> None:
+        duration, intrinsic, extrinsic, success, feats, _reason = out
         stats.samples += 1
-        stats.intrinsic_sum += res.intrinsic
-        stats.extrinsic_sum += res.extrinsic
-        stats.duration_sum += res.duration
-        stats.successes += int(res.success)
-        for f, v in res.features.items():
-            stats.feature_sums[f] = stats.feature_sums.get(f, 0.0) + v
+        stats.intrinsic_sum += intrinsic
+        stats.extrinsic_sum += extrinsic
+        stats.duration_sum += duration
+        stats.successes += int(success)
+        sums = stats.feature_sums
+        for f, v in zip(FEATURES, feats, strict=True):
+            sums[f] = sums.get(f, 0.0) + v
+
+
+@dataclass(frozen=True, slots=True)
+class _Menu:
+    """The options still available after some once-only options were used."""
+
+    avail: list[int]
+    by_prior: list[int]
+    cum_priors: list[float]
+
+
+def _menu(menus: dict[int, _Menu], used: int, once: list[bool], priors: list[float]) -> _Menu:
+    avail = [i for i, o in enumerate(once) if not (o and used >> i & 1)]
+    menu = _Menu(
+        avail,
+        sorted(avail, key=lambda i: (-priors[i], i)),
+        list(itertools.accumulate(priors[i] for i in avail)),
+    )
+    menus[used] = menu
+    return menu

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.messages import SkillCall
@@ -38,6 +39,14 @@ GREET_S = 15.0
 SPEAK_S = 20.0
 FOLLOW_S = 300.0
 ROOM_VISIT_S = 75.0
+SOCIAL_SKILLS = (
+    "approach_person",
+    "greet",
+    "guide_person",
+    "follow_person",
+    "report",
+    "deliver_message",
+)
 
 
 @dataclass(slots=True)
@@ -98,6 +107,31 @@ class WorldModel:
         self.robot = config.robot
         self._max_w = max(self.robot.move_w * 3.0, self.robot.express_w, 1.0)
         self._floor_rooms = {f: sorted(site.rooms_on(f)) for f in site.floor_names}
+        # the search predicts hundreds of calls per decision: what the map and the settings
+        # fix is read once here (the site map does not change once built)
+        self._battery_wh = self.robot.battery_wh
+        self._critical = config.critical_battery
+        self._explore_rooms = max(1, int(config.explore_s // ROOM_VISIT_S))
+        self._floors: dict[str, int | None] = {}
+        self._skills: dict[
+            str, Callable[[ModelState, SkillCall, random.Random | None], StepOutcome]
+        ] = {
+            "navigate": self._navigate,
+            "explore": self._explore,
+            "patrol": self._patrol,
+            "look_around": self._look_around,
+            "inspect": self._inspect,
+            "speak": self._speak,
+            "express": self._express,
+            "dock_and_charge": self._dock_and_charge,
+            "rest": self._rest,
+            "wait": self._rest,
+            "return_home": self._return_home,
+            "ride_elevator": self._change_floor,
+            "take_stairs": self._change_floor,
+        }
+        for name in SOCIAL_SKILLS:
+            self._skills[name] = self._social
 
     # --- states ---------------------------------------------------------------------------
 
@@ -112,7 +146,7 @@ class WorldModel:
     # --- energy ---------------------------------------------------------------------------
 
     def fraction(self, wh: float) -> float:
-        return wh / self.robot.battery_wh
+        return wh / self._battery_wh
 
     def travel(self, start: str | None, goal: str) -> Travel:
         if start is None:
@@ -133,22 +167,31 @@ class WorldModel:
         out = self._predict(s, call, rng)
         s.time += out.duration
         s.battery = min(1.0, s.battery - out.energy)
-        if s.battery < self.config.critical_battery:
+        if s.battery < self._critical:
             s.stranded = True
         return out
+
+    def _floor_of(self, place: str) -> int | None:
+        floors = self._floors
+        if place in floors:
+            return floors[place]
+        floor = floors[place] = self.site.floor_of(place)
+        return floor
 
     def _go(self, s: ModelState, goal: str) -> tuple[float, float, float, bool]:
         """Move ``s`` to ``goal``: (seconds, battery fraction, novelty, reachable)."""
         t = self.travel(s.place, goal)
         if not t.reachable:
             return 0.0, 0.0, 0.0, False
-        novelty = self._visit(s, goal)
+        visits = s.visits
+        n = visits.get(goal, 0)
+        visits[goal] = n + 1
         s.place = goal
-        floor = self.site.floor_of(goal)
+        floor = self._floor_of(goal)
         if floor is not None:
             s.floor = floor
         s.near = None
-        return t.seconds, self.fraction(t.energy_wh), novelty, True
+        return t.seconds, t.energy_wh / self._battery_wh, 0.25 / (1 + 2 * n), True
 
     def _visit(self, s: ModelState, place: str) -> float:
         n = s.visits.get(place, 0)
@@ -156,120 +199,133 @@ class WorldModel:
         return 0.25 / (1 + 2 * n)
 
     def _idle(self, seconds: float, watts: float) -> float:
-        return self.fraction(seconds * watts / 3600.0)
+        return seconds * watts / 3600.0 / self._battery_wh
 
     def _conservation(self, duration: float, energy: float) -> float:
         if duration <= 0:
             return 0.5
-        watts = energy * self.robot.battery_wh * 3600.0 / duration
-        return max(0.0, min(1.0, 1.0 - watts / self._max_w))
+        watts = energy * self._battery_wh * 3600.0 / duration
+        c = 1.0 - watts / self._max_w
+        # max(0.0, min(1.0, c)) without the calls
+        c = c if c < 1.0 else 1.0
+        return c if c > 0.0 else 0.0
 
     def _predict(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        predict = self._skills.get(call.skill)
+        if predict is None:
+            return StepOutcome(0.0, 0.0, False, reason=f"no model of skill {call.skill!r}")
+        return predict(s, call, rng)
+
+    def _navigate(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         a = call.args
-        name = call.skill
+        secs, e, nov, ok = self._go(s, str(a["place"]))
+        if not ok:
+            return StepOutcome(0.0, 0.0, False, reason=f"{a['place']} is unreachable")
+        return StepOutcome(secs, e, True, novelty=nov, conservation=self._conservation(secs, e))
+
+    def _explore(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        return self._cover_floor(s, call.args.get("floor"), patrol=False)
+
+    def _patrol(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        return self._cover_floor(s, call.args.get("floor"), patrol=True)
+
+    def _look_around(
+        self, s: ModelState, call: SkillCall, rng: random.Random | None
+    ) -> StepOutcome:
+        nov = 0.05 if s.visits.get(s.place or "", 0) <= 1 else 0.01
+        e = self._idle(LOOK_S, self.robot.move_w * 0.5)
+        return StepOutcome(
+            LOOK_S, e, True, novelty=nov, conservation=self._conservation(LOOK_S, e)
+        )
+
+    def _inspect(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        obj = str(call.args["object"])
+        loc = self.site.location_of(obj)
+        target = loc.room if loc is not None and loc.room in self.site.places else obj
+        secs, e, nov, ok = self._go(s, target)
+        if not ok:
+            return StepOutcome(0.0, 0.0, False, reason=f"{obj} is unreachable")
+        seen = s.visits.get(obj, 0)
+        s.visits[obj] = seen + 1
+        nov += 0.15 / (1 + seen)
+        secs += INSPECT_S
+        e += self._idle(INSPECT_S, self.robot.idle_w)
+        return StepOutcome(secs, e, True, novelty=nov, conservation=self._conservation(secs, e))
+
+    def _speak(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        e = self._idle(SPEAK_S, self.robot.idle_w)
+        social = 0.3 if s.near else 0.05
+        return StepOutcome(SPEAK_S, e, True, social=social, conservation=0.8)
+
+    def _express(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        secs = self.config.express_s
+        e = self._idle(secs, self.robot.express_w)
+        play = 0.5 / (1 + s.expressions)
+        s.expressions += 1
+        social = 0.15 if s.near else 0.0
+        return StepOutcome(
+            secs, e, True, play=play, social=social, conservation=self._conservation(secs, e)
+        )
+
+    def _dock_and_charge(
+        self, s: ModelState, call: SkillCall, rng: random.Random | None
+    ) -> StepOutcome:
         r = self.robot
-        if name == "navigate":
-            secs, e, nov, ok = self._go(s, str(a["place"]))
+        dock = self.site.dock
+        secs = e = 0.0
+        if dock is not None:
+            secs, e, _nov, ok = self._go(s, dock)
             if not ok:
-                return StepOutcome(0.0, 0.0, False, reason=f"{a['place']} is unreachable")
-            return StepOutcome(
-                secs, e, True, novelty=nov, conservation=self._conservation(secs, e)
-            )
-        if name in ("explore", "patrol"):
-            return self._cover_floor(s, a.get("floor"), patrol=name == "patrol")
-        if name == "look_around":
-            nov = 0.05 if s.visits.get(s.place or "", 0) <= 1 else 0.01
-            e = self._idle(LOOK_S, r.move_w * 0.5)
-            return StepOutcome(
-                LOOK_S, e, True, novelty=nov, conservation=self._conservation(LOOK_S, e)
-            )
-        if name == "inspect":
-            obj = str(a["object"])
-            loc = self.site.location_of(obj)
-            target = loc.room if loc is not None and loc.room in self.site.places else obj
-            secs, e, nov, ok = self._go(s, target)
-            if not ok:
-                return StepOutcome(0.0, 0.0, False, reason=f"{obj} is unreachable")
-            seen = s.visits.get(obj, 0)
-            s.visits[obj] = seen + 1
-            nov += 0.15 / (1 + seen)
-            secs += INSPECT_S
-            e += self._idle(INSPECT_S, r.idle_w)
-            return StepOutcome(
-                secs, e, True, novelty=nov, conservation=self._conservation(secs, e)
-            )
-        if name in (
-            "approach_person",
-            "greet",
-            "guide_person",
-            "follow_person",
-            "report",
-            "deliver_message",
-        ):
-            return self._social(s, call, rng)
-        if name == "speak":
-            e = self._idle(SPEAK_S, r.idle_w)
-            social = 0.3 if s.near else 0.05
-            return StepOutcome(SPEAK_S, e, True, social=social, conservation=0.8)
-        if name == "express":
-            secs = self.config.express_s
-            e = self._idle(secs, r.express_w)
-            play = 0.5 / (1 + s.expressions)
-            s.expressions += 1
-            social = 0.15 if s.near else 0.0
-            return StepOutcome(
-                secs, e, True, play=play, social=social, conservation=self._conservation(secs, e)
-            )
-        if name == "dock_and_charge":
-            dock = self.site.dock
-            secs = e = 0.0
-            if dock is not None:
-                secs, e, _nov, ok = self._go(s, dock)
-                if not ok:
-                    return StepOutcome(0.0, 0.0, False, reason="the dock is unreachable")
-            level = s.battery - e
-            charge_s = max(0.0, 1.0 - level) * r.battery_wh / r.charge_w * 3600.0
-            s.expressions = 0
-            return StepOutcome(secs + charge_s, s.battery - 1.0, True, conservation=1.0)
-        if name in ("rest", "wait"):
-            secs = float(a.get("duration_s", self.config.idle_rest_s))
-            watts = r.rest_w if name == "rest" else r.idle_w
-            s.expressions = 0
-            return StepOutcome(
-                secs, self._idle(secs, watts), True, conservation=1.0 if name == "rest" else 0.8
-            )
-        if name == "return_home":
-            home = self.site.home or self.site.dock
-            if home is None:
-                return StepOutcome(0.0, 0.0, True)
-            secs, e, nov, ok = self._go(s, home)
-            return StepOutcome(
-                secs,
-                e,
-                ok,
-                novelty=nov * 0.2,
-                conservation=self._conservation(secs, e),
-                reason="" if ok else "home is unreachable",
-            )
-        if name in ("ride_elevator", "take_stairs"):
-            floor = int(a["floor"])
-            rooms = self._floor_rooms.get(floor) or []
-            target = next(
-                (c.location.room for c in self.site.connectors_on(floor) if c.location.room),
-                rooms[0] if rooms else None,
-            )
-            if target is None:
-                return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} has no known place")
-            secs, e, _nov, ok = self._go(s, target)
-            return StepOutcome(secs, e, ok, conservation=self._conservation(secs, e))
-        return StepOutcome(0.0, 0.0, False, reason=f"no model of skill {name!r}")
+                return StepOutcome(0.0, 0.0, False, reason="the dock is unreachable")
+        level = s.battery - e
+        charge_s = max(0.0, 1.0 - level) * r.battery_wh / r.charge_w * 3600.0
+        s.expressions = 0
+        return StepOutcome(secs + charge_s, s.battery - 1.0, True, conservation=1.0)
+
+    def _rest(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
+        """``rest`` or ``wait``: resting conserves more than standing by."""
+        rest = call.skill == "rest"
+        secs = float(call.args.get("duration_s", self.config.idle_rest_s))
+        watts = self.robot.rest_w if rest else self.robot.idle_w
+        s.expressions = 0
+        return StepOutcome(secs, self._idle(secs, watts), True, conservation=1.0 if rest else 0.8)
+
+    def _return_home(
+        self, s: ModelState, call: SkillCall, rng: random.Random | None
+    ) -> StepOutcome:
+        home = self.site.home or self.site.dock
+        if home is None:
+            return StepOutcome(0.0, 0.0, True)
+        secs, e, nov, ok = self._go(s, home)
+        return StepOutcome(
+            secs,
+            e,
+            ok,
+            novelty=nov * 0.2,
+            conservation=self._conservation(secs, e),
+            reason="" if ok else "home is unreachable",
+        )
+
+    def _change_floor(
+        self, s: ModelState, call: SkillCall, rng: random.Random | None
+    ) -> StepOutcome:
+        """``ride_elevator`` or ``take_stairs``: to the floor's connector (else its first room)."""
+        floor = int(call.args["floor"])
+        rooms = self._floor_rooms.get(floor) or []
+        target = next(
+            (c.location.room for c in self.site.connectors_on(floor) if c.location.room),
+            rooms[0] if rooms else None,
+        )
+        if target is None:
+            return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} has no known place")
+        secs, e, _nov, ok = self._go(s, target)
+        return StepOutcome(secs, e, ok, conservation=self._conservation(secs, e))
 
     def _cover_floor(self, s: ModelState, floor_arg: object, patrol: bool) -> StepOutcome:
         floor = s.floor if floor_arg is None else int(floor_arg)  # type: ignore[call-overload]
         rooms = self._floor_rooms.get(floor, [])
         if not rooms:
             return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} has no rooms to cover")
-        secs = e = nov = 0.0
         # the skill goes first to the least-visited room of the floor
         visits = s.visits
         fresh = [p for p in rooms if p not in visits]
@@ -278,19 +334,25 @@ class WorldModel:
             if len(fresh) >= 2
             else fresh + sorted((p for p in rooms if p in visits), key=lambda p: (visits[p], p))
         )
-        budget = len(rooms) if patrol else max(1, int(self.config.explore_s // ROOM_VISIT_S))
+        budget = len(rooms) if patrol else self._explore_rooms
         duty = self._due(s, rooms) * self.config.patrol_duty if patrol else 0.0
         first = order[0]
         t, de, n0, ok = self._go(s, first)
         if not ok:
             return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} is unreachable")
         secs, e, nov = t, de, n0
-        s.checked[first] = s.time + t
-        for room in order[1:budget]:
-            nov += self._visit(s, room)
-            s.place = room
+        checked = s.checked
+        now = s.time
+        checked[first] = now + t
+        rest = order[1:budget]
+        for room in rest:
+            n = visits.get(room, 0)
+            visits[room] = n + 1
+            nov += 0.25 / (1 + 2 * n)
             secs += ROOM_VISIT_S
-            s.checked[room] = s.time + secs
+            checked[room] = now + secs
+        if rest:
+            s.place = rest[-1]
         e += self._idle(secs - t, self.robot.move_w)
         if patrol:
             nov *= 0.6
