@@ -18,6 +18,7 @@ from agent.messages import TERMINAL_REQUEST_STATES, RequestState
 from agent.metrics import CATEGORIES
 from agent.runtime.config import RuntimeConfig
 from agent.runtime.runtime import Runtime
+from agent.sys2.request_queue import LEGACY_QUEUE_FILE, QUEUE_FILE, RequestQueue
 from sim.building import load_building
 from sim.events import EventGenerator, PersonRequest
 
@@ -101,16 +102,16 @@ def test_one_reflection_per_day_and_day_two_goals_come_from_day_one(two_days: Pa
 
 
 def test_people_requests_from_the_sim_are_handled_with_history(two_days: Path) -> None:
-    queue = json.loads((two_days / "sys2" / "requests.json").read_text(encoding="utf-8"))
-    from_people = [r for r in queue["requests"] if r["sender"] != "console"]
+    queue = RequestQueue(two_days / "sys2" / QUEUE_FILE)
+    assert not (two_days / "sys2" / LEGACY_QUEUE_FILE).exists()
+    from_people = [r for r in queue.all() if r.sender != "console"]
     assert from_people, "the simulated people asked for something"
-    first = min(from_people, key=lambda r: r["created_at"])
-    assert first["created_at"] < at(0, 8.8)
-    final = RequestState(first["state"])
-    assert final in TERMINAL_REQUEST_STATES, (first["state"], first["history"])
-    assert final != RequestState.CANCELLED
-    states = [h["state"] for h in first["history"]]
-    assert states[0] == "queued" and len(states) >= 2
+    first = min(from_people, key=lambda r: r.created_at)
+    assert first.created_at < at(0, 8.8)
+    assert first.state in TERMINAL_REQUEST_STATES, (first.state, first.history)
+    assert first.state != RequestState.CANCELLED
+    states = [h.state for h in first.history]
+    assert states[0] == RequestState.QUEUED and len(states) >= 2
 
 
 def test_same_seed_gives_the_same_summary(two_days: Path, tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ from agent.sys1.executor import HandleState, SkillHandle, Sys1
 from agent.sys1.sim_robot import SimRobot, WorldTruth
 from agent.sys2.config import Sys2Config
 from agent.sys2.deliberator import PRESENCE_FILE, Deliberator
-from agent.sys2.request_queue import QUEUE_FILE
+from agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES
 from agent.sys2.site_map import knowledge_from_building
 from agent.sys3.memory_port import EpisodicMemoryPort
 from agent.sys3.system import Sys3
@@ -82,8 +82,10 @@ SYS2_DIR = Path("sys2")
 TRACE_DIR = Path("runtime") / "trace"
 RUN_FILE = Path("runtime") / "run.json"
 #: Files Sys1, Sys2 and Sys3 rewrite during a day: copied each morning, restored on resume.
+#: Both request-queue names: a morning copied before the journal format restores the old file
+#: and removes the journal, and the queue migrates it again.
 MANAGED_FILES: tuple[Path, ...] = (
-    SYS2_DIR / QUEUE_FILE,
+    *(SYS2_DIR / name for name in QUEUE_FILES),
     SYS2_DIR / PRESENCE_FILE,
     Path("sys3") / "weights.json",
     sys1_state.STATE_FILE,
@@ -232,14 +234,11 @@ class Runtime:
 
     def _requests_since_morning(self, cp: Checkpoint) -> list[UserRequest]:
         """Console requests acknowledged after the morning copy was taken (kept on resume)."""
-        path = self.data_dir / SYS2_DIR / QUEUE_FILE
-        morning = self.store.root / "morning" / SYS2_DIR / QUEUE_FILE
-        if not path.is_file():
-            return []
         from agent.sys2.request_queue import RequestQueue
 
-        now_q = RequestQueue(path)
-        before = RequestQueue(morning) if morning.is_file() else RequestQueue()
+        # opening writes nothing, and finds a queue still in the old single-file format too
+        now_q = RequestQueue(self.data_dir / SYS2_DIR / QUEUE_FILE)
+        before = RequestQueue(self.store.root / "morning" / SYS2_DIR / QUEUE_FILE)
         return [r for r in now_q.all() if r.id not in before and not _SIM_REQUEST.match(r.id)]
 
     def _begin_day(self) -> None:
@@ -871,8 +870,7 @@ class Runtime:
                 return [r.model_copy(deep=True) for r in self.sys2.requests()]
         from agent.sys2.request_queue import RequestQueue
 
-        path = self.data_dir / SYS2_DIR / QUEUE_FILE
-        return RequestQueue(path).all() if path.is_file() else []
+        return RequestQueue(self.data_dir / SYS2_DIR / QUEUE_FILE).all()
 
     def reflections(self) -> list[Reflection]:
         return [r for d in sorted(self.days_done) if (r := self.sys3.log.read(d)) is not None]

@@ -1,11 +1,26 @@
-"""The user-request queue: every request, its state and its history, persisted atomically.
+"""The user-request queue: every request, its state and its history, persisted durably.
 
-Principle: nothing acknowledged is lost. Each change is written to one JSON file under the
-data directory (temporary file, fsync, rename, so a crash leaves the old or the new file,
-never half of one), and reopening the queue restores every request with its history. Changes
-made together (a request received, judged and started) can share one write in a
-:meth:`RequestQueue.batch`; the caller acknowledges them after it. Only the transitions below
-are allowed, so a request cannot jump from "declined" back to work.
+Principle: nothing acknowledged is lost, and a write costs what changed, not what the queue
+holds (the robot runs for days; finished requests stay, with their history). The queue lives
+in an append-only journal of JSON lines under the data directory:
+
+- line 1 is a header (``{"format": 2, ...}``);
+- every later line is one *record*: the full snapshots of the requests one save changed.
+  A save appends one record and fsyncs it, so a batch (a request received, judged and started)
+  is all on disk or not at all, exactly as with one rewritten file;
+- reopening replays the records, the last snapshot of each id wins (arrival order is kept);
+  a last line without its newline is a write a crash cut short, never acknowledged: it is
+  ignored with a warning (and dropped by the next write); any other bad line is an error
+  naming the file and the line;
+- when the journal has grown to ``COMPACT_RATIO`` times the latest snapshots, it is rewritten
+  with only those (temporary file, fsync, rename, fsync of the directory: the old journal or
+  the new one, never half of one). Each compaction follows at least ``COMPACT_RATIO - 1``
+  times its own size in appends, so its cost per save is amortised.
+
+A queue in the previous single-file format (``requests.json`` beside the journal) still
+opens; the first write turns it into the journal and removes the old file. Opening never
+writes (the runtime opens its checkpoint's morning copy too). Only the transitions below are
+allowed, so a request cannot jump from "declined" back to work.
 """
 
 from __future__ import annotations
@@ -23,8 +38,16 @@ from agent.messages import TERMINAL_REQUEST_STATES, RequestEvent, RequestState, 
 
 log = logging.getLogger(__name__)
 
-QUEUE_FILE = "requests.json"
-FORMAT_VERSION = 1
+QUEUE_FILE = "requests.jsonl"
+LEGACY_QUEUE_FILE = "requests.json"
+QUEUE_FILES = (QUEUE_FILE, LEGACY_QUEUE_FILE)
+"""Every file name a queue directory may hold (what a checkpoint of the directory copies)."""
+FORMAT_VERSION = 2
+LEGACY_FORMAT_VERSION = 1
+JOURNAL_KIND = "pepa-request-journal"
+COMPACT_RATIO = 4
+COMPACT_MIN_BYTES = 256 * 1024
+"""Below this the journal is never compacted: rewriting a small file gains nothing."""
 
 S = RequestState
 TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
@@ -40,17 +63,43 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
 }
 OPEN_STATES = frozenset({S.QUEUED, S.ACCEPTED, S.DEFERRED, S.IN_PROGRESS})
 
+_HEADER = (
+    json.dumps({"format": FORMAT_VERSION, "kind": JOURNAL_KIND}, separators=(",", ":")) + "\n"
+).encode()
+
 
 class RequestQueue:
-    """Requests in arrival order; ``path=None`` keeps them in memory only (tests, tools)."""
+    """Requests in arrival order; ``path=None`` keeps them in memory only (tests, tools).
+
+    ``path`` is the journal (``…/requests.jsonl``); the old single file is looked for beside
+    it under the same name ending in ``.json``.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._requests: dict[str, UserRequest] = {}
         self._batch_depth = 0
         self._unsaved = False
-        if path is not None and path.exists():
-            self._load(path)
+        # what the journal holds: each id's latest snapshot as written, and the journal's size
+        self._snapshots: dict[str, bytes] = {}
+        self._live_bytes = 0
+        self._journal_bytes = 0
+        self._dirty: dict[str, None] = {}  # ids changed since the last write (ordered set)
+        self._full_check = False
+        self._rewrite = True  # the next write rewrites the journal (none yet, migration, …)
+        self._legacy = (
+            path.with_suffix(".json") if path is not None and path.suffix == ".jsonl" else None
+        )
+        if path is None:
+            return
+        if path.exists():
+            self._load_journal(path)
+            self._rewrite = False
+            if self._legacy is not None and self._legacy.exists():
+                log.warning("%s: superseded by %s; removed at the next write", self._legacy, path)
+                self._rewrite = True
+        elif self._legacy is not None and self._legacy.exists():
+            self._load_legacy(self._legacy)
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> RequestQueue:
@@ -95,7 +144,7 @@ class RequestQueue:
         if not request.history:
             request.history.append(RequestEvent(time=time, state=request.state, reason="received"))
         self._requests[request.id] = request
-        self.save()
+        self._changed(request.id)
         return request
 
     def move(
@@ -108,7 +157,7 @@ class RequestQueue:
                 f"request {request_id}: cannot go from {req.state.value} to {state.value}"
             )
         req.move_to(state, time, reason)
-        self.save()
+        self._changed(request_id)
         return req
 
     def cancel(
@@ -126,16 +175,16 @@ class RequestQueue:
         if request.id not in self._requests:
             raise KeyError(f"unknown request id {request.id!r}")
         self._requests[request.id] = request
-        self.save()
+        self._changed(request.id)
 
     def recover(self, time: float) -> list[UserRequest]:
         """After a restart nothing is running: requests left in progress go back to accepted."""
         resumed = []
-        for req in self.all([RequestState.IN_PROGRESS]):
-            req.move_to(RequestState.ACCEPTED, time, "resumed after a restart")
-            resumed.append(req)
-        if resumed:
-            self.save()
+        with self.batch():
+            for req in self.all([RequestState.IN_PROGRESS]):
+                req.move_to(RequestState.ACCEPTED, time, "resumed after a restart")
+                self._changed(req.id)
+                resumed.append(req)
         return resumed
 
     # --- persistence ----------------------------------------------------------------------
@@ -150,35 +199,152 @@ class RequestQueue:
         finally:
             self._batch_depth -= 1
             if self._batch_depth == 0 and self._unsaved:
-                self.save()
+                self._persist()
 
     def save(self) -> None:
+        """Write whatever differs from the journal, including changes made to request objects
+        directly (the queue's own methods write their changes themselves). This compares
+        every request, so it is for rare moments (shutdown, a personality switch)."""
+        self._full_check = True
+        self._persist()
+
+    def _changed(self, request_id: str) -> None:
+        self._dirty[request_id] = None
+        self._persist()
+
+    def _persist(self) -> None:
         if self.path is None:
+            self._dirty.clear()
+            self._full_check = False
             return
         if self._batch_depth:
             self._unsaved = True
             return
         self._unsaved = False
-        payload = {
-            "format": FORMAT_VERSION,
-            "requests": [r.model_dump(mode="json") for r in self._requests.values()],
-        }
+        ids = self._requests if self._full_check else self._dirty
+        changed = {}
+        for rid in ids:
+            snap = self._requests[rid].model_dump_json().encode()
+            if snap != self._snapshots.get(rid):
+                changed[rid] = snap
+        if changed or self._rewrite:
+            self._write(changed)
+        self._dirty.clear()
+        self._full_check = False
+
+    def _write(self, changed: dict[str, bytes]) -> None:
+        """Append one record with ``changed``; rewrite instead when the journal is missing or
+        not what this queue last wrote, and compact when it has grown too big."""
+        assert self.path is not None
+        if not self._rewrite and self.path.exists():
+            record = b'{"requests":[' + b",".join(changed.values()) + b"]}\n"
+            with open(self.path, "ab") as fh:
+                if fh.tell() == self._journal_bytes:  # else: a torn tail, or a failed append
+                    fh.write(record)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    self._journal_bytes += len(record)
+                    self._remember(changed)
+                    if self._journal_bytes > max(
+                        COMPACT_MIN_BYTES, COMPACT_RATIO * self._live_bytes
+                    ):
+                        self._compact_now()
+                    return
+                log.warning(
+                    "%s: %d bytes, %d expected (a torn last line or a failed write); "
+                    "rewriting it from the queue",
+                    self.path,
+                    fh.tell(),
+                    self._journal_bytes,
+                )
+        self._rewrite = True  # until a rewrite has succeeded
+        self._remember(changed)
+        self._compact()
+
+    def _compact_now(self) -> None:
+        """Compaction that is only due, not needed: the records are already on disk, so a
+        failure (e.g. a full disk) is logged and the journal kept; it is tried again later."""
+        try:
+            self._compact()
+        except OSError as exc:
+            log.warning("%s: compaction failed, the journal is kept (%s)", self.path, exc)
+
+    def _remember(self, changed: dict[str, bytes]) -> None:
+        for rid, snap in changed.items():
+            old = self._snapshots.get(rid)
+            self._live_bytes += len(snap) - (len(old) if old is not None else 0)
+            self._snapshots[rid] = snap
+
+    def _compact(self) -> None:
+        """Rewrite the journal atomically with each request's latest snapshot, in order."""
+        assert self.path is not None
+        for rid, req in self._requests.items():  # e.g. after a migration nothing is encoded
+            if rid not in self._snapshots:
+                self._remember({rid: req.model_dump_json().encode()})
+        lines = [_HEADER]
+        lines.extend(b'{"requests":[' + self._snapshots[rid] + b"]}\n" for rid in self._requests)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=1)
+        with open(tmp, "wb") as fh:
+            fh.writelines(lines)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
         _fsync_dir(self.path.parent)
+        self._journal_bytes = sum(len(line) for line in lines)
+        self._rewrite = False
+        if self._legacy is not None and self._legacy.exists():
+            self._legacy.unlink()
+            _fsync_dir(self.path.parent)
+            log.info("request queue: %s migrated to %s", self._legacy, self.path)
 
-    def _load(self, path: Path) -> None:
+    def _load_journal(self, path: Path) -> None:
+        raw = path.read_bytes()
+        lines = raw.split(b"\n")
+        tail = lines.pop()  # empty when the file ends with its newline
+        if tail:
+            log.warning(
+                "%s: the last line (%d bytes) has no end, a write cut short; ignored",
+                path,
+                len(tail),
+            )
+        if not lines:
+            raise ValueError(f"{path}: line 1: missing the request journal header")
+        try:
+            header = json.loads(lines[0])
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: line 1: not valid JSON ({exc.msg})") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: line 1: not a request journal header (expected format {FORMAT_VERSION})"
+            )
+        for n, line in enumerate(lines[1:], start=2):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: line {n}: not valid JSON ({exc.msg})") from None
+            items = record.get("requests") if isinstance(record, dict) else None
+            if not isinstance(items, list):
+                raise ValueError(f"{path}: line {n}: requests: expected a list")
+            for i, item in enumerate(items):
+                try:
+                    req = UserRequest.model_validate(item)
+                except ValidationError as exc:
+                    msg = exc.errors()[0]["msg"]
+                    raise ValueError(f"{path}: line {n}: requests[{i}]: {msg}") from None
+                self._requests[req.id] = req
+        self._remember({rid: r.model_dump_json().encode() for rid, r in self._requests.items()})
+        self._journal_bytes = len(raw) - len(tail)
+        log.info("request queue: %d requests restored from %s", len(self._requests), path)
+
+    def _load_legacy(self, path: Path) -> None:
+        """The previous format: one JSON object with every request (migrated on first write)."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{path}: format: expected {FORMAT_VERSION}")
+        if not isinstance(data, dict) or data.get("format") != LEGACY_FORMAT_VERSION:
+            raise ValueError(f"{path}: format: expected {LEGACY_FORMAT_VERSION}")
         items = data.get("requests")
         if not isinstance(items, list):
             raise ValueError(f"{path}: requests: expected a list")
@@ -192,7 +358,8 @@ class RequestQueue:
 
 
 def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where directories cannot be opened."""
+    """Make a rename or removal itself durable (POSIX); harmless where directories cannot be
+    opened."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
