@@ -5,7 +5,7 @@
 For each count, a queue is filled with that many closed requests (each with a plan and a
 four-event history, as Sys2 leaves them), then ``--saves`` request events are timed, one save
 each, cycling through what Sys2 does to a new request: received, accepted, started, done.
-Reported per save: wall time (median, 90th percentile), CPU time (mean; the machine may be
+Reported per save: wall time (median, 90th percentile, slowest), CPU time (mean; the machine may be
 shared, CPU time is the figure that does not follow its load), and the bytes the process
 handed to ``write`` (Linux ``/proc/self/io``, so an occasional rewrite is counted too). The
 last line is one JSON object; ``ratio_*`` compare the largest count with the smallest.
@@ -86,6 +86,7 @@ def measure(closed: int, saves: int, root: Path) -> dict[str, float | int | None
         "closed": closed,
         "wall_ms_median": round(statistics.median(walls) * 1e3, 3),
         "wall_ms_p90": round(walls[int(0.9 * (len(walls) - 1))] * 1e3, 3),
+        "wall_ms_max": round(walls[-1] * 1e3, 3),
         "cpu_ms_mean": round(statistics.fmean(cpus) * 1e3, 3),
         "bytes_per_save": None if w0 is None or w1 is None else round((w1 - w0) / saves),
         "files_bytes": sum(p.stat().st_size for p in data_dir.iterdir() if p.is_file()),
