@@ -220,6 +220,7 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
 
     latencies: list[float] = []
     to_decision: list[float] = []  # request -> decision (Sys2's share)
+    slowest: list[tuple[float, float | None]] = []  # (request -> cmd_vel, its Sys2 share)
     try:
         with spinning(executor):
             if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
@@ -243,8 +244,10 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
                 if moved:
                     first = next(t for t, m in cmds if t >= sent and m > 1e-6)
                     latencies.append((first - sent) * 1e3)
-                    if req.id in decided:
-                        to_decision.append((decided[req.id] - sent) * 1e3)
+                    share = (decided[req.id] - sent) * 1e3 if req.id in decided else None
+                    if share is not None:
+                        to_decision.append(share)
+                    slowest = sorted([*slowest, (latencies[-1], share)], reverse=True)[:3]
                 wait(lambda rid=req.id: rid in updates, 5.0)
                 try:
                     sys2.call(
@@ -267,6 +270,7 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
     return {
         "latencies": latencies,
         "to_decision": to_decision,
+        "slowest": slowest,
         "ticks": ticks,
         "misses": misses,
         "max_late_ms": end_health.loop_max_late_ms,
@@ -353,6 +357,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['request_to_cmd_vel_p50_ms']} ms, p95 {result['request_to_cmd_vel_p95_ms']}"
             f" ms (target <= 100 ms); of which request -> Sys2's decision p50 "
             f"{result['request_to_decision_p50_ms']} ms"
+        )
+        print(
+            "slowest requests: "
+            + ", ".join(
+                f"{total:.0f} ms (Sys2 {'?' if share is None else f'{share:.0f}'} ms)"
+                for total, share in agent["slowest"]
+            )
         )
         print(
             f"Sys1 control loop at 20 Hz: {agent['ticks']} ticks, {agent['misses']} deadline "
