@@ -182,7 +182,8 @@ class _Scorer:
                 success, reason = False, "battery exhausted"
                 break
         task = task + (1.0 if success and option.kind == CandidateKind.REQUEST else 0.0)
-        duration = max(state.time - start, 1.0)
+        duration = state.time - start
+        duration = 1.0 if duration < 1.0 else duration  # max(duration, 1.0)
         # min(1.0, v) without the call: v when below 1, else 1
         f_nov = novelty if novelty < 1.0 else 1.0
         f_soc = social if social < 1.0 else 1.0
@@ -271,7 +272,11 @@ class MCTS:
                 if not menu.avail:
                     break
                 children = node.children
-                idx = next((i for i in menu.by_prior if i not in children), -1)
+                idx = -1
+                for i in menu.by_prior:
+                    if i not in children:
+                        idx = i
+                        break
                 expanded = idx >= 0
                 if expanded:
                     child = children[idx] = _Node()

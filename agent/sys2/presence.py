@@ -36,9 +36,13 @@ class PresenceModel:
         )
         self._last_counted: dict[str, float] = {}
         self._recent: dict[str, tuple[str, float]] = {}
+        # where() per (person, hour, last seen room) between two observations: the search
+        # asks it dozens of times per decision with nothing learned in between
+        self._where: dict[tuple[str, int, str | None], list[tuple[str, float]]] = {}
 
     def observe(self, state: WorldState) -> None:
         """Count each sighting once (a sighting is a new ``people_seen_at`` time)."""
+        self._where.clear()
         for person in sorted(state.people_seen_at):
             seen_at = state.people_seen_at[person]
             room = state.people_rooms.get(person)
@@ -59,6 +63,15 @@ class PresenceModel:
         if recent is not None and time - recent[1] <= RECENT_S:
             return [(recent[0], 0.9)]
         hour = int(hour_of_day(time))
+        key = (person, hour, None if recent is None else recent[0])
+        hit = self._where.get(key)
+        if hit is None:
+            hit = self._where[key] = self._by_hour(person, hour, recent)
+        return list(hit)
+
+    def _by_hour(
+        self, person: str, hour: int, recent: tuple[str, float] | None
+    ) -> list[tuple[str, float]]:
         scores: dict[str, float] = defaultdict(float)
         by_hour = self._counts.get(person, {})
         for dh, weight in ((0, 1.0), (-1, 0.4), (1, 0.4)):
@@ -123,6 +136,7 @@ class PresenceModel:
     def load(self, path: Path) -> None:
         if not path.is_file():
             return
+        self._where.clear()
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             for person, hours in data["counts"].items():

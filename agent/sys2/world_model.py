@@ -164,9 +164,14 @@ class WorldModel:
 
     def step(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         """Advance ``s`` by one skill call and return what it took and gave."""
-        out = self._predict(s, call, rng)
+        predict = self._skills.get(call.skill)
+        if predict is None:
+            out = StepOutcome(0.0, 0.0, False, reason=f"no model of skill {call.skill!r}")
+        else:
+            out = predict(s, call, rng)
         s.time += out.duration
-        s.battery = min(1.0, s.battery - out.energy)
+        battery = s.battery - out.energy
+        s.battery = battery if battery < 1.0 else 1.0  # min(1.0, battery)
         if s.battery < self._critical:
             s.stranded = True
         return out
@@ -209,12 +214,6 @@ class WorldModel:
         # max(0.0, min(1.0, c)) without the calls
         c = c if c < 1.0 else 1.0
         return c if c > 0.0 else 0.0
-
-    def _predict(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
-        predict = self._skills.get(call.skill)
-        if predict is None:
-            return StepOutcome(0.0, 0.0, False, reason=f"no model of skill {call.skill!r}")
-        return predict(s, call, rng)
 
     def _navigate(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         a = call.args
@@ -329,10 +328,11 @@ class WorldModel:
         # the skill goes first to the least-visited room of the floor
         visits = s.visits
         fresh = [p for p in rooms if p not in visits]
+        # by visits, ties by name: ``rooms`` is sorted by name and the sort is stable
         order = (
             fresh
             if len(fresh) >= 2
-            else fresh + sorted((p for p in rooms if p in visits), key=lambda p: (visits[p], p))
+            else fresh + sorted([p for p in rooms if p in visits], key=visits.__getitem__)
         )
         budget = len(rooms) if patrol else self._explore_rooms
         duty = self._due(s, rooms) * self.config.patrol_duty if patrol else 0.0
@@ -360,7 +360,7 @@ class WorldModel:
             secs,
             e,
             True,
-            novelty=min(1.0, nov),
+            novelty=nov if nov < 1.0 else 1.0,  # min(1.0, nov)
             task=duty,
             conservation=self._conservation(secs, e),
         )
@@ -368,9 +368,9 @@ class WorldModel:
     def _due(self, s: ModelState, rooms: list[str]) -> float:
         """How due a round is: the rooms' mean time unchecked, in patrol periods (at most 1)."""
         period = self.config.patrol_period_s
-        return sum(min(1.0, (s.time - s.checked.get(r, -period)) / period) for r in rooms) / len(
-            rooms
-        )
+        now, checked = s.time, s.checked
+        due = [(now - checked.get(r, -period)) / period for r in rooms]
+        return sum([d if d < 1.0 else 1.0 for d in due]) / len(rooms)
 
     def _social(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         a = call.args
