@@ -9,23 +9,56 @@ morning, the day itself, the reflection and the memory consolidation at night. P
 is printed too (the wall time suffers when other work shares the machine), with the 1-minute
 load average before and after. Memory is embedded on a writer thread beside the simulation, so
 on an idle machine with two cores the wall time is below the CPU time. The last line is one
-JSON object with ``real_time_factor`` (simulated seconds per wall-clock second).
+JSON object with ``real_time_factor`` (simulated seconds per wall-clock second) and the CPU time
+of Sys2's decisions: ``decide_ms_p50`` / ``decide_ms_p95`` over every ``Deliberator.decide``
+call of the day that ran a search (``decisions``). That time sits between a request and the
+robot's first motion; it is the calling thread's CPU time, so the memory writer and other jobs
+on the machine do not count in it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import json
 import os
 import pstats
+import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from agent.experiment import summary_of
 from agent.runtime.config import RuntimeConfig
 from agent.runtime.runtime import Runtime
+from agent.sys2.deliberator import Deliberator
+
+
+@contextlib.contextmanager
+def timed_searches(cpu_ms: list[float]) -> Iterator[None]:
+    """Append the CPU ms of each ``Deliberator.decide`` call that ran a search to ``cpu_ms``.
+
+    A call that only checks whether the running plan must be preempted, and finds nothing,
+    runs no search and is not counted.
+    """
+    decide = Deliberator.decide
+
+    def timed(self: Deliberator, *args: object, **kwargs: object) -> object:
+        before = self.last_search
+        c0 = time.thread_time()
+        out = decide(self, *args, **kwargs)  # type: ignore[arg-type]
+        elapsed = time.thread_time() - c0
+        if self.last_search is not before:
+            cpu_ms.append(elapsed * 1000.0)
+        return out
+
+    Deliberator.decide = timed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Deliberator.decide = decide  # type: ignore[method-assign]
 
 
 def measure(personality: str, seed: int, profile: bool) -> dict[str, object]:
@@ -39,7 +72,9 @@ def measure(personality: str, seed: int, profile: bool) -> dict[str, object]:
         prof = cProfile.Profile() if profile else None
         if prof is not None:
             prof.enable()
-        runtime.run_days(1)
+        decide_ms: list[float] = []
+        with timed_searches(decide_ms):
+            runtime.run_days(1)
         if prof is not None:
             prof.disable()
         t2 = time.perf_counter()
@@ -67,7 +102,16 @@ def measure(personality: str, seed: int, profile: bool) -> dict[str, object]:
         "distance_m": summary.distance_m,
         "rooms_visited": summary.rooms_visited,
         "coverage": summary.coverage,
+        "decisions": len(decide_ms),
+        "decide_ms_p50": round(statistics.median(decide_ms), 2) if decide_ms else None,
+        "decide_ms_p95": round(_percentile(decide_ms, 0.95), 2) if decide_ms else None,
+        "decide_cpu_s": round(sum(decide_ms) / 1000.0, 2),
     }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
