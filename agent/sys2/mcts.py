@@ -249,6 +249,7 @@ class MCTS:
         priors = [max(o.prior, 1e-3) for o in options]
         prior_total = sum(priors)
         priors = [p / prior_total for p in priors]
+        prior_terms = [settings.prior_weight * p for p in priors]
         simulate = _Scorer(self.model, weights, now, self.config).simulate
         choices = rng.choices
         once = [o.once for o in options]
@@ -281,7 +282,7 @@ class MCTS:
                 if expanded:
                     child = children[idx] = _Node()
                 else:
-                    idx = self._select(node, menu.avail, priors)
+                    idx = self._select(node, menu.avail, prior_terms)
                     child = children[idx]
                 if depth == 0:
                     first = idx
@@ -325,20 +326,20 @@ class MCTS:
         best = max(range(len(stats)), key=lambda i: (stats[i].visits, stats[i].value, -i))
         return SearchResult(best, stats, settings.iterations)
 
-    def _select(self, node: _Node, avail: list[int], priors: list[float]) -> int:
+    def _select(self, node: _Node, avail: list[int], prior_terms: list[float]) -> int:
+        """UCT with a PUCT prior term; ``prior_terms[i]`` is prior_weight x option i's prior."""
         c = self.settings.exploration
-        cp = self.settings.prior_weight
         log_n = math.log(node.n + 1)
         sqrt_n = math.sqrt(node.n)
         sqrt = math.sqrt
-        children = node.children
+        child_of = node.children.get
         best, best_score = avail[0], -math.inf
         for i in avail:
-            child = children.get(i)
+            child = child_of(i)
             if child is None or child.n == 0:
                 return i
             n = child.n
-            score = child.w / n + c * sqrt(log_n / n) + cp * priors[i] * sqrt_n / (1 + n)
+            score = child.w / n + c * sqrt(log_n / n) + prior_terms[i] * sqrt_n / (1 + n)
             if score > best_score:
                 best, best_score = i, score
         return best
