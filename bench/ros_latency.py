@@ -136,7 +136,9 @@ def measure(domain_id: int, seconds: float, rate_hz: float) -> list[float]:
 AGENT_PLACES = ("ground_kitchen", "reception", "mail_room", "meeting_room_atlas")
 
 
-def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dict[str, Any]:
+def measure_agent(
+    domain_id: int, requests: int, speed: float, data: str, log_path: str | None = None
+) -> dict[str, Any]:
     """Request -> first moving /cmd_vel (ms) over ``requests`` requests, and Sys1's loop."""
     import signal
     import subprocess
@@ -158,9 +160,8 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
     env = child_environment(ROS_DOMAIN_ID=str(domain_id))
     cmd = [sys.executable, "-m", "pepa_ros.cli", "run", "--processes", "--nodes"]
     cmd += ["sim,sys1,sys2,sys3", "--personality", "Lazy", "--speed", str(speed)]
-    stack = subprocess.Popen(
-        [*cmd, "--data", data], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log_file = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    stack = subprocess.Popen([*cmd, "--data", data], env=env, stdout=log_file, stderr=log_file)
     context = Context()
     rclpy.init(context=context, domain_id=domain_id)
     node = rclpy.create_node("agent_latency_probe", context=context)
@@ -248,6 +249,10 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
                     if share is not None:
                         to_decision.append(share)
                     slowest = sorted([*slowest, (latencies[-1], share)], reverse=True)[:3]
+                    if log_path:
+                        print(
+                            f"{req.id}: {latencies[-1]:.0f} ms, Sys2 {share} ms", file=sys.stderr
+                        )
                 wait(lambda rid=req.id: rid in updates, 5.0)
                 try:
                     sys2.call(
@@ -264,6 +269,8 @@ def measure_agent(domain_id: int, requests: int, speed: float, data: str) -> dic
             stack.wait(timeout=30)
         except subprocess.TimeoutExpired:
             stack.kill()
+        if log_path:
+            log_file.close()
     ticks = end_health.loop_ticks - start_health.loop_ticks
     misses = end_health.loop_misses - start_health.loop_misses
     long_steps = end_health.loop_long_steps - start_health.loop_long_steps
@@ -288,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domain", type=int, default=os.getpid() % 100 + 101)
     parser.add_argument("--requests", type=int, default=30, help="agent requests to time")
     parser.add_argument("--agent-speed", type=float, default=4.0, help="sim speed, agent part")
+    parser.add_argument("--stack-log", help="keep the agent stack's output in this file")
     parser.add_argument("--no-agent", dest="agent", action="store_false", help="sim only")
     args = parser.parse_args(argv)
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
@@ -333,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="pepa-bench-") as data:
-            agent = measure_agent(args.domain + 1, args.requests, args.agent_speed, data)
+            agent = measure_agent(
+                args.domain + 1, args.requests, args.agent_speed, data, args.stack_log
+            )
         lat = agent["latencies"]
         dec = agent["to_decision"]
         ratio = agent["misses"] / agent["ticks"] if agent["ticks"] else 0.0
