@@ -194,11 +194,7 @@ def measure_agent(
         node,
         Decision,
         DECISIONS.name,
-        lambda d: (
-            decided.setdefault(d.plan.request_id, time.perf_counter())
-            if d.plan.request_id
-            else None
-        ),
+        lambda d: decided.setdefault(d.plan.request_id or "", time.perf_counter()),
         qos.profile(DECISIONS.qos),
     )
     pub = codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
@@ -227,6 +223,10 @@ def measure_agent(
             if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
                 raise RuntimeError("the agent's nodes did not come up within 120 s")
             wait(lambda: pub.subscribers() > 0, 30.0)
+            # living: Sys2 has had Sys1's state and decided something of its own (the key ""),
+            # so the first request does not also time the agent's start-up
+            if not wait(lambda: "" in decided, 120.0):
+                raise RuntimeError("the agent made no decision of its own within 120 s")
             start_health = health["pepa_sys1"]
             for i in range(requests):
                 if not wait(still, 90.0):
@@ -251,7 +251,8 @@ def measure_agent(
                     slowest = sorted([*slowest, (latencies[-1], share)], reverse=True)[:3]
                     if log_path:
                         print(
-                            f"{req.id}: {latencies[-1]:.0f} ms, Sys2 {share} ms", file=sys.stderr
+                            f"{req.id}: {latencies[-1]:.0f} ms, Sys2 {share or 0:.0f} ms",
+                            file=sys.stderr,
                         )
                 wait(lambda rid=req.id: rid in updates, 5.0)
                 try:
