@@ -103,9 +103,16 @@ def test_sigkilled_node_is_restarted_and_serves_again(
     assert all(pid is None for pid in sup.pids().values())
 
 
-def test_sigterm_to_pepa_run_processes_stops_all_and_closes_the_recording(
-    ros_env: dict[str, str], tmp_path: Path
+@pytest.mark.parametrize(
+    ("sig", "to_group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["sigterm-to-pepa-run", "ctrl-c-to-the-process-group"],
+)
+def test_a_stop_signal_stops_every_node_cleanly_and_closes_the_recording(
+    ros_env: dict[str, str], tmp_path: Path, sig: signal.Signals, to_group: bool
 ) -> None:
+    """Ctrl-C reaches every process of the group and the supervisor then sends SIGTERM too:
+    the second signal must not cut a node's shutdown short (each exits 0, the file is whole)."""
     out = tmp_path / "run.mcap"
     proc = subprocess.Popen(
         [
@@ -115,7 +122,7 @@ def test_sigterm_to_pepa_run_processes_stops_all_and_closes_the_recording(
             "run",
             "--processes",
             "--nodes",
-            "sim",
+            "sim,sys1" if to_group else "sim",  # Sys1 saves its state as it stops
             "--speed",
             "5",
             "--camera-rate",
@@ -128,11 +135,15 @@ def test_sigterm_to_pepa_run_processes_stops_all_and_closes_the_recording(
         env=ros_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, as in a terminal
     )
     try:
         assert wait_for(lambda: out.exists() and out.stat().st_size > 0, 40)
         time.sleep(3.0)  # let it record a few seconds
-        proc.send_signal(signal.SIGTERM)
+        if to_group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
         output = proc.communicate(timeout=40)[0].decode(errors="replace")
     finally:
         if proc.poll() is None:

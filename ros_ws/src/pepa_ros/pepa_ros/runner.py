@@ -144,12 +144,17 @@ def run_composed(
             stop.set()
             for thread in spinners:
                 thread.join()
-            for sig, handler in restore.items():
-                signal.signal(sig, handler)
-        for executor, node in reversed(list(zip(executors, nodes, strict=True))):
-            executor.remove_node(node)
-            node.destroy_node()
-            executor.shutdown()
+            # The handlers stay until every node is destroyed: a second signal (Ctrl-C reaches
+            # the whole process group, then the supervisor sends SIGTERM) must not cut short a
+            # node saving its state or closing its recording.
+            try:
+                for executor, node in reversed(list(zip(executors, nodes, strict=True))):
+                    executor.remove_node(node)
+                    node.destroy_node()
+                    executor.shutdown()
+            finally:
+                for sig, handler in restore.items():
+                    signal.signal(sig, handler)
         if failures:
             raise failures[0]
     finally:
