@@ -151,11 +151,11 @@ def measure_agent(
     from pepa_ros.health import NodeHealth
     from pepa_ros.rpc import RpcClient
     from pepa_ros.supervisor import child_environment
-    from pepa_ros.topics import DECISIONS, HEALTH, REQUEST_UPDATES, REQUESTS, SYS2_RPC
+    from pepa_ros.topics import DECISIONS, HEALTH, REQUEST_UPDATES, REQUESTS, STATUS, SYS2_RPC
     from rclpy.context import Context
     from rclpy.executors import MultiThreadedExecutor
 
-    from agent.messages import Decision, RequestPriority, UserRequest
+    from agent.messages import AgentStatus, Decision, RequestPriority, UserRequest
 
     env = child_environment(ROS_DOMAIN_ID=str(domain_id))
     cmd = [sys.executable, "-m", "pepa_ros.cli", "run", "--processes", "--nodes"]
@@ -197,6 +197,14 @@ def measure_agent(
         lambda d: decided.setdefault(d.plan.request_id or "", time.perf_counter()),
         qos.profile(DECISIONS.qos),
     )
+    living: list[bool] = []  # Sys2 reports a decision of its own (its status is latched)
+    codec.subscribe(
+        node,
+        AgentStatus,
+        STATUS.name,
+        lambda st: living.append(True) if st.decision else None,
+        qos.profile(STATUS.qos),
+    )
     pub = codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
     sys2 = RpcClient(node, codec, SYS2_RPC)
     executor = MultiThreadedExecutor(num_threads=2, context=context)
@@ -223,9 +231,9 @@ def measure_agent(
             if not wait(lambda: "pepa_sys1" in health and "pepa_sys2" in health, 120.0):
                 raise RuntimeError("the agent's nodes did not come up within 120 s")
             wait(lambda: pub.subscribers() > 0, 30.0)
-            # living: Sys2 has had Sys1's state and decided something of its own (the key ""),
-            # so the first request does not also time the agent's start-up
-            if not wait(lambda: "" in decided, 120.0):
+            # living: Sys2 has had Sys1's state and decided something of its own, so the first
+            # request does not also time the agent's start-up
+            if not wait(lambda: bool(living), 120.0):
                 raise RuntimeError("the agent made no decision of its own within 120 s")
             start_health = health["pepa_sys1"]
             for i in range(requests):
