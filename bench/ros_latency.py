@@ -245,7 +245,7 @@ def measure_agent(
                     sender="bench",
                     priority=RequestPriority.URGENT,
                 )
-                sent = time.perf_counter()
+                sent, sent_wall = time.perf_counter(), time.time()
                 pub.publish(req)
                 moved = wait(
                     lambda sent=sent: any(t >= sent and m > 1e-6 for t, m in cmds[-40:]), 10.0
@@ -259,7 +259,8 @@ def measure_agent(
                     slowest = sorted([*slowest, (latencies[-1], share)], reverse=True)[:3]
                     if log_path:
                         print(
-                            f"{req.id}: {latencies[-1]:.0f} ms, Sys2 {share or 0:.0f} ms",
+                            f"{req.id} sent at {sent_wall:.3f}: {latencies[-1]:.0f} ms, "
+                            f"Sys2 {share or 0:.0f} ms",
                             file=sys.stderr,
                         )
                 wait(lambda rid=req.id: rid in updates, 5.0)
