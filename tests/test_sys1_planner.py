@@ -78,6 +78,31 @@ def test_control_ticks_go_on_while_the_search_runs_on_the_worker() -> None:
         planner.close()
 
 
+def test_the_battery_reserve_does_not_search_the_way_to_the_dock_in_the_tick() -> None:
+    finished: list[int] = []
+    world, sys1, planner = threaded_rig(finished)
+    world.battery.energy_wh = 0.17 * world.battery.config.capacity_wh
+    gate = threading.Event()
+    try:
+        planner.submit(gate.wait)  # the worker is busy: every search queues behind this
+        h = sys1.run(SkillCall(skill="patrol", args={"floor": 2}))
+        started = time.perf_counter()
+        for _ in range(10):
+            sys1.tick(world.now)
+            world.skip(world.now + 0.05)
+        assert time.perf_counter() - started < 1.0, "ticks do not wait for the way to the dock"
+        assert not h.done, "the reserve is not judged before the way to the dock is known"
+        gate.set()
+        end = world.now + 3600.0
+        while not h.done and world.now < end:
+            run_world(world, sys1, world.now + 1.0)
+            time.sleep(0.002)  # let the worker search
+        assert h.state.value == "cancelled" and "battery reserve" in h.reason, h.reason
+    finally:
+        gate.set()
+        planner.close()
+
+
 def test_a_cancelled_skill_drops_its_queued_search() -> None:
     finished: list[int] = []
     world, sys1, planner = threaded_rig(finished)

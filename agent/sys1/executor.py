@@ -31,7 +31,7 @@ from agent.sys1.perception import (
     Perception,
     Sighting,
 )
-from agent.sys1.planner import Planner
+from agent.sys1.planner import Job, Planner
 from agent.sys1.public_context import PublicContext
 from agent.sys1.recorder import ExperienceRecorder, ExperienceSink, ListSink
 from agent.sys1.robot import Robot
@@ -40,7 +40,7 @@ from agent.sys1.skills import Feedback, Skill, make_skill
 from agent.sys1.visit_map import VisitMap
 from memory.importance import ImportanceScorer
 from sim.building import Building
-from sim.routing import NoRouteError
+from sim.routing import NoRouteError, Route
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ class Sys1:
         self._next_battery = now
         self._charging_since: float | None = None
         self._dock_cost: tuple[float, int, float, float, float] | None = None
+        self._dock_search: tuple[Job[Route], tuple[float, int, float, float]] | None = None
         self._safety_backoff_until = -math.inf
 
     # --- giving work ----------------------------------------------------------------------
@@ -358,8 +359,10 @@ class Sys1:
         h = self.handle
         return h is not None and not h.done and h.source == PlanSource.SAFETY
 
-    def _way_to_dock_s(self, now: float) -> float:
-        """Travel time to the dock by the router, cached while the robot stays near."""
+    def _way_to_dock_s(self, now: float) -> float | None:
+        """Travel time to the dock by the router, cached while the robot stays near; None
+        while the planner is still searching it (the control tick never waits for a search:
+        on the robot the planner works on its own thread)."""
         ctx = self.ctx
         p = ctx.pose
         c = self._dock_cost
@@ -370,11 +373,22 @@ class Sys1:
             and math.hypot(c[2] - p.x, c[3] - p.y) < 10.0
         ):
             return c[4]
+        if self._dock_search is None:
+            try:
+                job = ctx.plan_route(ctx.resolve("dock"))
+            except ValueError:  # no dock in this building
+                self._dock_cost = (now, p.floor, p.x, p.y, math.inf)
+                return math.inf
+            self._dock_search = (job, (now, p.floor, p.x, p.y))
+        job, (t0, floor, x, y) = self._dock_search
+        if not job.done:
+            return None
+        self._dock_search = None
         try:
-            cost = ctx.route(ctx.resolve("dock")).cost_s
+            cost = job.result().cost_s
         except (NoRouteError, ValueError):
             cost = math.inf
-        self._dock_cost = (now, p.floor, p.x, p.y, cost)
+        self._dock_cost = (t0, floor, x, y, cost)  # where and when the search started
         return cost
 
     def _check_battery(self, now: float) -> None:
@@ -387,6 +401,9 @@ class Sys1:
         if not self.guard.needs_charge(bat.soc, bat.capacity_wh, FAR_FROM_DOCK_S):
             return  # not even the longest way home would reach the reserve: skip routing
         way = self._way_to_dock_s(now)
+        if way is None:
+            self._next_battery = now  # look again at the next tick
+            return
         if not self.guard.needs_charge(bat.soc, bat.capacity_wh, way):
             return
         caption = (
