@@ -324,15 +324,7 @@ class RequestQueue:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: line {n}: not valid JSON ({exc.msg})") from None
             items = record.get("requests") if isinstance(record, dict) else None
-            if not isinstance(items, list):
-                raise ValueError(f"{path}: line {n}: requests: expected a list")
-            for i, item in enumerate(items):
-                try:
-                    req = UserRequest.model_validate(item)
-                except ValidationError as exc:
-                    msg = exc.errors()[0]["msg"]
-                    raise ValueError(f"{path}: line {n}: requests[{i}]: {msg}") from None
-                self._requests[req.id] = req
+            self._take(items, f"{path}: line {n}")
         self._remember({rid: r.model_dump_json().encode() for rid, r in self._requests.items()})
         self._journal_bytes = len(raw) - len(tail)
         log.info("request queue: %d requests restored from %s", len(self._requests), path)
@@ -345,16 +337,20 @@ class RequestQueue:
             raise ValueError(f"{path}: not valid JSON ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != LEGACY_FORMAT_VERSION:
             raise ValueError(f"{path}: format: expected {LEGACY_FORMAT_VERSION}")
-        items = data.get("requests")
+        self._take(data.get("requests"), str(path))
+        log.info("request queue: %d requests restored from %s", len(self._requests), path)
+
+    def _take(self, items: object, where: str) -> None:
+        """Request snapshots read from a file (later ones replace earlier); an error names
+        ``where`` (file, line) and the item."""
         if not isinstance(items, list):
-            raise ValueError(f"{path}: requests: expected a list")
+            raise ValueError(f"{where}: requests: expected a list")
         for i, item in enumerate(items):
             try:
                 req = UserRequest.model_validate(item)
             except ValidationError as exc:
-                raise ValueError(f"{path}: requests[{i}]: {exc.errors()[0]['msg']}") from None
+                raise ValueError(f"{where}: requests[{i}]: {exc.errors()[0]['msg']}") from None
             self._requests[req.id] = req
-        log.info("request queue: %d requests restored from %s", len(self._requests), path)
 
 
 def _fsync_dir(directory: Path) -> None:
