@@ -332,10 +332,7 @@ class EpisodicMemory:
         now = self.clock.now()
         floor = self._floor_of(q)
         if q.text is None:
-            rows = self._rows(
-                ["documents", "metadatas"], self._where(q), q.include_archived, floor
-            )
-            exps = (records.from_record(i, doc, meta) for i, doc, meta in rows)
+            exps = self.iter_episodes(self._where(q), q.include_archived, floor)
             found = [r for r in (self._recall(q, e, now, None) for e in exps) if r is not None]
         else:
             vector = embed_texts([q.text])
