@@ -133,6 +133,12 @@ def measure(domain_id: int, seconds: float, rate_hz: float) -> list[float]:
     return latencies
 
 
+def timed(total_ms: float, sys2_ms: float | None) -> str:
+    """One request's latency with Sys2's share of it ('?' when its decision was not seen)."""
+    share = "?" if sys2_ms is None else f"{sys2_ms:.0f}"
+    return f"{total_ms:.0f} ms (Sys2 {share} ms)"
+
+
 AGENT_PLACES = ("ground_kitchen", "reception", "mail_room", "meeting_room_atlas")
 
 
@@ -194,7 +200,11 @@ def measure_agent(
         node,
         Decision,
         DECISIONS.name,
-        lambda d: decided.setdefault(d.plan.request_id or "", time.perf_counter()),
+        lambda d: (
+            decided.setdefault(d.plan.request_id, time.perf_counter())
+            if d.plan.request_id
+            else None
+        ),
         qos.profile(DECISIONS.qos),
     )
     living: list[bool] = []  # Sys2 reports a decision of its own (its status is latched)
@@ -258,11 +268,8 @@ def measure_agent(
                         to_decision.append(share)
                     slowest = sorted([*slowest, (latencies[-1], share)], reverse=True)[:3]
                     if log_path:
-                        print(
-                            f"{req.id} sent at {sent_wall:.3f}: {latencies[-1]:.0f} ms, "
-                            f"Sys2 {share or 0:.0f} ms",
-                            file=sys.stderr,
-                        )
+                        when = f"{req.id} sent at {sent_wall:.3f}"
+                        print(f"{when}: {timed(latencies[-1], share)}", file=sys.stderr)
                 wait(lambda rid=req.id: rid in updates, 5.0)
                 try:
                     sys2.call(
@@ -380,10 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             "slowest requests: "
-            + ", ".join(
-                f"{total:.0f} ms (Sys2 {'?' if share is None else f'{share:.0f}'} ms)"
-                for total, share in agent["slowest"]
-            )
+            + ", ".join(timed(total, share) for total, share in agent["slowest"])
         )
         print(
             f"Sys1 control loop at 20 Hz: {agent['ticks']} ticks, {agent['misses']} deadline "
