@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from types import FrameType
 from typing import Any
 
@@ -31,9 +32,13 @@ from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 
 from pepa_ros import registry
+from pepa_ros.background_spin import spinning
 from pepa_ros.params import ParameterError
 
 log = logging.getLogger(__name__)
+
+SPIN_PERIOD_S = 0.1
+"""How long a spinner waits for work before it looks at the stop flag again."""
 
 GIL_SWITCH_S = 0.0005
 """How long a thread that wants the GIL waits for the one holding it (Python's default: 5 ms).
@@ -123,59 +128,33 @@ def run_composed(
             os.nice(0),
         )
         stop = threading.Event()
-        failures: list[BaseException] = []
-        spinners = [
-            threading.Thread(
-                target=_spin, args=(executor, context, stop, failures), name=f"spin-{name}"
-            )
-            for name, executor in zip(names, executors, strict=True)
-        ]
         restore = _stop_on_signals(stop)
         try:
-            for thread in spinners:
-                thread.start()
-            deadline = None if duration is None else time.monotonic() + duration
-            while not stop.wait(0.1) and context.ok():
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
+            # Leaving the stack stops and joins every node's spinner and shuts its executor
+            # down; a callback that raised stops them all and is re-raised here (a supervised
+            # child then exits and is restarted), after the nodes are destroyed below.
+            with ExitStack() as spinners:
+                for executor in executors:
+                    spinners.enter_context(spinning(executor, SPIN_PERIOD_S, stop, wait_s=None))
+                deadline = None if duration is None else time.monotonic() + duration
+                while not stop.wait(SPIN_PERIOD_S) and context.ok():
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
         except KeyboardInterrupt:
             pass
         finally:
-            stop.set()
-            for thread in spinners:
-                thread.join()
             # The handlers stay until every node is destroyed: a second signal (Ctrl-C reaches
             # the whole process group, then the supervisor sends SIGTERM) must not cut short a
             # node saving its state or closing its recording.
             try:
-                for executor, node in reversed(list(zip(executors, nodes, strict=True))):
-                    executor.remove_node(node)
+                for node in reversed(nodes):
                     node.destroy_node()
-                    executor.shutdown()
             finally:
                 for sig, handler in restore.items():
                     signal.signal(sig, handler)
-        if failures:
-            raise failures[0]
     finally:
         rclpy.try_shutdown(context=context)
     return 0
-
-
-def _spin(
-    executor: Executor, context: Context, stop: threading.Event, failures: list[BaseException]
-) -> None:
-    """One node's executor thread, until ``stop``; a failing callback stops every node."""
-    try:
-        while not stop.is_set() and context.ok():
-            executor.spin_once(timeout_sec=0.1)
-    except ExternalShutdownException:
-        pass
-    except Exception as exc:  # re-raised by run_composed in the main thread
-        log.exception("a callback failed; stopping every node of this process")
-        failures.append(exc)
-    finally:
-        stop.set()
 
 
 def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
