@@ -24,17 +24,7 @@ from dataclasses import dataclass, field
 from agent.messages import CandidateKind
 from agent.sys2.config import Sys2Config
 from agent.sys2.options import Option
-from agent.sys2.world_model import LUMP_FEATURES, ModelState, WorldModel
-
-
-@dataclass(slots=True)
-class OptionResult:
-    duration: float
-    intrinsic: float
-    extrinsic: float
-    success: bool
-    features: dict[str, float]
-    reason: str = ""
+from agent.sys2.world_model import LUMP_FEATURES, RATE_FEATURES, ModelState, WorldModel
 
 
 @dataclass
@@ -87,25 +77,7 @@ class _Node:
         self.children: dict[int, _Node] = {}
 
 
-def run_option(
-    model: WorldModel,
-    state: ModelState,
-    option: Option,
-    weights: Mapping[str, float],
-    now: float,
-    config: Sys2Config,
-    rng: random.Random | None,
-) -> OptionResult:
-    """Simulate ``option`` from ``state`` (mutated) and score it."""
-    duration, intrinsic, extrinsic, success, feats, reason = _Scorer(
-        model, weights, now, config
-    ).simulate(state, option, rng)
-    return OptionResult(
-        duration, intrinsic, extrinsic, success, dict(zip(FEATURES, feats, strict=True)), reason
-    )
-
-
-FEATURES = (*LUMP_FEATURES, "energy", "safety")
+FEATURES = (*LUMP_FEATURES, *RATE_FEATURES)
 """The order of an option's features (lump features, then rate features)."""
 
 
