@@ -256,14 +256,11 @@ class MCTS:
                 else:
                     idx = self._select(node, menu.avail, prior_terms)
                     child = children[idx]
+                out = simulate(state, options[idx], rng)
+                rewards.append(out[1] + out[2])
                 if depth == 0:
                     first = idx
-                    out = simulate(state, options[idx], rng)
-                    rewards.append(out[1] + out[2])
                     self._record(stats[idx], out)
-                else:
-                    out = simulate(state, options[idx], rng)
-                    rewards.append(out[1] + out[2])
                 if once[idx]:
                     used |= 1 << idx
                 node = child
