@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from agent.messages import SkillCall
 from agent.sys2.config import Sys2Config
 from agent.sys2.presence import PresenceModel
+from agent.sys2.replanner import PERSON_SKILLS
 from agent.sys2.site_map import SiteMap
 from agent.sys2.travel import Travel, TravelEstimator
 from agent.world_state import WorldState
@@ -39,14 +40,6 @@ GREET_S = 15.0
 SPEAK_S = 20.0
 FOLLOW_S = 300.0
 ROOM_VISIT_S = 75.0
-SOCIAL_SKILLS = (
-    "approach_person",
-    "greet",
-    "guide_person",
-    "follow_person",
-    "report",
-    "deliver_message",
-)
 
 
 @dataclass(slots=True)
@@ -130,7 +123,7 @@ class WorldModel:
             "ride_elevator": self._change_floor,
             "take_stairs": self._change_floor,
         }
-        for name in SOCIAL_SKILLS:
+        for name in PERSON_SKILLS:
             self._skills[name] = self._social
 
     # --- states ---------------------------------------------------------------------------
