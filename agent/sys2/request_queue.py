@@ -79,7 +79,6 @@ class RequestQueue:
         self.path = path
         self._requests: dict[str, UserRequest] = {}
         self._batch_depth = 0
-        self._unsaved = False
         # what the journal holds: each id's latest snapshot as written, and the journal's size
         self._snapshots: dict[str, bytes] = {}
         self._live_bytes = 0
@@ -198,7 +197,7 @@ class RequestQueue:
             yield
         finally:
             self._batch_depth -= 1
-            if self._batch_depth == 0 and self._unsaved:
+            if self._batch_depth == 0 and (self._dirty or self._full_check):
                 self._persist()
 
     def save(self) -> None:
@@ -218,9 +217,7 @@ class RequestQueue:
             self._full_check = False
             return
         if self._batch_depth:
-            self._unsaved = True
-            return
-        self._unsaved = False
+            return  # the outermost batch writes what is still dirty when it ends
         ids = self._requests if self._full_check else self._dirty
         changed = {}
         for rid in ids:
