@@ -65,7 +65,7 @@ from agent.sys1.executor import HandleState, SkillHandle, Sys1
 from agent.sys1.sim_robot import SimRobot, WorldTruth
 from agent.sys2.config import Sys2Config
 from agent.sys2.deliberator import PRESENCE_FILE, Deliberator
-from agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES
+from agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
 from agent.sys2.site_map import knowledge_from_building
 from agent.sys3.memory_port import EpisodicMemoryPort
 from agent.sys3.system import Sys3
@@ -234,8 +234,6 @@ class Runtime:
 
     def _requests_since_morning(self, cp: Checkpoint) -> list[UserRequest]:
         """Console requests acknowledged after the morning copy was taken (kept on resume)."""
-        from agent.sys2.request_queue import RequestQueue
-
         # opening writes nothing, and finds a queue still in the old single-file format too
         now_q = RequestQueue(self.data_dir / SYS2_DIR / QUEUE_FILE)
         before = RequestQueue(self.store.root / "morning" / SYS2_DIR / QUEUE_FILE)
@@ -868,8 +866,6 @@ class Runtime:
         with self._lock:
             if self.sys2 is not None:
                 return [r.model_copy(deep=True) for r in self.sys2.requests()]
-        from agent.sys2.request_queue import RequestQueue
-
         return RequestQueue(self.data_dir / SYS2_DIR / QUEUE_FILE).all()
 
     def reflections(self) -> list[Reflection]:
