@@ -181,15 +181,13 @@ class WorldModel:
         t = self.travel(s.place, goal)
         if not t.reachable:
             return 0.0, 0.0, 0.0, False
-        visits = s.visits
-        n = visits.get(goal, 0)
-        visits[goal] = n + 1
+        novelty = self._visit(s, goal)
         s.place = goal
         floor = self._floor_of(goal)
         if floor is not None:
             s.floor = floor
         s.near = None
-        return t.seconds, t.energy_wh / self._battery_wh, 0.25 / (1 + 2 * n), True
+        return t.seconds, self.fraction(t.energy_wh), novelty, True
 
     def _visit(self, s: ModelState, place: str) -> float:
         n = s.visits.get(place, 0)
@@ -197,7 +195,7 @@ class WorldModel:
         return 0.25 / (1 + 2 * n)
 
     def _idle(self, seconds: float, watts: float) -> float:
-        return seconds * watts / 3600.0 / self._battery_wh
+        return self.fraction(seconds * watts / 3600.0)
 
     def _conservation(self, duration: float, energy: float) -> float:
         if duration <= 0:
@@ -339,9 +337,7 @@ class WorldModel:
         checked[first] = now + t
         rest = order[1:budget]
         for room in rest:
-            n = visits.get(room, 0)
-            visits[room] = n + 1
-            nov += 0.25 / (1 + 2 * n)
+            nov += self._visit(s, room)
             secs += ROOM_VISIT_S
             checked[room] = now + secs
         if rest:
