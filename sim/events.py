@@ -89,12 +89,22 @@ SimEvent = Annotated[
 
 
 class EventConfig(BaseModel):
+    """How eventful a day is; ``requests_per_person_hour`` (when set) scales the request rate
+    with the building's people, so a load means the same in a small office and a large one."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     requests_per_hour: float = Field(default=0.8, ge=0)
+    requests_per_person_hour: float | None = Field(default=None, ge=0)
     objects_per_day: float = Field(default=1.0, ge=0)
     blockages_per_day: float = Field(default=1.0, ge=0)
     outages_per_day: float = Field(default=0.5, ge=0)
     office_hours: tuple[float, float] = (8.0, 18.0)
+
+    def request_rate(self, people: int) -> float:
+        """Expected requests per office hour in a building with ``people`` people."""
+        if self.requests_per_person_hour is None:
+            return self.requests_per_hour
+        return self.requests_per_person_hour * people
 
 
 _REQUEST_TEMPLATES: dict[str, tuple[str, ...]] = {
@@ -117,13 +127,21 @@ _OBJECTS = (
 )
 
 
+_POISSON_CHUNK = 50.0
+"""Knuth's method underflows for large means: a larger mean is drawn as a sum of chunks."""
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method: fine for the small means used here."""
+    """Knuth's method in chunks of at most :data:`_POISSON_CHUNK`."""
+    total = 0
+    while mean > _POISSON_CHUNK:
+        total += _poisson(rng, _POISSON_CHUNK)
+        mean -= _POISSON_CHUNK
     limit, k, p = pow(2.718281828459045, -mean), 0, 1.0
     while True:
         p *= rng.random()
         if p <= limit:
-            return k
+            return total + k
         k += 1
 
 
@@ -151,7 +169,7 @@ class EventGenerator:
         weekend = WEEKDAY_NAMES[day % 7] in ("Sat", "Sun")
         if not weekend:
             candidates = [lm for lm in b.landmarks if lm.kind in _REQUEST_TEMPLATES]
-            for i in range(_poisson(rng, c.requests_per_hour * (h1 - h0))):
+            for i in range(_poisson(rng, c.request_rate(len(b.people)) * (h1 - h0))):
                 t = base + rng.uniform(h0, h1) * 3600.0
                 who = [
                     p
