@@ -16,6 +16,7 @@ from agent.runtime.ablation import Ablation
 from personalities import loader
 from personalities.model import Personality
 from sim.building import DEFAULT_WORLD, Building, load_building
+from sim.events import EventConfig
 
 
 class RuntimeConfig(BaseModel):
@@ -36,6 +37,9 @@ class RuntimeConfig(BaseModel):
         description="the robot stops new work and docks (default: an hour before the end)",
     )
     ablation: Ablation = Field(default=Ablation.NONE, description="a part switched off")
+    requests_per_person_hour: float | None = Field(
+        default=None, ge=0.0, le=10.0, description="request load; None: the default day"
+    )
     fast_path: Literal["off", "policy"] = Field(
         default="off", description="policy: Sys1 follows the onboard policy between deliberations"
     )
@@ -64,18 +68,30 @@ class RuntimeConfig(BaseModel):
     def day_hours(self) -> float:
         return self.day_end_h - self.day_start_h
 
+    def events(self) -> EventConfig:
+        """The simulated day's events under this run's request load."""
+        return EventConfig(requests_per_person_hour=self.requests_per_person_hour)
+
     def world_path(self) -> Path:
         return Path(self.world) if self.world is not None else DEFAULT_WORLD
 
     def identity(self) -> dict[str, object]:
         """What makes two runs the same run (a resume must match it)."""
-        return {
-            "personality": self.personality.lower(),
-            "seed": self.seed,
-            "perception": self.perception,
-            "llm": self.llm,
-            "world_sha256": world_digest(self.world_path()),
-        } | ({"ablation": self.ablation.value} if self.ablation != Ablation.NONE else {})
+        return (
+            {
+                "personality": self.personality.lower(),
+                "seed": self.seed,
+                "perception": self.perception,
+                "llm": self.llm,
+                "world_sha256": world_digest(self.world_path()),
+            }
+            | ({"ablation": self.ablation.value} if self.ablation != Ablation.NONE else {})
+            | (
+                {"requests_per_person_hour": self.requests_per_person_hour}
+                if self.requests_per_person_hour is not None
+                else {}
+            )
+        )
 
 
 def world_digest(path: Path) -> str:

@@ -254,6 +254,7 @@ class Runtime:
             seed=cfg.seed,
             clock=self.clock,
             battery_config=BatteryConfig(initial_soc=cp.robot.soc if cp.robot else 1.0),
+            event_config=cfg.events(),
         )
         if cp.robot is not None:
             r = cp.robot
