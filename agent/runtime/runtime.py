@@ -43,7 +43,6 @@ from agent.messages import (
     Decision,
     ElevatorStatus,
     ExperienceSource,
-    Plan,
     PlanSource,
     Pose,
     Reflection,
@@ -59,7 +58,7 @@ from agent.runtime.ablation import Ablation, RecallOff, goal_day, reflects, shuf
 from agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
 from agent.runtime.config import RuntimeConfig, load_inputs
 from agent.runtime.memory_sink import BatchedMemorySink
-from agent.runtime.trace import DayTrace, TraceRecorder
+from agent.runtime.trace import DayTrace, TraceRecorder, plan_category
 from agent.sys1.config import PerceptionConfig, Sys1Config
 from agent.sys1.executor import HandleState, SkillHandle, Sys1
 from agent.sys1.sim_robot import SimRobot, WorldTruth
@@ -121,15 +120,6 @@ def _fast_path(config: RuntimeConfig, knowledge: WorldKnowledge, building: Any) 
 
     path = Path(config.policy_model) if config.policy_model else None
     return FastPath.load_or_none(path, knowledge, building)
-
-
-def _plan_category(plan: Plan, kind: CandidateKind | None) -> str:
-    """The activity a plan serves: requests, else its purpose's skill category."""
-    if kind == CandidateKind.REQUEST or plan.request_id is not None:
-        return "requests"
-    cats = [SKILLS[s.skill].category for s in plan.steps if s.skill in SKILLS]
-    purpose = [c for c in cats if c != "move"]
-    return purpose[-1] if purpose else "move"
 
 
 class Runtime:
@@ -568,7 +558,7 @@ class Runtime:
         self._policy_run = False
         self._forwarded = 0
         self._next_preempt = now + PREEMPT_CHECK_S
-        category = _plan_category(plan, decision.chosen.kind)
+        category = plan_category(plan, decision.chosen.kind)
         trace.begin(now, category, decision.chosen.label[:80], decision.chosen.kind.value)
         state = self._state()
         self.sys3.update(state)

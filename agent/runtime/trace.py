@@ -11,6 +11,9 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.knowledge import SKILLS
+from agent.messages import CandidateKind, Plan
+
 #: (time, floor, x, y, theta, battery state of charge)
 PoseRow = tuple[float, int, float, float, float, float]
 #: (time, floor, x, y, theta) of a moment Sys1's perception looked
@@ -19,6 +22,16 @@ LookRow = tuple[float, int, float, float, float]
 SAMPLE_MOVE_M = 0.5
 SAMPLE_TURN_RAD = 0.5
 SAMPLE_MAX_GAP_S = 120.0
+
+
+def plan_category(plan: Plan, kind: CandidateKind | None) -> str:
+    """The activity a plan serves: requests, else its purpose's skill category (the same on
+    every host, so a day's timeline reads alike in-process and over ROS)."""
+    if kind == CandidateKind.REQUEST or plan.request_id is not None:
+        return "requests"
+    cats = [SKILLS[s.skill].category for s in plan.steps if s.skill in SKILLS]
+    purpose = [c for c in cats if c != "move"]
+    return purpose[-1] if purpose else "move"
 
 
 class Activity(BaseModel):
