@@ -186,6 +186,14 @@ class MarkerTable:
         return self.entries.get(int(marker_id))
 
 
+def marker_detector(building: Building) -> cv2.aruco.ArucoDetector:
+    """The ArUco detector for the building's marker dictionary: Sys1's, and the console's when
+    it outlines what the robot sees."""
+    return cv2.aruco.ArucoDetector(
+        dictionary(building.aruco_dictionary), cv2.aruco.DetectorParameters()
+    )
+
+
 class CameraDetector:
     """ArUco markers in the robot's camera frames, placed on the map."""
 
@@ -198,8 +206,7 @@ class CameraDetector:
         self.robot = robot
         self.config = config
         self.table = MarkerTable(building, config.panel_marker_size_m)
-        params = cv2.aruco.DetectorParameters()
-        self.detector = cv2.aruco.ArucoDetector(dictionary(building.aruco_dictionary), params)
+        self.detector = marker_detector(building)
         self.frames = 0
         self.unknown_ids: set[int] = set()
 
