@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SDF_CHECK := $(BIN)/pepa-sdf-check
 # ROS 2 wheels: keep discovery on this machine.
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
@@ -36,7 +37,7 @@ RUN_ARGS ?= --speed 4 --data data --personality Curious
 run: $(VENV)/.run-deps
 	$(BIN)/pepa run $(RUN_ARGS)
 
-test: system-deps $(VENV)/.test-deps $(VENV)/.llm-deps
+test: system-deps $(VENV)/.test-deps $(VENV)/.llm-deps $(SDF_CHECK)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -52,6 +53,13 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+	@pkg-config --exists sdformat12 || { \
+		apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsdformat-dev; }
+
+# The strict SDFormat checker of the exported Gazebo worlds (libsdformat's own parser).
+$(SDF_CHECK): sim/gazebo/sdf_check.cpp | system-deps $(BIN)/python
+	c++ -O1 -o $@ $< $$(pkg-config --cflags --libs sdformat12)
 
 clean:
 	rm -rf $(VENV)
