@@ -9,14 +9,16 @@ command and the personality study (on traces rebuilt from episode logs).
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.knowledge import SKILLS
 from agent.messages import RequestState, UserRequest
-from agent.runtime.trace import DayTrace
+from agent.runtime.trace import DayTrace, PoseRow
 from agent.sys1.config import PerceptionConfig
 from agent.sys1.visit_map import VisitMap
 from sim.building import Building
@@ -157,23 +159,27 @@ class CoverageMap:
     def add(self, trace: DayTrace) -> None:
         prev = None
         for row in trace.poses:
-            _, floor, x, y, theta, _ = row
-            if prev is not None and prev[1] == floor:
-                # fill long gaps so a fast stretch does not leave holes in the seen area
-                gap = math.hypot(x - prev[2], y - prev[3])
-                n = int(gap / (self.radius / 2))
-                for k in range(1, n + 1):
-                    u = k / (n + 1)
-                    self.visits.mark(
-                        floor,
-                        prev[2] + u * (x - prev[2]),
-                        prev[3] + u * (y - prev[3]),
-                        math.atan2(y - prev[3], x - prev[2]),
-                        self.fov,
-                        self.radius,
-                    )
-            self.visits.mark(floor, x, y, theta, self.fov, self.radius)
+            self.add_pose(prev, row)
             prev = row
+
+    def add_pose(self, prev: PoseRow | None, row: PoseRow) -> None:
+        """Mark what is seen from ``row``, and on the way from ``prev`` on the same floor."""
+        _, floor, x, y, theta, _ = row
+        if prev is not None and prev[1] == floor:
+            # fill long gaps so a fast stretch does not leave holes in the seen area
+            gap = math.hypot(x - prev[2], y - prev[3])
+            n = int(gap / (self.radius / 2))
+            for k in range(1, n + 1):
+                u = k / (n + 1)
+                self.visits.mark(
+                    floor,
+                    prev[2] + u * (x - prev[2]),
+                    prev[3] + u * (y - prev[3]),
+                    math.atan2(y - prev[3], x - prev[2]),
+                    self.fov,
+                    self.radius,
+                )
+        self.visits.mark(floor, x, y, theta, self.fov, self.radius)
 
     def coverage(self) -> float:
         return min(1.0, max(0.0, self.visits.coverage()))
@@ -320,3 +326,99 @@ def risky_events(traces: Iterable[DayTrace], safety_overrides: int) -> int:
     people, forbidden zones, battery reserve; counted from memory's ``safety`` episodes) plus
     each dip of the battery below :data:`LOW_SOC`."""
     return safety_overrides + low_battery_episodes(traces)
+
+
+# --- measures that do not saturate: coverage growth and repeated visitation ---
+
+COVERAGE_STEP_S = 900.0
+"""The coverage-growth curve is sampled every quarter of an hour."""
+TOP_PLACES = 5
+
+
+def coverage_growth(
+    trace: DayTrace,
+    building: Building,
+    step_s: float = COVERAGE_STEP_S,
+    perception: PerceptionConfig | None = None,
+) -> list[tuple[float, float]]:
+    """(hours since the day began, share of the reachable area seen so far) every ``step_s``
+    of one day, from a fresh map: how fast the robot comes to know a building it has never
+    seen. Flat wherever the robot stands still."""
+    if step_s <= 0:
+        raise ValueError(f"coverage_growth: step_s must be positive, got {step_s}")
+    cover = CoverageMap(building, perception)
+    curve: list[tuple[float, float]] = []
+    rows = iter(trace.poses)
+    row = next(rows, None)
+    prev: PoseRow | None = None
+    t = trace.start
+    while True:
+        while row is not None and row[0] <= t:
+            cover.add_pose(prev, row)
+            prev, row = row, next(rows, None)
+        curve.append((round((t - trace.start) / 3600.0, 4), round(cover.coverage(), 5)))
+        if t >= trace.end:
+            return curve
+        t = min(trace.end, t + step_s)
+
+
+def time_to_coverage(curve: Sequence[tuple[float, float]], share: float) -> float:
+    """Hours until ``share`` of the reachable area was seen; the curve's last hour when it
+    never was (censored: the robot got no further that day)."""
+    for hours, seen in curve:
+        if seen >= share:
+            return hours
+    return curve[-1][0] if curve else 0.0
+
+
+def coverage_auc(curve: Sequence[tuple[float, float]]) -> float:
+    """Mean share seen over the curve (trapezoids): 1 only if everything was seen at once,
+    so a faster explorer scores higher even when every robot ends the day at full coverage."""
+    if len(curve) < 2:
+        return curve[0][1] if curve else 0.0
+    span = curve[-1][0] - curve[0][0]
+    if span <= 0:
+        return curve[-1][1]
+    area = sum((h1 - h0) * (c0 + c1) / 2 for (h0, c0), (h1, c1) in itertools.pairwise(curve))
+    return area / span
+
+
+def visit_counts(traces: Iterable[DayTrace]) -> dict[str, int]:
+    """How often each place was entered (a stay in one place is one visit)."""
+    out: dict[str, int] = {}
+    for room in room_entries(traces):
+        out[room] = out.get(room, 0) + 1
+    return out
+
+
+def visit_entropy(counts: Mapping[str, int]) -> float:
+    """Shannon entropy (bits) of the place-visit distribution: 0 for a robot that never
+    leaves one place, log2(n) for one that spreads its visits evenly over n places."""
+    total = sum(counts.values())
+    if total <= 0:
+        return 0.0
+    h = -sum((c / total) * math.log2(c / total) for c in counts.values() if c > 0)
+    return max(0.0, h)
+
+
+def top_share(counts: Mapping[str, int], k: int = TOP_PLACES) -> float:
+    """Share of the visits that went to the ``k`` most visited places (1 when all did)."""
+    total = sum(counts.values())
+    if total <= 0:
+        return 0.0
+    return sum(sorted(counts.values(), reverse=True)[:k]) / total
+
+
+def set_similarity(a: Iterable[str], b: Iterable[str]) -> float:
+    """Jaccard similarity of two sets of places (1 for the same rooms, 0 for disjoint)."""
+    sa, sb = set(a), set(b)
+    if not sa and not sb:
+        return 1.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def sequence_similarity(a: Sequence[str], b: Sequence[str]) -> float:
+    """How alike two visit sequences are (difflib's ratio: matched share of both)."""
+    if not a and not b:
+        return 1.0
+    return difflib.SequenceMatcher(None, list(a), list(b), autojunk=False).ratio()
