@@ -63,10 +63,13 @@ def test_floors_describe_the_map_image_and_the_png_is_served(client: TestClient)
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_unknown_floor_is_404_and_a_negative_one_422(client: TestClient) -> None:
+def test_unknown_floor_is_404_a_basement_too_and_a_malformed_one_422(client: TestClient) -> None:
     r = client.get("/api/v1/floors/7/map.png")
     assert r.status_code == 404 and "floor 7" in r.json()["error"]
-    assert client.get("/api/v1/floors/-1/map.png").status_code == 422
+    r = client.get("/api/v1/floors/-1/map.png")  # a level a building may have, not this one
+    assert r.status_code == 404 and "floor -1" in r.json()["error"]
+    r = client.get("/api/v1/floors/two/map.png")
+    assert r.status_code == 422 and r.json()["problems"][0]["field"] == "floor"
 
 
 def test_directory_lists_known_places_and_people(client: TestClient) -> None:
@@ -410,6 +413,9 @@ def test_the_openapi_description_lists_every_endpoint(client: TestClient) -> Non
         "/api/v1/floors",
         "/api/v1/floors/{floor}/map.png",
         "/api/v1/directory",
+        "/api/v1/camera",
+        "/api/v1/trail",
+        "/api/v1/days/{day}/glance",
         "/api/v1/events",
         "/api/v1/requests",
         "/api/v1/requests/{request_id}",

@@ -21,8 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.console.backend import (
+    CameraView,
     ConflictError,
     ConsoleBackend,
+    DayGlance,
     Directory,
     FloorInfo,
     LiveStatus,
@@ -33,7 +35,9 @@ from agent.console.backend import (
     ReflectionBrief,
     ReflectionDay,
     RefusedError,
+    TrailPoint,
 )
+from agent.console.camera_view import MAX_WIDTH, MIN_WIDTH
 from agent.console.events import stream
 from agent.console.security import COOKIE, ConsoleGate, token_matches
 from agent.console.settings import ConsoleSettings
@@ -43,6 +47,7 @@ API = "/api/v1"
 STATIC_DIR = Path(__file__).with_name("static")
 IdPath = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_.:-]{1,80}$", description="an id")]
 DayPath = Annotated[int, PathParam(ge=0, le=100_000)]
+FloorPath = Annotated[int, PathParam(ge=-200, le=200, description="a level; basements < 0")]
 
 
 class _Body(BaseModel):
@@ -174,10 +179,34 @@ def _api(backend: ConsoleBackend, settings: ConsoleSettings) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {"image/png": {}}}},
     )
-    async def floor_map(floor: Annotated[int, PathParam(ge=0, le=200)]) -> Response:
+    async def floor_map(floor: FloorPath) -> Response:
         """The floor's static map; the page draws the robot, people and elevators on it."""
         png = await call(backend.floor_map_png, floor)
         return Response(png, media_type="image/png", headers={"cache-control": "max-age=3600"})
+
+    @r.get("/camera", tags=["live"])
+    async def camera(
+        width: Annotated[int, Query(ge=MIN_WIDTH, le=MAX_WIDTH, description="pixels")] = 320,
+    ) -> CameraView:
+        """The latest camera frame (JPEG, at most ``width`` wide) and the markers detected in it.
+        Frames are made at the agent's pace: asking more often returns the same frame."""
+        return await call(backend.camera, width)
+
+    @r.get("/trail", tags=["live"])
+    async def trail(
+        seconds: Annotated[float, Query(gt=0, le=86_400, description="simulated")] = 3600.0,
+        floor: Annotated[int | None, Query(ge=-200, le=200)] = None,
+    ) -> list[TrailPoint]:
+        """Where the robot went in the last ``seconds`` (on ``floor`` only, when given)."""
+        if floor is not None and floor not in {f.floor for f in await call(backend.floors)}:
+            raise NotFoundError("floor", floor)
+        points = await call(backend.trail, seconds)
+        return points if floor is None else [p for p in points if p.floor == floor]
+
+    @r.get("/days/{day}/glance", tags=["live", "reflections"])
+    async def glance(day: DayPath) -> DayGlance:
+        """The day at a glance: activities by category, requests, time per place, battery."""
+        return await call(backend.day_glance, day)
 
     @r.get("/directory", tags=["requests"])
     async def directory() -> Directory:
@@ -221,7 +250,7 @@ def _api(backend: ConsoleBackend, settings: ConsoleSettings) -> APIRouter:
     async def search(
         text: Annotated[str | None, Query(max_length=500)] = None,
         place: Annotated[str | None, Query(max_length=64)] = None,
-        floor: Annotated[int | None, Query(ge=0, le=200)] = None,
+        floor: Annotated[int | None, Query(ge=-200, le=200)] = None,
         start: Annotated[float | None, Query(ge=0, description="simulated seconds")] = None,
         end: Annotated[float | None, Query(ge=0, description="simulated seconds")] = None,
         k: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -108,10 +108,21 @@ class ElevatorShape(View):
     y1: float
 
 
+class RoomShape(View):
+    """A room's footprint on the map (metres), to shade it by the time spent there."""
+
+    id: str
+    name: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
 class FloorInfo(View):
     """How to place map coordinates (metres, ``map`` frame) on a floor's map image."""
 
-    floor: int = Field(ge=0)
+    floor: int = Field(description="the building's level; basements are negative")
     name: str
     origin_x: float = Field(description="map x of the image's left edge")
     origin_y: float = Field(description="map y of the image's bottom edge")
@@ -120,6 +131,7 @@ class FloorInfo(View):
     image_width: int = Field(gt=0)
     image_height: int = Field(gt=0)
     elevators: list[ElevatorShape] = Field(default_factory=list)
+    rooms: list[RoomShape] = Field(default_factory=list)
 
 
 class Directory(View):
@@ -127,6 +139,82 @@ class Directory(View):
 
     places: list[str] = Field(default_factory=list)
     people: list[str] = Field(default_factory=list)
+
+
+# --- what the robot sees, where it went, what it did ------------------------------------------
+
+
+class MarkerView(View):
+    """A marker the detector found in the frame, outlined in the served image's pixels."""
+
+    marker_id: int
+    kind: str = Field(description="landmark, person, elevator_panel or object")
+    name: str = Field(description="who or what the marker belongs to, for people")
+    corners: list[tuple[float, float]] = Field(min_length=4, max_length=4)
+
+
+class CameraView(View):
+    """The latest camera frame, downscaled to ``width``, with the markers detected in it."""
+
+    time: float = Field(description="simulated time the frame was taken")
+    floor: int
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    image: str = Field(description="the frame as a data URL (JPEG)")
+    markers: list[MarkerView] = Field(default_factory=list)
+
+
+class TrailPoint(View):
+    """One kept pose of the robot (kept when it moved, turned or time passed)."""
+
+    t: float
+    floor: int
+    x: float
+    y: float
+    battery: float = Field(ge=0.0, le=1.0)
+
+
+class ActivitySpan(View):
+    """What the robot was busy with from ``start`` to ``end``."""
+
+    start: float
+    end: float
+    category: str = Field(description="requests, move, social, look, body, charge, idle…")
+    label: str = ""
+    kind: str = Field(default="idle", description="request, goal, need, idle, routine…")
+
+
+class RequestMark(View):
+    """A request of the day, placed on the timeline when it arrived."""
+
+    id: str
+    time: float
+    text: str
+    state: str
+    sender: str
+
+
+class PlaceTime(View):
+    """Time spent in one room (or between rooms, ``room`` None) of one floor."""
+
+    floor: int
+    room: str | None
+    seconds: float = Field(ge=0.0)
+
+
+class DayGlance(View):
+    """A day at a glance: activities, requests, time per place and the battery."""
+
+    day: int = Field(ge=0)
+    start: float
+    end: float
+    live: bool = Field(description="the day is still going on")
+    activities: list[ActivitySpan] = Field(default_factory=list)
+    requests: list[RequestMark] = Field(default_factory=list)
+    places: list[PlaceTime] = Field(default_factory=list)
+    battery: list[tuple[float, float]] = Field(
+        default_factory=list, description="(time, state of charge), thinned for a small chart"
+    )
 
 
 # --- memory -----------------------------------------------------------------------------------
@@ -137,7 +225,7 @@ class MemorySearch(View):
 
     text: str | None = Field(default=None, max_length=500)
     place: str | None = Field(default=None, max_length=64)
-    floor: int | None = Field(default=None, ge=0, le=200)
+    floor: int | None = Field(default=None, ge=-200, le=200)
     start: float | None = Field(default=None, ge=0, description="simulated seconds")
     end: float | None = Field(default=None, ge=0, description="simulated seconds")
     k: int = Field(default=20, ge=1, le=100)
@@ -272,6 +360,19 @@ class ConsoleBackend(Protocol):
         ...
 
     def directory(self) -> Directory: ...
+
+    def camera(self, width: int) -> CameraView:
+        """The latest camera frame at ``width`` pixels (never wider than the camera's own),
+        with its detected markers; :class:`NotFoundError` before the first frame."""
+        ...
+
+    def trail(self, seconds: float) -> list[TrailPoint]:
+        """Where the robot went in the last ``seconds`` of simulated time, oldest first."""
+        ...
+
+    def day_glance(self, day: int) -> DayGlance:
+        """The day at a glance (the current day so far, or a past day the agent kept)."""
+        ...
 
     # requests
     def submit_request(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import cv2
 
-from agent.console.backend import ElevatorShape, FloorInfo, NotFoundError
+from agent.console.backend import ElevatorShape, FloorInfo, NotFoundError, RoomShape
 from sim.building import Building
 from sim.floor_map import draw_floor_map
 
@@ -43,6 +43,10 @@ def floor_map(
             )
             for e in building.elevators
             if floor in e.floors
+        ],
+        rooms=[
+            RoomShape(id=r.id, name=r.name, x0=r.rect[0], y0=r.rect[1], x1=r.rect[2], y1=r.rect[3])
+            for r in building.rooms_on(floor)
         ],
     )
     return info, png.tobytes()

@@ -6,9 +6,12 @@ import logging
 from collections.abc import Callable
 
 from agent.clock import day_of, format_time
+from agent.console import day_glance
 from agent.console.backend import (
+    CameraView,
     ConflictError,
     ConsoleEvent,
+    DayGlance,
     DecisionView,
     Directory,
     FloorInfo,
@@ -22,8 +25,10 @@ from agent.console.backend import (
     ReflectionDay,
     RefusedError,
     Subscribers,
+    TrailPoint,
     Unsubscribe,
 )
+from agent.console.camera_view import CameraViews, Frame
 from agent.console.day_review import changes_since
 from agent.console.floor_maps import FloorMaps
 from agent.console.live_agent import LiveAgent
@@ -41,6 +46,9 @@ log = logging.getLogger(__name__)
 
 STATUS_EVERY_TICKS = 4
 """Pacing steps between pushed status snapshots (a pacing step is 50 ms of wall time)."""
+CAMERA_PERIOD_S = 0.5
+"""Wall seconds (at the agent's speed) between rendered frames, however often pages ask:
+rendering holds the agent, so the rate of frames is the agent's choice, not the browser's."""
 
 
 class InProcessBackend:
@@ -50,6 +58,7 @@ class InProcessBackend:
         self.agent = agent
         self._subscribers = Subscribers()
         self._maps = FloorMaps(agent.runtime.building)
+        self._camera = CameraViews(agent.runtime.building)
         self._ticks = 0
         agent.listen(self._on_agent)
 
@@ -157,6 +166,55 @@ class InProcessBackend:
             places=sorted(rt.knowledge.places),
             people=sorted(p.id for p in b.people),
         )
+
+    def camera(self, width: int) -> CameraView:
+        self._render_if_due()
+        view = self._camera.view(width)
+        if view is None:
+            raise NotFoundError("camera frame", "(the robot's day has not begun)")
+        return view
+
+    def _render_if_due(self) -> None:
+        a = self.agent
+        latest = self._camera.latest
+        with a.lock:
+            rt = a.runtime
+            if rt.sys1 is None or rt.world is None:
+                return
+            now = rt.now
+            if latest is not None and now - latest.time < CAMERA_PERIOD_S * a.speed:
+                return
+            image = rt.sys1.robot.camera_frame()
+            floor = rt.world.robot.floor
+        if image is not None:
+            self._camera.offer(Frame(image=image.image, time=now, floor=floor))
+
+    def trail(self, seconds: float) -> list[TrailPoint]:
+        with self.agent.lock:
+            rt = self.agent.runtime
+            if rt.trace is None:
+                return []
+            poses = list(rt.trace.trace.poses)
+            now = rt.now
+        return day_glance.trail(poses, now - seconds)
+
+    def day_glance(self, day: int) -> DayGlance:
+        with self.agent.lock:
+            rt = self.agent.runtime
+            live = rt.trace is not None and rt.trace.trace.day == day and day not in rt.days_done
+            if live:
+                assert rt.trace is not None
+                trace = rt.trace.trace.model_copy(deep=True)
+                running = rt.trace.activity
+                running = running.model_copy() if running is not None else None
+                now = rt.now
+            requests = rt.requests()
+        if live:
+            return day_glance.glance(trace, requests, rt.building, running=running, now=now)
+        saved = day_glance.saved_trace(rt.data_dir, day)
+        if saved is None:
+            raise NotFoundError("day", day)
+        return day_glance.glance(saved, requests, rt.building)
 
     # --- requests -----------------------------------------------------------------------------
 

@@ -15,7 +15,15 @@ const state = {
   day: null,
   events: null,
   switchTo: null,
+  trail: [],
+  polling: false,
 };
+
+const CAMERA_PERIOD_MS = 700; // a few frames a second at most; the next ask waits for the last
+const TRAIL_PERIOD_MS = 3000;
+const GLANCE_PERIOD_MS = 10000;
+const TRAIL_S = 3600;
+const CATEGORY_ORDER = ["requests", "social", "explore", "express", "move", "rest", "charge", "idle"];
 
 // --- small helpers ---------------------------------------------------------------------------
 
@@ -61,6 +69,16 @@ function simTime(t) {
   const hh = String(Math.floor(s / 3600)).padStart(2, "0");
   const mm = String(Math.floor((s / 60) % 60)).padStart(2, "0");
   return `day ${day} ${hh}:${mm}`;
+}
+
+function clock(t) {
+  const s = ((t % 86400) + 86400) % 86400;
+  return `${String(Math.floor(s / 3600)).padStart(2, "0")}:${String(Math.floor((s / 60) % 60)).padStart(2, "0")}`;
+}
+
+function minutes(seconds) {
+  const m = Math.round(seconds / 60);
+  return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`;
 }
 
 function notice(text) {
@@ -176,6 +194,8 @@ function drawOverlay(s) {
       e ? `@${e.floor}` : ""));
     parts.push(g);
   }
+  const trail = trailPaths(state.trail.filter((p) => p.floor === state.floorShown), px, py);
+  if (trail) parts.push(trail);
   const here = s.people.filter((p) => p.floor === state.floorShown);
   for (const p of here) {
     const g = svg("g", { class: "person" });
@@ -198,6 +218,23 @@ function drawOverlay(s) {
   }
   desc.textContent = `Floor ${state.floorShown}: ${where} ${here.length} people on this floor.`;
   overlay.replaceChildren(...parts);
+}
+
+/** The trail as polylines, broken where the robot left the floor or time jumped. */
+function trailPaths(points, px, py) {
+  if (points.length < 2) return null;
+  const g = svg("g", { class: "trail" });
+  let run = [];
+  const flush = () => {
+    if (run.length > 1) g.append(svg("polyline", { points: run.join(" ") }));
+    run = [];
+  };
+  points.forEach((p, i) => {
+    if (i && p.t - points[i - 1].t > 600) flush();
+    run.push(`${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`);
+  });
+  flush();
+  return g;
 }
 
 function renderStatus(s) {
@@ -246,6 +283,230 @@ function renderLiveRequests() {
     el("span", { class: "req-text" }, r.text),
     r.reason ? el("span", { class: "muted" }, ` — ${r.reason}`) : null)));
   if (!list.length) ul.append(el("li", { class: "muted" }, "no requests yet"));
+}
+
+// --- what the robot sees, where it went, what it did ----------------------------------------
+
+function liveShown() {
+  return !$("page-live").hidden && document.visibilityState === "visible";
+}
+
+/** Never wider than the box shows (times the screen's pixel density), in steps of 80 px. */
+function cameraWidth() {
+  const box = $("camera").clientWidth || 320;
+  const want = Math.ceil((box * (window.devicePixelRatio || 1)) / 80) * 80;
+  return Math.max(160, Math.min(640, want));
+}
+
+function renderCamera(v) {
+  const img = $("camera-img");
+  img.src = v.image;
+  img.width = v.width;
+  img.height = v.height;
+  img.alt = `Camera frame of ${simTime(v.time)} on floor ${v.floor}`;
+  const overlay = $("camera-overlay");
+  overlay.setAttribute("viewBox", `0 0 ${v.width} ${v.height}`);
+  const names = v.markers.map((m) => `${m.name} (${m.kind.replace("_", " ")})`);
+  const parts = [svg("desc", { id: "camera-desc" },
+    names.length ? `Markers detected: ${names.join(", ")}.` : "No marker detected in this frame.")];
+  for (const m of v.markers) {
+    const g = svg("g", { class: `marker ${m.kind}` });
+    g.append(svg("polygon", { points: m.corners.map(([x, y]) => `${x},${y}`).join(" ") }));
+    const top = Math.min(...m.corners.map((c) => c[1]));
+    const left = Math.min(...m.corners.map((c) => c[0]));
+    g.append(svg("text", { x: left, y: Math.max(10, top - 4) }, m.name));
+    parts.push(g);
+  }
+  overlay.replaceChildren(...parts);
+  $("camera-caption").textContent = `${simTime(v.time)}, floor ${v.floor} · ${v.markers.length} marker${v.markers.length === 1 ? "" : "s"} detected`;
+  $("camera-markers").replaceChildren(...v.markers.map((m) =>
+    el("li", { "data-marker": m.marker_id }, el("span", { class: `tag ${m.kind}` }, m.kind.replace("_", " ")), ` ${m.name}`)));
+}
+
+async function pollCamera() {
+  if (liveShown()) {
+    try {
+      renderCamera(await api(`/camera?width=${cameraWidth()}`));
+    } catch (e) {
+      if (e.status === 404) $("camera-caption").textContent = "No camera frame yet.";
+    }
+  }
+  setTimeout(pollCamera, CAMERA_PERIOD_MS);
+}
+
+async function pollTrail() {
+  if (liveShown()) {
+    try {
+      state.trail = await api(`/trail?seconds=${TRAIL_S}`);
+      if (state.status) drawOverlay(state.status);
+    } catch (e) {
+      /* the next round tries again */
+    }
+  }
+  setTimeout(pollTrail, TRAIL_PERIOD_MS);
+}
+
+async function pollGlance() {
+  if (liveShown() && state.status) {
+    try {
+      const g = await api(`/days/${state.status.day}/glance`);
+      $("live-glance").replaceChildren(...glanceParts(g, "live", false));
+      $("live-battery-chart").replaceChildren(batteryChart(g, "live"));
+    } catch (e) {
+      if (e.status === 404) $("live-glance").replaceChildren(el("p", { class: "muted" }, "The day has not begun."));
+    }
+  }
+  setTimeout(pollGlance, GLANCE_PERIOD_MS);
+}
+
+function categoryRank(c) {
+  const i = CATEGORY_ORDER.indexOf(c);
+  return i < 0 ? CATEGORY_ORDER.length : i;
+}
+
+function categoryClass(c) {
+  return `cat-${categoryRank(c) < CATEGORY_ORDER.length ? c : "other"}`;
+}
+
+/** Hour ticks over [t0, t1]: every hour, or every few hours on a long span. */
+function hourTicks(t0, t1) {
+  const span = (t1 - t0) / 3600;
+  const step = span > 12 ? 3 : span > 6 ? 2 : 1;
+  const out = [];
+  for (let h = Math.ceil(t0 / 3600 / step) * step; h * 3600 <= t1; h += step) out.push(h * 3600);
+  return out;
+}
+
+/** The day's activities in lanes by category, and its requests on a lane above. */
+function timeline(g, idp) {
+  const cats = [...new Set(g.activities.map((a) => a.category))].sort((a, b) => categoryRank(a) - categoryRank(b) || a.localeCompare(b));
+  const w = 640, left = 78, right = 12, top = 30, laneH = 18;
+  const h = top + cats.length * laneH + 22;
+  const t0 = g.start, t1 = Math.max(g.end, g.start + 60);
+  const x = (t) => left + ((t - t0) / (t1 - t0)) * (w - left - right);
+  const total = new Map();
+  for (const a of g.activities) total.set(a.category, (total.get(a.category) || 0) + (a.end - a.start));
+  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", class: "timeline", "aria-labelledby": `${idp}-tl-title ${idp}-tl-desc` });
+  chart.append(svg("title", { id: `${idp}-tl-title` }, `Day ${g.day}: what the robot did, ${clock(g.start)} to ${clock(g.end)}`));
+  chart.append(svg("desc", { id: `${idp}-tl-desc` }, [
+    ...cats.map((c) => `${c} ${minutes(total.get(c))}`),
+    `${g.requests.length} request${g.requests.length === 1 ? "" : "s"}`,
+  ].join("; ")));
+  chart.append(svg("text", { x: left - 6, y: 16, "text-anchor": "end", class: "lane" }, "requests"));
+  for (const r of g.requests) {
+    const cx = x(Math.min(Math.max(r.time, t0), t1));
+    const mark = svg("path", { d: `M${cx},8 l5,8 l-10,0 z`, class: `req ${r.state}` });
+    mark.append(svg("title", {}, `${clock(r.time)} ${r.sender}: ${r.text} (${r.state.replace("_", " ")})`));
+    chart.append(mark);
+  }
+  cats.forEach((c, i) => {
+    const y = top + i * laneH;
+    chart.append(svg("text", { x: left - 6, y: y + 13, "text-anchor": "end", class: "lane" }, c));
+    chart.append(svg("line", { x1: left, x2: w - right, y1: y + laneH - 1, y2: y + laneH - 1, class: "grid" }));
+  });
+  for (const a of g.activities) {
+    const y = top + cats.indexOf(a.category) * laneH;
+    const bar = svg("rect", { x: x(a.start), y: y + 3, width: Math.max(1, x(a.end) - x(a.start)), height: laneH - 6, class: categoryClass(a.category) });
+    bar.append(svg("title", {}, `${clock(a.start)}–${clock(a.end)} ${a.category}: ${a.label || a.kind}`));
+    chart.append(bar);
+  }
+  const base = top + cats.length * laneH;
+  for (const t of hourTicks(t0, t1)) {
+    chart.append(svg("line", { x1: x(t), x2: x(t), y1: top - 4, y2: base + 3, class: "tick" }));
+    chart.append(svg("text", { x: x(t), y: base + 16, "text-anchor": "middle", class: "axis" }, clock(t)));
+  }
+  if (g.live) chart.append(svg("line", { x1: x(t1), x2: x(t1), y1: 4, y2: base, class: "now" }));
+  return chart;
+}
+
+/** Each floor's map with its rooms shaded by the time spent in them, top floor first. */
+function heatmap(g, idp) {
+  const rooms = g.places.filter((p) => p.room !== null);
+  const max = Math.max(1, ...rooms.map((p) => p.seconds));
+  const spent = new Map(g.places.map((p) => [`${p.floor}/${p.room}`, p.seconds]));
+  const floors = [...state.floors.values()].sort((a, b) => b.floor - a.floor);
+  const figs = floors.map((info) => {
+    const onFloor = g.places.filter((p) => p.floor === info.floor).reduce((n, p) => n + p.seconds, 0);
+    const kx = info.image_width / info.width_m;
+    const ky = info.image_height / info.height_m;
+    const px = (v) => (v - info.origin_x) * kx;
+    const py = (v) => info.image_height - (v - info.origin_y) * ky;
+    const over = svg("svg", { viewBox: `0 0 ${info.image_width} ${info.image_height}`, role: "img", "aria-labelledby": `${idp}-heat-${info.floor}` });
+    const visited = info.rooms.filter((r) => spent.has(`${info.floor}/${r.id}`));
+    over.append(svg("desc", { id: `${idp}-heat-${info.floor}` }, visited.length
+      ? `Time per room on floor ${info.floor}: ${visited.map((r) => `${r.name} ${minutes(spent.get(`${info.floor}/${r.id}`))}`).join(", ")}`
+      : `Floor ${info.floor}: no room visited`));
+    for (const r of info.rooms) {
+      const s = spent.get(`${info.floor}/${r.id}`) || 0;
+      if (!s) continue;
+      const rect = svg("rect", { x: px(r.x0), y: py(r.y1), width: (r.x1 - r.x0) * kx, height: (r.y1 - r.y0) * ky, class: "heat", "fill-opacity": (0.15 + 0.7 * (s / max)).toFixed(2) });
+      rect.append(svg("title", {}, `${r.name}: ${minutes(s)}`));
+      over.append(rect);
+    }
+    return el("figure", { class: "heat-floor", "data-floor": info.floor },
+      el("div", { class: "map small" },
+        el("img", { src: `${API}/floors/${info.floor}/map.png`, alt: "", width: info.image_width, height: info.image_height }),
+        over),
+      el("figcaption", {}, `Floor ${info.floor} — ${info.name}: ${onFloor ? minutes(onFloor) : "not visited"}`));
+  });
+  const top = [...g.places].slice(0, 6).map((p) => {
+    const room = p.room === null ? null : (state.floors.get(p.floor)?.rooms || []).find((r) => r.id === p.room);
+    return el("li", {}, `${room ? room.name : p.room || "between rooms"} (floor ${p.floor}): ${minutes(p.seconds)}`);
+  });
+  return [el("div", { class: "heat-floors" }, ...figs), el("ol", { class: "places" }, ...top)];
+}
+
+function batteryChart(g, idp) {
+  const w = 320, h = 120, left = 34, right = 8, top = 8, bottom = 20;
+  const pts = g.battery;
+  const t0 = g.start, t1 = Math.max(g.end, g.start + 60);
+  const x = (t) => left + ((t - t0) / (t1 - t0)) * (w - left - right);
+  const y = (v) => top + (1 - v) * (h - top - bottom);
+  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", class: "battery-chart", "aria-labelledby": `${idp}-bat-title` });
+  const low = pts.reduce((m, p) => (p[1] < m[1] ? p : m), pts[0] || [t0, 1]);
+  const last = pts.length ? pts[pts.length - 1][1] : null;
+  chart.append(svg("title", { id: `${idp}-bat-title` }, pts.length
+    ? `Battery on day ${g.day}: ${pct(pts[0][1])} at ${clock(pts[0][0])}, lowest ${pct(low[1])} at ${clock(low[0])}, ${pct(last)} at ${clock(pts[pts.length - 1][0])}`
+    : `Battery on day ${g.day}: no samples yet`));
+  for (const v of [0, 0.5, 1]) {
+    chart.append(svg("line", { x1: left, x2: w - right, y1: y(v), y2: y(v), class: "grid" }));
+    chart.append(svg("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", class: "axis" }, pct(v)));
+  }
+  for (const t of hourTicks(t0, t1)) {
+    chart.append(svg("text", { x: x(t), y: h - 4, "text-anchor": "middle", class: "axis" }, clock(t)));
+  }
+  if (pts.length) {
+    chart.append(svg("polyline", { points: pts.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" "), class: "soc" }));
+  }
+  return chart;
+}
+
+/** Timeline, a key, the list behind it (for keyboards and screen readers) and the heatmap. */
+function glanceParts(g, idp, withBattery) {
+  const cats = [...new Set(g.activities.map((a) => a.category))].sort((a, b) => categoryRank(a) - categoryRank(b));
+  const key = el("p", { class: "legend" }, ...cats.flatMap((c) => [el("span", { class: `sq ${categoryClass(c)}` }), ` ${c} `]),
+    el("span", { class: "tri" }), " request");
+  const rows = [
+    ...g.activities.map((a) => [a.start, `${clock(a.start)}–${clock(a.end)} ${a.category}: ${a.label || a.kind}`]),
+    ...g.requests.map((r) => [r.time, `${clock(r.time)} request from ${r.sender}: ${r.text} (${r.state.replace("_", " ")})`]),
+  ].sort((a, b) => a[0] - b[0]);
+  const details = el("details", { class: "glance-list" },
+    el("summary", {}, `The day as a list (${g.activities.length} activities, ${g.requests.length} requests)`),
+    el("ol", {}, ...rows.map(([, text]) => el("li", {}, text))));
+  const parts = [el("div", { class: "timeline-box" }, timeline(g, idp)), key, details];
+  if (withBattery) parts.push(el("h5", {}, "Battery"), batteryChart(g, idp));
+  parts.push(el("h5", {}, "Where it spent its time"), ...heatmap(g, idp));
+  return parts;
+}
+
+async function loadDayGlance(day) {
+  const box = $("day-glance");
+  try {
+    const g = await api(`/days/${day}/glance`);
+    box.replaceChildren(...glanceParts(g, "day", true));
+  } catch (e) {
+    box.replaceChildren(el("p", { class: "muted" }, e.status === 404 ? "No trace was kept for this day." : `Could not load the day: ${e.message}`));
+  }
 }
 
 // --- requests --------------------------------------------------------------------------------
@@ -465,6 +726,7 @@ async function openDay(day) {
     list("day-changes", d.changes, "none");
     list("day-feedback", d.feedback, "No feedback yet.");
     $("feedback-result").textContent = "";
+    loadDayGlance(r.day);
     box.hidden = false;
     box.focus();
   } catch (e) {
@@ -577,6 +839,12 @@ async function start() {
   }
   connect();
   route();
+  if (!state.polling) {
+    state.polling = true;
+    pollCamera();
+    pollTrail();
+    pollGlance();
+  }
 }
 
 async function login(ev) {
