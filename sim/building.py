@@ -179,6 +179,11 @@ class ElevatorSpec(_Spec):
         return ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
 
 
+#: Where on a stairwell a point is: the flight up from a floor, the flight down to it, or the
+#: mid landing between them (the robot is between floors on all three).
+StairsPart = Literal["up", "down", "mid"]
+
+
 class StairsSpec(_Spec):
     id: Id
     name: str
@@ -190,6 +195,17 @@ class StairsSpec(_Spec):
     landing_side: Literal["east", "west"] = "east"
     speed_limit_mps: float = Field(default=0.3, gt=0)
     energy_factor: float = Field(default=3.0, ge=1.0)
+
+    def part_at(self, x: float, y: float) -> StairsPart | None:
+        """The flight or mid landing holding (x, y), None when it is neither."""
+        for part, (x0, y0, x1, y1) in (
+            ("up", self.up_flight),
+            ("down", self.down_flight),
+            ("mid", self.mid_landing),
+        ):
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                return part  # type: ignore[return-value]
+        return None
 
     def lift(self, x: float, flight: Literal["up", "down"]) -> float:
         """How far up a flight (0..0.5 of a storey) a point at ``x`` is, from its floor."""
@@ -486,6 +502,16 @@ class Building:
         for x0, y0, x1, y1, r in self._room_rects.get(floor, ()):
             if x0 <= x <= x1 and y0 <= y <= y1:
                 return r
+        return None
+
+    def stairs_at(self, floor: int, x: float, y: float) -> tuple[StairsSpec, StairsPart] | None:
+        """The stairwell and the part of it (a flight or the mid landing) holding (x, y) on
+        ``floor``; None on level ground. Level ground is the only place to plan from or to."""
+        for s in self.spec.stairs:
+            if floor in s.floors:
+                part = s.part_at(x, y)
+                if part is not None:
+                    return s, part
         return None
 
     def forbidden_rects(self, floor: int) -> list[Rect]:

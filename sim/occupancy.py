@@ -10,6 +10,7 @@ map is rebuilt (a distance transform: about a millisecond per floor).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
@@ -48,12 +49,14 @@ class FloorCSpace:
         self.elevator_ids = elevator_ids
         self._elevator_cells = elevator_cells
         self.extra = np.zeros(grid.cells.shape, dtype=bool)
+        #: Cells closed for good (a planner's own no-go areas); unblocking never opens them.
+        self.closed = np.zeros(grid.cells.shape, dtype=bool)
         self.rebuild()
 
     def rebuild(self) -> None:
         g = self.grid
         r = self.radius_m / g.resolution_m + 0.5
-        static_hard = (g.cells == WALL) | (g.cells == OBJECT) | self.extra
+        static_hard = (g.cells == WALL) | (g.cells == OBJECT) | self.extra | self.closed
         any_elev = np.zeros_like(static_hard)
         for cells in self._elevator_cells:
             any_elev |= cells
@@ -75,6 +78,13 @@ class FloorCSpace:
     def block_rect(self, rect: Rect, blocked: bool = True) -> None:
         rs, cs = _rect_slice(self.grid.origin, self.grid.resolution_m, rect, self.extra.shape)
         self.extra[rs, cs] = blocked
+        self.rebuild()
+
+    def close(self, rects: Iterable[Rect]) -> None:
+        """Close areas for good: unlike :meth:`block_rect`, nothing opens them again."""
+        for rect in rects:
+            rs, cs = _rect_slice(self.grid.origin, self.grid.resolution_m, rect, self.closed.shape)
+            self.closed[rs, cs] = True
         self.rebuild()
 
     def blocked_with(self, open_elevators: set[int]) -> np.ndarray:
@@ -150,6 +160,10 @@ class CSpace:
 
     def __getitem__(self, floor: int) -> FloorCSpace:
         return self.floors[floor]
+
+    def closed_signature(self) -> bytes:
+        """Which cells are closed for good, on every floor (what a route graph depends on)."""
+        return b"".join(np.packbits(fc.closed).tobytes() for fc in self.floors.values())
 
     def segment_free(
         self, floor: int, a: tuple[float, float], b: tuple[float, float], step_m: float = 0.05

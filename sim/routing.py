@@ -22,12 +22,13 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.building import Building, Rect
+from sim.building import Building, Rect, StairsPart, StairsSpec
 from sim.occupancy import CSpace
 
 Point = tuple[float, float]
 
-# Edges of the unblocked building, shared by every router on the same Building (A* is slow).
+# Edges of the unblocked building, shared by every router on the same Building (A* is slow),
+# per router configuration and per set of cells its map closes for good.
 _STATIC_EDGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -147,17 +148,16 @@ class Router:
         self._floor_edges: dict[int, dict[int, list[tuple[int, float, list[Point]]]]] = {}
         self._transfers: list[tuple[int, int, str, str, float]] = []  # a, b, kind, id, cost
         self._build_nodes()
-        cached = _STATIC_EDGES.get(building)
+        self._static_key = (self.config, self.cspace.closed_signature())
+        cached = _STATIC_EDGES.get(building, {}).get(self._static_key)
         clean = not any(fc.extra.any() for fc in self.cspace.floors.values())
-        if cached is not None and clean and cached[0] == self.config:
-            self._floor_edges = {
-                f: {n: list(v) for n, v in e.items()} for f, e in cached[1].items()
-            }
+        if cached is not None and clean:
+            self._floor_edges = {f: {n: list(v) for n, v in e.items()} for f, e in cached.items()}
         else:
             for level in building.floor_levels:
                 self._build_floor_edges(level)
             if clean:
-                _STATIC_EDGES[building] = (self.config, self._floor_edges)
+                _STATIC_EDGES.setdefault(building, {})[self._static_key] = self._floor_edges
                 self._floor_edges = {
                     f: {n: list(v) for n, v in e.items()} for f, e in self._floor_edges.items()
                 }
@@ -281,9 +281,9 @@ class Router:
         for n in self._detour_nodes.pop(floor, []):
             for rid in self.nodes[n].rooms:
                 self._room_nodes[rid].remove(n)
-        cached = _STATIC_EDGES.get(self.building)
-        if cached is not None and cached[0] == self.config:
-            self._floor_edges[floor] = {n: list(v) for n, v in cached[1][floor].items()}
+        cached = _STATIC_EDGES.get(self.building, {}).get(self._static_key)
+        if cached is not None:
+            self._floor_edges[floor] = {n: list(v) for n, v in cached[floor].items()}
         else:
             self._build_floor_edges(floor)
         for r in remaining:
@@ -410,9 +410,17 @@ class Router:
         return out
 
     def route(self, from_pose: object, to_place: object) -> Route:
-        """Legs from a pose (Pose or (floor, x, y)) to a place; raises NoRouteError."""
+        """Legs from a pose (Pose or (floor, x, y)) to a place; raises NoRouteError.
+
+        From a flight or a mid landing the first leg finishes the climb or backs out of it,
+        whichever makes the whole way cheaper: a stairs traversal is done as one unit, and a
+        plan never starts between floors.
+        """
         sf, sx, sy = self.resolve(from_pose)
         here = (sx, sy)
+        on_stairs = self.building.stairs_at(sf, sx, sy)
+        if on_stairs is not None:
+            return self._route_off_stairs(sf, here, *on_stairs, to_place)
         snapped = self.free_near(sf, here)
         if snapped == here:
             return self._route(sf, here, to_place)
@@ -427,6 +435,60 @@ class Router:
             legs.insert(0, DriveLeg(floor=sf, points=[here, snapped]))
         extra = math.dist(here, snapped) / self.config.nominal_speed_mps
         return Route(legs=legs, cost_s=route.cost_s + extra, goal=route.goal)
+
+    def stairs_exits(
+        self, floor: int, p: Point, stairs: StairsSpec, part: StairsPart
+    ) -> list[StairsLeg]:
+        """The two ways off a stairwell from ``p`` (believed on ``floor``): to the landing of
+        the floor below the flight pair and to the one above, each along the flights."""
+        land, u0, um, dm, d0, _ = self._stairs_points(stairs.id, up=True)
+        # the floor the flight pair starts from: the robot's floor on the up flight and the
+        # mid landing, the one below on the down flight (see sim.robot)
+        base = floor - 1 if part == "down" else floor
+        ways = {
+            "up": ([u0, land], [um, dm, d0, land]),
+            "mid": ([um, u0, land], [dm, d0, land]),
+            "down": ([dm, um, u0, land], [d0, land]),
+        }[part]
+        out = []
+        for to_floor, pts in zip((base, base + 1), ways, strict=True):
+            if to_floor in stairs.floors:
+                out.append(
+                    StairsLeg(
+                        stairs_id=stairs.id,
+                        from_floor=floor,
+                        to_floor=to_floor,
+                        points=_dedupe([p, *pts]),
+                    )
+                )
+        return out
+
+    def _route_off_stairs(
+        self, floor: int, p: Point, stairs: StairsSpec, part: StairsPart, to_place: object
+    ) -> Route:
+        best: Route | None = None
+        problems = []
+        for leg in self.stairs_exits(floor, p, stairs, part):
+            length = sum(math.dist(a, b) for a, b in itertools.pairwise(leg.points))
+            cost = (
+                length
+                / stairs.speed_limit_mps
+                * max(1.0, stairs.energy_factor * self.config.stairs_weight)
+            )
+            try:
+                rest = self._route(leg.to_floor, leg.points[-1], to_place)
+            except NoRouteError as exc:
+                problems.append(str(exc))
+                continue
+            legs = [leg, *(g for g in rest.legs if not _empty(g))]
+            if best is None or cost + rest.cost_s < best.cost_s:
+                best = Route(legs=legs, cost_s=cost + rest.cost_s, goal=rest.goal)
+        if best is None:
+            raise NoRouteError(
+                f"no way off {stairs.id} from floor {floor} ({p[0]:.1f}, {p[1]:.1f}): "
+                + ("; ".join(problems) or "the stairwell has no landing there")
+            )
+        return best
 
     def _route(self, sf: int, start: Point, to_place: object) -> Route:
         sx, sy = start
@@ -625,6 +687,11 @@ class Router:
             out.append(pts[j])
             i = j
         return out
+
+
+def _empty(leg: DriveLeg | ElevatorLeg | StairsLeg) -> bool:
+    """A drive leg that goes nowhere (the way off the stairs ended at the goal)."""
+    return isinstance(leg, DriveLeg) and leg.length_m < 1e-6
 
 
 def _dedupe(pts: list[Point]) -> list[Point]:

@@ -89,9 +89,18 @@ class SkillConfig(_Cfg):
     rest_default_s: float = Field(default=900.0, gt=0)
 
 
+class LivelockConfig(_Cfg):
+    """When the same return (floor change or blocked spot) means going round in circles."""
+
+    returns: int = Field(default=6, ge=2, description="the same return this many times ...")
+    window_s: float = Field(default=1800.0, gt=0, description="... within this much sim time")
+    spot_m: float = Field(default=3.0, gt=0, description="returns this close are the same spot")
+
+
 class Sys1Config(_Cfg):
     control: ControlConfig = ControlConfig()
     perception: PerceptionConfig = PerceptionConfig()
     safety: SafetyConfig = SafetyConfig()
     skills: SkillConfig = SkillConfig()
+    livelock: LivelockConfig = LivelockConfig()
     seed: int = 0

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from agent.messages import SkillCall
 from agent.sys1.config import Sys1Config
+from agent.sys1.livelock import LivelockGuard
 from agent.sys1.perception import Perception, Sighting
 from agent.sys1.planner import InlinePlanner, Job, Planner
 from agent.sys1.recorder import ExperienceRecorder
@@ -44,11 +45,22 @@ class Blockage:
 
 
 def navigation_map(building: Building, radius_m: float) -> tuple[CSpace, Router]:
-    """A configuration space with forbidden zones as obstacles, and a router on it."""
+    """A configuration space with forbidden zones and stairs as obstacles, and a router on it.
+
+    Flights and mid landings are closed to driving: on them the robot is between floors, so
+    a drive leg, a goal or an exploration target there could never be reached on the floor it
+    was planned on. Only a route's stairs legs cross them, as a unit (see
+    :meth:`sim.routing.Router.route`).
+    """
     cspace = CSpace(building, radius_m)
     for level in building.floor_levels:
-        for rect in building.forbidden_rects(level):
-            cspace[level].block_rect(rect)
+        stairs = [
+            rect
+            for s in building.stairs
+            if level in s.floors
+            for rect in (s.up_flight, s.down_flight, s.mid_landing)
+        ]
+        cspace[level].close([*building.forbidden_rects(level), *stairs])
     return cspace, Router(building, cspace)
 
 
@@ -92,6 +104,8 @@ class SkillContext:
         self.blockages: list[Blockage] = []
         self.elevator_outages: dict[str, float] = {}  # elevator id -> retry after
         self.spoken: list[tuple[float, str | None, str]] = []
+        #: Floor changes and blocked spots, to catch work going round in circles.
+        self.livelock = LivelockGuard(config.livelock)
         #: Look now (a perception update outside the schedule); set by the executor.
         self.look: Callable[[], list[Sighting]] = lambda: []
 
@@ -102,6 +116,8 @@ class SkillContext:
         pose = self.robot.pose()
         if pose.floor == self.pose.floor:
             self.distance_m += math.hypot(pose.x - self.pose.x, pose.y - self.pose.y)
+        else:
+            self.livelock.floor_changed(now, self.pose.floor, pose.floor, pose.x, pose.y)
         self.pose = pose
         bat = self.robot.battery()
         if bat.soc < self.battery.soc:
@@ -192,6 +208,7 @@ class SkillContext:
         self.blockages.sort(key=lambda b: b.until)
         with self.router_lock:
             self.router.block(pose.floor, rect, True)
+        self.livelock.blocked(self.now, pose.floor, pose.x, pose.y)
         log.info("blocked area noted on floor %d at (%.1f, %.1f)", pose.floor, cx, cy)
         return rect
 

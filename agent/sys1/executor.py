@@ -9,7 +9,10 @@ default, on a worker thread on a robot (:mod:`agent.sys1.planner`).
 
 The battery reserve has the last word: when the charge left is the reserve plus what the way
 to the dock costs, a non-critical plan is cancelled (at a safe moment: not inside a car or on
-the stairs) and a safety plan docks and charges.
+the stairs) and a safety plan docks and charges. Work stopped on the stairs (cancelled,
+preempted, failed) leaves the robot between floors: a safety plan first takes it off them, to
+the floor it stands on. The livelock guard (:mod:`agent.sys1.livelock`) stops work that keeps
+coming back to the same spot, at the same kind of safe moment, as a failure Sys2 replans from.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from enum import StrEnum
 from agent.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
 from agent.sys1.config import Sys1Config
 from agent.sys1.context import SkillContext, navigation_map
+from agent.sys1.livelock import Livelock
 from agent.sys1.perception import (
     CameraDetector,
     Detector,
@@ -49,6 +53,8 @@ DOCK_COST_TTL_S = 60.0
 SAFETY_RETRY_S = 300.0
 #: An upper bound on the way to the dock from anywhere in a building (s).
 FAR_FROM_DOCK_S = 1800.0
+#: After a failed try to get off the stairs, the next one waits this long (s).
+LEAVE_STAIRS_RETRY_S = 60.0
 
 
 class HandleState(StrEnum):
@@ -149,6 +155,8 @@ class Sys1:
         self._dock_cost: tuple[float, int, float, float, float] | None = None
         self._dock_search: tuple[Job[Route], tuple[float, int, float, float]] | None = None
         self._safety_backoff_until = -math.inf
+        self._safety_note = ""
+        self._next_leave_stairs = -math.inf
 
     # --- giving work ----------------------------------------------------------------------
 
@@ -165,12 +173,8 @@ class Sys1:
         plan = _as_plan(work, source, goal_id, request_id, now)
         handle = SkillHandle(plan=plan, source=source or plan.source)
         problems = [p for s in plan.steps if (p := self.guard.admit(s))]
-        if (
-            not problems
-            and self._charging_for_safety()
-            and plan.steps[0].skill != "dock_and_charge"
-        ):
-            problems = ["battery reserve: charging first"]
+        if not problems and self._safety_first() and plan.steps[0].skill != "dock_and_charge":
+            problems = [self._safety_note]
         if problems:
             handle.state = HandleState.REFUSED
             handle.reason = "; ".join(problems)
@@ -239,6 +243,10 @@ class Sys1:
                 self._step_done(res, now)
                 if self.skill is None:
                     break
+        if ctx.livelock.pending is not None:
+            self._stop_livelock(now)
+        if self.skill is None:
+            self._leave_stairs(now)
         wake = self._next_percept
         if not ctx.moving:
             wake = min(wake, self._next_battery)
@@ -346,18 +354,59 @@ class Sys1:
 
     def _stop_handle(self, state: HandleState, reason: str, now: float) -> None:
         if self.skill is not None and not self.skill.done:
-            res = self.skill.cancel(now, reason)
+            status = SkillStatus.FAILURE if state == HandleState.FAILURE else SkillStatus.CANCELLED
+            res = self.skill.stop(now, status, reason)
             self.handle.results.append(res)  # type: ignore[union-attr]
             self.results.append(res)
             self.recorder.skill_ended(res, self.ctx.pose, self.ctx.battery.soc)
         self.skill = None
         self._close(state, reason)
 
+    # --- livelocks and the stairs ------------------------------------------------------
+
+    def _stop_livelock(self, now: float) -> None:
+        """Stop the work the livelock guard caught, once it is safe to (not in a car or on
+        the stairs); a livelock with no work left running has ended by itself."""
+        ctx = self.ctx
+        if self.skill is None or self.handle is None:
+            ctx.livelock.pending = None
+            return
+        if not self.skill.interruptible():
+            return
+        lock: Livelock | None = ctx.livelock.take()
+        assert lock is not None
+        skill = self.skill.call.label()
+        log.warning("livelock at %.0f s: stopping %s (%s)", now, skill, lock.reason)
+        self.recorder.livelock(now, ctx.pose, skill, lock.reason, ctx.battery.soc)
+        self._stop_handle(HandleState.FAILURE, lock.reason, now)
+
+    def _leave_stairs(self, now: float) -> None:
+        """Nothing runs and the robot stands on a flight or a landing: take it off, to the
+        floor it is on, before anything else runs there."""
+        p = self.ctx.pose
+        if now < self._next_leave_stairs or self.building.stairs_at(p.floor, p.x, p.y) is None:
+            return
+        self._next_leave_stairs = now + LEAVE_STAIRS_RETRY_S
+        self._start_safety(
+            SkillCall(skill="take_stairs", args={"floor": p.floor}),
+            "on the stairs: getting off them first",
+            now,
+        )
+
     # --- battery reserve ----------------------------------------------------------------
 
-    def _charging_for_safety(self) -> bool:
+    def _safety_first(self) -> bool:
         h = self.handle
         return h is not None and not h.done and h.source == PlanSource.SAFETY
+
+    def _start_safety(self, call: SkillCall, note: str, now: float) -> None:
+        """Run a safety plan of one step; other plans are refused with ``note`` meanwhile."""
+        self._safety_note = note
+        self.handle = SkillHandle(
+            plan=Plan(steps=[call], source=PlanSource.SAFETY, created_at=now),
+            source=PlanSource.SAFETY,
+        )
+        self._start_step(now)
 
     def _way_to_dock_s(self, now: float) -> float | None:
         """Travel time to the dock by the router, cached while the robot stays near; None
@@ -394,7 +443,7 @@ class Sys1:
     def _check_battery(self, now: float) -> None:
         ctx = self.ctx
         bat = ctx.battery
-        if bat.charging or now < self._safety_backoff_until or self._charging_for_safety():
+        if bat.charging or now < self._safety_backoff_until or self._safety_first():
             return
         if self.skill is not None and (self.skill.critical or not self.skill.interruptible()):
             return
@@ -417,15 +466,9 @@ class Sys1:
         if self.busy:
             self._stop_handle(HandleState.CANCELLED, "battery reserve: interrupted to charge", now)
         self._safety_backoff_until = now + SAFETY_RETRY_S
-        self.handle = SkillHandle(
-            plan=Plan(
-                steps=[SkillCall(skill="dock_and_charge")],
-                source=PlanSource.SAFETY,
-                created_at=now,
-            ),
-            source=PlanSource.SAFETY,
+        self._start_safety(
+            SkillCall(skill="dock_and_charge"), "battery reserve: charging first", now
         )
-        self._start_step(now)
 
 
 def _as_plan(

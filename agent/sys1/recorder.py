@@ -26,6 +26,8 @@ ELEVATOR_RIDE = "elevator_ride"
 """Episode kind: the robot boarded an elevator car (caption names the car and floors)."""
 CHARGING = "charging"
 """Episode kind: charging began (outcome ``started``) or ended (``stopped``)."""
+LIVELOCK = "livelock"
+"""Episode kind: the livelock guard stopped work that kept coming back to the same spot."""
 
 
 @runtime_checkable
@@ -201,6 +203,20 @@ class ExperienceRecorder:
             kind=CHARGING,
             outcome="started" if started else "stopped",
             caption=caption,
+            battery=battery,
+        )
+
+    def livelock(
+        self, time: float, pose: RobotPose, skill: str, reason: str, battery: float
+    ) -> Experience:
+        """The livelock guard stopped ``skill``: a failure worth remembering where it was."""
+        return self.record(
+            time=time,
+            pose=pose,
+            kind=LIVELOCK,
+            skill=skill,
+            outcome="stopped",
+            caption=f"stopped {skill}, going round in circles: {reason}",
             battery=battery,
         )
 

@@ -20,7 +20,16 @@ from agent.sys2.site_map import SiteMap
 PERSON_SKILLS = frozenset(
     {"approach_person", "greet", "guide_person", "follow_person", "report", "deliver_message"}
 )
-UNFIXABLE = ("unknown skill", "unknown place", "unknown person", "unknown object", "argument")
+#: Failures no repair addresses; a livelock (Sys1 stopped work going round in circles) is one:
+#: trying the same again would go round again.
+UNFIXABLE = (
+    "unknown skill",
+    "unknown place",
+    "unknown person",
+    "unknown object",
+    "argument",
+    "livelock",
+)
 
 
 @dataclass(frozen=True)

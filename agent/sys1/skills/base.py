@@ -166,6 +166,10 @@ class Skill:
         self.next_wakeup = now + self.ctx.control_dt
 
     def cancel(self, now: float, reason: str = "cancelled") -> SkillResult:
+        return self.stop(now, SkillStatus.CANCELLED, reason)
+
+    def stop(self, now: float, status: SkillStatus, reason: str) -> SkillResult:
+        """End the skill from outside: cancelled (asked to) or failed (a guard stopped it)."""
         if self.result is not None:
             return self.result
         if self._child is not None:
@@ -173,9 +177,10 @@ class Skill:
             self._child = None
         if self._gen is not None:
             self._gen.close()
-        self.on_cancel(now)
+        if status != SkillStatus.FAILURE:  # a failure releases what the skill holds itself
+            self.on_cancel(now)
         self.ctx.stop()
-        return self._finish(now, SkillStatus.CANCELLED, reason)
+        return self._finish(now, status, reason)
 
     def on_cancel(self, now: float) -> None:
         """Release what the skill holds (a person led, a posture)."""

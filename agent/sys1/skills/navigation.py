@@ -156,8 +156,9 @@ class TakeStairs(Skill):
     def script(self) -> Script:
         ctx = self.ctx
         floor = self.arg_int("floor")
-        here = ctx.pose.floor
-        if floor == here:
+        p = ctx.pose
+        here = p.floor
+        if floor == here and ctx.building.stairs_at(here, p.x, p.y) is None:
             return Outcome(True, f"already on floor {floor}")
         for s in ctx.building.stairs:
             if here in s.floors and floor in s.floors:
