@@ -73,6 +73,8 @@ Point = tuple[float, float]
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HHMM = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")]
+# A level: 0 is the ground floor, 1, 2, ... above it, -1, -2, ... the basements below it.
+Level = Annotated[int, Field(ge=-99, le=999)]
 
 
 class BuildingError(ValueError):
@@ -96,7 +98,7 @@ class _Spec(BaseModel):
 
 
 class FloorSpec(_Spec):
-    level: int = Field(ge=0)
+    level: Level
     name: str
     elevation_m: float = 0.0
 
@@ -105,7 +107,7 @@ class RoomSpec(_Spec):
     id: Id
     name: str
     kind: str
-    floor: int = Field(ge=0)
+    floor: Level
     rect: Rect
 
     @model_validator(mode="after")
@@ -127,14 +129,14 @@ class RoomSpec(_Spec):
 
 class DoorSpec(_Spec):
     id: Id
-    floor: int = Field(ge=0)
+    floor: Level
     between: tuple[Id, Id]
     center: Point
     width_m: float = Field(gt=0.3, le=6.0)
 
 
 class ElevatorDoorSpec(_Spec):
-    floor: int = Field(ge=0)
+    floor: Level
     lobby: Id
     center: Point
     width_m: float = Field(gt=0.5, le=4.0)
@@ -146,13 +148,13 @@ class ElevatorSpec(_Spec):
     id: Id
     name: str
     shaft: Rect
-    floors: list[int]
+    floors: list[Level]
     doors: list[ElevatorDoorSpec]
     travel_s_per_floor: float = Field(default=3.0, gt=0)
     door_move_s: float = Field(default=2.0, gt=0)
     door_dwell_s: float = Field(default=5.0, gt=0)
     capacity: int = Field(default=6, ge=1)
-    start_floor: int = 0
+    start_floor: Level = 0
 
     def door(self, floor: int) -> ElevatorDoorSpec:
         for d in self.doors:
@@ -188,7 +190,7 @@ class StairsSpec(_Spec):
     id: Id
     name: str
     rooms: list[Id]
-    floors: list[int]
+    floors: list[Level]
     up_flight: Rect
     down_flight: Rect
     mid_landing: Rect
@@ -220,7 +222,7 @@ class LandmarkSpec(_Spec):
     id: Id
     name: str
     kind: str
-    floor: int = Field(ge=0)
+    floor: Level
     room: Id
     x: float
     y: float
@@ -297,7 +299,7 @@ class DockSpec(_Spec):
 class ForbiddenZoneSpec(_Spec):
     id: Id
     room: Id | None = None
-    floor: int | None = Field(default=None, ge=0)
+    floor: Level | None = None
     rect: Rect | None = None
     reason: str = ""
 

@@ -8,8 +8,11 @@ import logging
 import math
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from agent.clock import at, format_time
 from sim.building import load_building
+from sim.generator import Shape, generate_building, write_building
 from sim.tour import TourConfig, TourController
 from sim.world import World
 
@@ -32,6 +35,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--render-every", type=float, default=60.0, help="seconds between saved frames")
     p.set_defaults(func=run)
     commands = p.add_subparsers(dest="sim_command", metavar="SUBCOMMAND")
+    g = commands.add_parser(
+        "generate",
+        help="write a random but valid building file",
+        description="Write a random building (wings, corridors both ways, elevators, stairs, "
+        "landmarks, people, forbidden zones, the dock); the same seed gives the same file.",
+    )
+    g.add_argument("--seed", type=int, required=True, help="random seed")
+    g.add_argument("--floors", type=int, default=3, help="levels from the ground up (default 3)")
+    g.add_argument("--basements", type=int, default=0, help="levels below ground (default 0)")
+    g.add_argument("--shape", choices=[s.value for s in Shape], help="footprint (default: drawn)")
+    g.add_argument("--people", type=int, help="number of people (default: from the offices)")
+    g.add_argument("--stairwells", type=int, help="1-3 (default: drawn)")
+    g.add_argument("--elevators", type=int, help="0-4 (default: drawn)")
+    g.add_argument("--out", metavar="FILE", required=True, help="where to write the YAML")
+    g.set_defaults(func=run_generate)
     gz = commands.add_parser(
         "export-gazebo",
         help="write a building's Gazebo world, robot model and ros_gz_bridge configuration",
@@ -64,6 +82,29 @@ def export_gazebo(args: argparse.Namespace) -> int:
 
     result = export(args.world, Path(args.out), force=args.force)
     print(f"Gazebo world of {len(result.textures)} markers written to {result.out}")
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    options = {
+        k: getattr(args, k)
+        for k in ("people", "stairwells", "elevators")
+        if getattr(args, k) is not None
+    }
+    try:
+        data = generate_building(
+            args.seed, floors=args.floors, basements=args.basements, shape=args.shape, **options
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors() if e["loc"])
+        raise ValueError(f"cannot generate a building: {problems}") from None
+    path = write_building(data, args.out)
+    b = load_building(path)
+    print(
+        f"wrote {path}: {b.name}, levels {min(b.floor_levels)}..{max(b.floor_levels)}, "
+        f"{len(b.rooms)} rooms, {len(b.elevators)} elevators, {len(b.stairs)} stairwells, "
+        f"{len(b.landmarks)} landmarks, {len(b.people)} people, {b.aruco_dictionary}"
+    )
     return 0
 
 
