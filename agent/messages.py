@@ -22,6 +22,8 @@ Scalar = str | int | float | bool
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+# A building level: 0 is the ground floor, 1, 2, ... above it, -1, -2, ... basements below it.
+Level = Annotated[int, Field(ge=-99, le=999)]
 
 M = TypeVar("M", bound="Message")
 
@@ -54,7 +56,7 @@ class Pose(Message):
     x: FiniteFloat
     y: FiniteFloat
     theta: FiniteFloat = 0.0
-    floor: int = Field(ge=0)
+    floor: Level
 
     def distance_to(self, other: Pose) -> float:
         """Euclidean distance on the same floor; infinite across floors."""
@@ -67,7 +69,7 @@ class Place(Message):
     """A named place the robot can go to: a room, a landmark or the dock."""
 
     name: str = Field(min_length=1, max_length=64)
-    floor: int = Field(ge=0)
+    floor: Level
     kind: str = Field(min_length=1, max_length=32)
     pose: Pose
 
@@ -335,7 +337,7 @@ class Experience(Message):
     id: str = Field(default_factory=lambda: new_id("ep"))
     time: Seconds
     day: int = Field(ge=0)
-    floor: int = Field(ge=0)
+    floor: Level
     room: str = Field(min_length=1, max_length=64)
     pose: Pose
     kind: str = Field(default="event", min_length=1, max_length=32)
@@ -416,7 +418,7 @@ class ElevatorCall(Message):
     """A button press: ``hall`` calls the car to ``floor``, ``car`` asks it to go there."""
 
     elevator: str = Field(min_length=1, max_length=32)
-    floor: int = Field(ge=0)
+    floor: Level
     button: Literal["hall", "car"] = "hall"
 
 
@@ -425,7 +427,7 @@ class ElevatorStatus(Message):
 
     elevator: str = Field(min_length=1, max_length=32)
     time: Seconds
-    floor: int = Field(ge=0)
+    floor: Level
     state: str = Field(min_length=1, max_length=32)
     direction: Literal[-1, 0, 1] = 0
     doors_open: bool = False

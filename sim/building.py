@@ -26,6 +26,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from agent.messages import Level
+
 DEFAULT_WORLD = Path(__file__).parent / "worlds" / "office.yaml"
 
 # Number of markers in each supported ArUco dictionary (names as in cv2.aruco).
@@ -73,8 +75,6 @@ Point = tuple[float, float]
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HHMM = Annotated[str, Field(pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")]
-# A level: 0 is the ground floor, 1, 2, ... above it, -1, -2, ... the basements below it.
-Level = Annotated[int, Field(ge=-99, le=999)]
 
 
 class BuildingError(ValueError):
