@@ -39,14 +39,17 @@ def parse_time(text: str) -> float:
     return seconds
 
 
+_LEVEL = re.compile(r"-?\d+")  # basements are negative levels
+
+
 def parse_place(text: str) -> tuple[int | None, str | None]:
-    """'2/kitchen' (floor and room), '2' (a floor) or 'kitchen' (a room on any floor)."""
+    """'2/kitchen' (floor and room), '2' or '-1' (a floor) or 'kitchen' (a room on any floor)."""
     floor_text, sep, room = text.partition("/")
     if sep:
-        if not floor_text.strip().isdigit() or not room.strip():
+        if not _LEVEL.fullmatch(floor_text.strip()) or not room.strip():
             raise ValueError(f"place {text!r}: use FLOOR/ROOM, FLOOR or ROOM")
         return int(floor_text), room.strip()
-    if text.strip().isdigit():
+    if _LEVEL.fullmatch(text.strip()):
         return int(text), None
     if not text.strip():
         raise ValueError("place is empty")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.messages import Experience, ExperienceSource
+from agent.messages import Experience, ExperienceSource, Level
 
 Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 TopK = Annotated[int, Field(ge=1, le=200, description="how many episodes to return")]
@@ -27,7 +27,7 @@ class Near(_Args):
 
     x: float = Field(allow_inf_nan=False)
     y: float = Field(allow_inf_nan=False)
-    floor: int = Field(ge=0)
+    floor: Level
     radius_m: float = Field(gt=0.0, le=1000.0, allow_inf_nan=False)
 
 
@@ -35,7 +35,7 @@ class MemoryQuery(_Args):
     """Every filter at once; unset fields do not filter."""
 
     text: str | None = Field(default=None, max_length=2000, description="what to recall")
-    floor: int | None = Field(default=None, ge=0)
+    floor: Level | None = None
     room: str | None = Field(default=None, min_length=1, max_length=64)
     near: Near | None = None
     start: Seconds | None = Field(default=None, description="from this simulated time (s)")
@@ -63,7 +63,7 @@ class TextQuery(_Args):
     """Recall by meaning, e.g. 'the printer jammed'."""
 
     text: str = Field(min_length=1, max_length=2000)
-    floor: int | None = Field(default=None, ge=0)
+    floor: Level | None = None
     room: str | None = Field(default=None, min_length=1, max_length=64)
     include_archived: bool = False
     k: TopK = 10
@@ -75,7 +75,7 @@ class TextQuery(_Args):
 class PlaceQuery(_Args):
     """Recall what happened at a place: a room, a floor, or near a point."""
 
-    floor: int | None = Field(default=None, ge=0)
+    floor: Level | None = None
     room: str | None = Field(default=None, min_length=1, max_length=64)
     near: Near | None = None
     person: str | None = Field(default=None, min_length=1, max_length=64)
@@ -99,7 +99,7 @@ class TimeQuery(_Args):
 
     start: Seconds
     end: Seconds
-    floor: int | None = Field(default=None, ge=0)
+    floor: Level | None = None
     room: str | None = Field(default=None, min_length=1, max_length=64)
     include_archived: bool = False
     k: TopK = 50

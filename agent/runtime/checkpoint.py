@@ -17,6 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.messages import Level
+
 CHECKPOINT_FILE = "checkpoint.json"
 MORNING_DIR = "morning"
 
@@ -26,7 +28,7 @@ class RobotSnapshot(BaseModel):
     x: float
     y: float
     theta: float
-    floor: int = Field(ge=0)
+    floor: Level
     soc: float = Field(ge=0.0, le=1.0)
 
 
