@@ -2,6 +2,7 @@
 
     pepa memory search --text "printer jammed" [--place 2/kitchen] [--from "1 12:00" --to ...]
     pepa memory stats
+    pepa memory reembed --to static --out NEW_DATA_DIR
 
 Recency is measured from the newest stored episode, since a reader has no running clock.
 """
@@ -15,6 +16,7 @@ import re
 from pathlib import Path
 
 from agent.clock import HOUR_S, SimClock, at, format_time
+from memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
 from memory.episodic import EpisodicMemory
 from memory.query import MemoryQuery
 
@@ -84,6 +86,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=_stats)
 
+    r = msub.add_parser(
+        "reembed",
+        help="copy every episode and fact into a new store, embedded with another embedder",
+    )
+    r.add_argument(
+        "--to",
+        type=EmbedderKind,
+        choices=list(EmbedderKind),
+        default=DEFAULT_EMBEDDER,
+        help=f"the new store's embedder (default {DEFAULT_EMBEDDER.value})",
+    )
+    r.add_argument(
+        "--out", type=Path, required=True, help="data directory of the new store (no memory yet)"
+    )
+    r.set_defaults(func=_reembed)
+
 
 def _open(args: argparse.Namespace) -> EpisodicMemory:
     """Open for reading, with the clock set to the newest episode."""
@@ -150,4 +168,15 @@ def _stats(args: argparse.Namespace) -> int:
         ("by source", stats.by_source),
     ):
         print(f"{title}: " + ", ".join(f"{k} {v}" for k, v in table.items()))
+    return 0
+
+
+def _reembed(args: argparse.Namespace) -> int:
+    source = _open(args)
+    target = EpisodicMemory(source.clock, args.out, embedder=embedder(args.to))
+    copied = source.reembed_into(target, progress=True)
+    print(
+        f"re-embedded {copied} episodes from {source.location} ({source.embedder.id}) "
+        f"into {target.location} ({target.embedder.id})"
+    )
     return 0

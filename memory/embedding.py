@@ -19,11 +19,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.utils.embedding_functions import register_embedding_function
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +92,20 @@ class _Engine:
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's last hidden states (batch x tokens x DIMENSION) for token ids."""
         feed: dict[str, np.ndarray] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
         with self.lock:
             (hidden,) = self.session.run(["last_hidden_state"], feed)
+        return hidden
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        hidden = self.hidden(ids, mask)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -114,7 +116,8 @@ _engine_lock = threading.Lock()
 _engine: _Engine | None = None
 
 
-def _shared_engine() -> _Engine:
+def teacher() -> _Engine:
+    """The process's one MiniLM session (also the static embedder's teacher)."""
     global _engine
     with _engine_lock:
         if _engine is None:
@@ -150,15 +153,20 @@ class _VectorCache:
 _cache = _VectorCache(CACHE_SIZE)
 
 
+def check_texts(texts: Sequence[str]) -> None:
+    """Every embedder refuses an empty text, naming its index."""
+    for i, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"text {i} to embed is empty or not a string")
+
+
 def embed_texts(
     texts: Sequence[str], batch_size: int = BATCH_SIZE, use_cache: bool = True
 ) -> np.ndarray:
     """Unit vectors, one row per text; new texts run in length-sorted batches (less padding)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"text {i} to embed is empty or not a string")
+    check_texts(texts)
     out = np.empty((len(texts), DIMENSION), dtype=np.float32)
     todo: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
@@ -169,7 +177,7 @@ def embed_texts(
             todo.setdefault(text, []).append(i)
     if not todo:
         return out
-    engine = _shared_engine()
+    engine = teacher()
     fresh = sorted(todo, key=len)
     for start in range(0, len(fresh), batch_size):
         chunk = fresh[start : start + batch_size]
@@ -180,34 +188,11 @@ def embed_texts(
     return out
 
 
-@register_embedding_function
-class MiniLMEmbedding(EmbeddingFunction[Documents]):
-    """ChromaDB embedding function over :func:`embed_texts` (works offline)."""
+class MiniLMEmbedder:
+    """The teacher itself as an embedder: 384 dimensions, 7-9 ms of CPU per caption."""
 
-    def __init__(self, batch_size: int = BATCH_SIZE) -> None:
-        self.batch_size = batch_size
+    id = MODEL_ID
+    dimension = DIMENSION
 
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(embed_texts(list(input), self.batch_size))
-
-    @staticmethod
-    def name() -> str:
-        return "pepa-minilm-int8"
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:  # type: ignore[override]
-        return ["cosine"]
-
-    def get_config(self) -> dict[str, Any]:
-        return {"model": MODEL_ID, "dimension": DIMENSION, "batch_size": self.batch_size}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMEmbedding:
-        model = config.get("model")
-        if model != MODEL_ID:
-            raise EmbeddingModelError(
-                f"embedding config names model {model!r}; this build has {MODEL_ID!r}"
-            )
-        return MiniLMEmbedding(int(config.get("batch_size", BATCH_SIZE)))
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return embed_texts(texts)

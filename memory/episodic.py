@@ -24,12 +24,13 @@ from agent.clock import DAY_S, Clock, at, day_of
 from agent.messages import Experience
 from memory import records, scoring
 from memory.consolidation import ConsolidationConfig, Consolidator, SemanticFact
-from memory.embedding import DIMENSION, MODEL_ID, embed_texts
+from memory.embedders import Embedder
+from memory.embedders import embedder as default_embedder
 from memory.importance import ImportanceScorer
 from memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
 from memory.scoring import ScoreWeights
 from memory.shards import PAGE, Shards, pages
-from memory.store import collection, open_local, open_remote
+from memory.store import collection, open_local, open_remote, recorded_embedder
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,9 @@ class EpisodicMemory:
     ``known_places`` maps each floor to its room names; episodes elsewhere are refused
     (None skips the check until the building is known). ``importance_scorer`` sets the
     importance of episodes recorded without an explicit one. ``create=False`` opens an
-    existing local store only (for readers).
+    existing local store only (for readers). ``embedder`` is what captions are embedded
+    with; a store written by another is refused. Without one, a local store is opened with
+    the embedder it records, and a new store or a server gets the default.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class EpisodicMemory:
         importance_scorer: ImportanceScorer | None = None,
         consolidation: ConsolidationConfig | None = None,
         create: bool = True,
+        embedder: Embedder | None = None,
     ) -> None:
         if (data_dir is None) == (url is None):
             raise ValueError("give exactly one of data_dir (local store) or url (server)")
@@ -106,14 +110,18 @@ class EpisodicMemory:
         self.clock = clock
         if url is not None:
             self.location = url
+            self.embedder = embedder or default_embedder()
             client = open_remote(url)
         else:
             root = Path(data_dir) / STORE_SUBDIR  # type: ignore[arg-type]
             self.location = str(root)
-            client = open_local(root, create)
+            self.embedder = embedder or recorded_embedder(root) or default_embedder()
+            client = open_local(root, self.embedder, create)
         self._client = client
-        self._shards = Shards(client, namespace, self.location)
-        self._facts: Collection = collection(client, f"{namespace}_facts", self.location)
+        self._shards = Shards(client, namespace, self.location, self.embedder)
+        self._facts: Collection = collection(
+            client, f"{namespace}_facts", self.location, self.embedder
+        )
         self.known_places = (
             None
             if known_places is None
@@ -191,7 +199,7 @@ class EpisodicMemory:
                 if not explicit:
                     exp.importance = scorer.score(exp)
                 scorer.observe(exp)  # later episodes of the batch are less new
-        vectors = embed_texts([e.caption for e in batch])
+        vectors = self.embedder.embed([e.caption for e in batch])
         by_floor: dict[int, list[int]] = {}
         for row, exp in enumerate(batch):
             by_floor.setdefault(exp.floor, []).append(row)
@@ -335,7 +343,7 @@ class EpisodicMemory:
             exps = self.iter_episodes(self._where(q), q.include_archived, floor)
             found = [r for r in (self._recall(q, e, now, None) for e in exps) if r is not None]
         else:
-            vector = embed_texts([q.text])
+            vector = self.embedder.embed([q.text])
             # The archive is read first so that an episode caught mid-move counts as archived.
             by_id: dict[str, Recall] = {}
             for shard in reversed(self._shards.searched(floor, q.include_archived)):
@@ -448,7 +456,7 @@ class EpisodicMemory:
         if facts:
             self._facts.upsert(
                 ids=[f.id for f in facts],
-                embeddings=embed_texts([f.text for f in facts]),
+                embeddings=self.embedder.embed([f.text for f in facts]),
                 documents=[f.text for f in facts],
                 metadatas=[{"fact": f.model_dump_json(), "kind": f.kind} for f in facts],
             )
@@ -468,13 +476,68 @@ class EpisodicMemory:
             if total == 0:
                 return []
             res = self._facts.query(
-                query_embeddings=embed_texts([text]),
+                query_embeddings=self.embedder.embed([text]),
                 n_results=min(k, total),
                 include=["metadatas"],
             )
             metas = (res["metadatas"] or [[]])[0]
         facts = [SemanticFact.model_validate_json(str(m["fact"])) for m in metas]
         return facts if text is not None else sorted(facts, key=lambda f: (f.kind, f.text))
+
+    # --- moving to another embedder ----------------------------------------------------------
+
+    def reembed_into(self, target: EpisodicMemory, progress: bool = False) -> int:
+        """Copy every episode (live or archived, same id, metadata and caption) and every fact
+        into the empty store ``target``, embedded with ``target``'s embedder; returns the
+        number of episodes. Nothing here is changed, so an interrupted copy is simply redone
+        into a fresh target."""
+        from tqdm import tqdm
+
+        if target.count() or target._facts.count():
+            raise ValueError(f"re-embedding needs an empty target store; {target.location} is not")
+        if target.location == self.location:
+            raise ValueError(f"re-embedding into the same store {self.location}")
+        bar = tqdm(total=self.count(), desc="re-embedding", unit="ep", disable=not progress)
+        copied = 0
+        for shard in self._shards.all():
+            is_archive = shard is self._shards.archive
+            for got in pages(shard, ["documents", "metadatas"]):
+                docs: list[str] = got["documents"]  # type: ignore[assignment]
+                metas = got["metadatas"] or []
+                vectors = target.embedder.embed(docs)
+                by_dest: dict[int | None, list[int]] = {}
+                for row, meta in enumerate(metas):
+                    by_dest.setdefault(None if is_archive else int(meta["floor"]), []).append(row)  # type: ignore[arg-type]
+                for floor, rows in by_dest.items():
+                    dest = (
+                        target._shards.archive
+                        if floor is None
+                        else target._shards.floor(floor, create=True)
+                    )
+                    assert dest is not None
+                    dest.add(
+                        ids=[got["ids"][r] for r in rows],
+                        embeddings=vectors[rows],
+                        documents=[docs[r] for r in rows],
+                        metadatas=[metas[r] for r in rows],
+                    )
+                copied += len(docs)
+                bar.update(len(docs))
+        bar.close()
+        facts = self._facts.get(include=["documents", "metadatas"])
+        if facts["ids"]:
+            target._facts.add(
+                ids=facts["ids"],
+                embeddings=target.embedder.embed(facts["documents"]),  # type: ignore[arg-type]
+                documents=facts["documents"],
+                metadatas=facts["metadatas"],
+            )
+        if target.count() != self.count():
+            raise RuntimeError(
+                f"re-embedding copied {target.count()} of {self.count()} episodes into "
+                f"{target.location}; discard that store and run again"
+            )
+        return copied
 
     # --- overview ----------------------------------------------------------------------------
 
@@ -495,8 +558,8 @@ class EpisodicMemory:
         t = np.asarray(times)
         return MemoryStats(
             location=self.location,
-            model=MODEL_ID,
-            dimension=DIMENSION,
+            model=self.embedder.id,
+            dimension=self.embedder.dimension,
             episodes=len(times),
             archived=archived,
             facts=self._facts.count(),

@@ -29,6 +29,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import GetResult
 
+from memory.embedders import Embedder
 from memory.store import StoreError, collection
 
 log = logging.getLogger(__name__)
@@ -40,15 +41,19 @@ _MIGRATION_PAGE = 2000  # pages that carry vectors are kept smaller
 class Shards:
     """The episode collections of one namespace, opened lazily and cached."""
 
-    def __init__(self, client: ClientAPI, namespace: str, where: str) -> None:
+    def __init__(self, client: ClientAPI, namespace: str, where: str, embedder: Embedder) -> None:
         self.client = client
+        self.embedder = embedder
         self.namespace = namespace
         self.where = where
         self._floor_name = re.compile(rf"{re.escape(namespace)}_episodes_floor(-?\d+)")
         self._floors: dict[int, Collection] = {}
-        self.archive: Collection = collection(client, f"{namespace}_archive", where)
+        self.archive: Collection = collection(client, f"{namespace}_archive", where, embedder)
         self._migrate_unsharded()
         self.refresh()
+
+    def _open(self, name: str) -> Collection:
+        return collection(self.client, name, self.where, self.embedder)
 
     def floor_collection_name(self, floor: int) -> str:
         return f"{self.namespace}_episodes_floor{floor}"
@@ -62,14 +67,14 @@ class Shards:
         for name in names:
             match = self._floor_name.fullmatch(name)
             if match and int(match.group(1)) not in self._floors:
-                self._floors[int(match.group(1))] = collection(self.client, name, self.where)
+                self._floors[int(match.group(1))] = self._open(name)
 
     def floor(self, floor: int, create: bool = False) -> Collection | None:
         """The live collection of ``floor``; None when nothing was recorded there yet."""
         if floor not in self._floors:
             if create:
                 name = self.floor_collection_name(floor)
-                self._floors[floor] = collection(self.client, name, self.where)
+                self._floors[floor] = self._open(name)
             else:
                 self.refresh()
         return self._floors.get(floor)
@@ -97,7 +102,7 @@ class Shards:
             raise StoreError(f"{self.where}: cannot list collections ({exc})") from exc
         if legacy_name not in names:
             return
-        legacy = collection(self.client, legacy_name, self.where)
+        legacy = self._open(legacy_name)
         moved = 0
         include = ["embeddings", "documents", "metadatas"]
         for got in pages(legacy, include, page=_MIGRATION_PAGE):
@@ -111,11 +116,7 @@ class Shards:
                     target = self.floor_collection_name(int(meta["floor"]))  # type: ignore[arg-type]
                 by_target.setdefault(target, []).append(i)
             for target, rows in by_target.items():
-                dest = (
-                    self.archive
-                    if target == self.archive.name
-                    else collection(self.client, target, self.where)
-                )
+                dest = self.archive if target == self.archive.name else self._open(target)
                 dest.upsert(  # idempotent: an interrupted migration simply runs again
                     ids=[ids[i] for i in rows],
                     embeddings=[embeddings[i] for i in rows],  # type: ignore[index]

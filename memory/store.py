@@ -27,7 +27,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 
-from memory.embedding import DIMENSION, MODEL_ID, MiniLMEmbedding
+from memory.embedders import Embedder, embedder, kind_of
 
 log = logging.getLogger(__name__)
 
@@ -45,28 +45,30 @@ class EmbeddingMismatchError(StoreError):
     """The store was made with another embedding model or dimension."""
 
 
-def identity() -> dict[str, Any]:
+def identity(embedder: Embedder) -> dict[str, Any]:
     """What a store records about itself and checks on every open."""
     return {
         "format": STORE_FORMAT,
         "layout": LAYOUT_VERSION,
-        "model": MODEL_ID,
-        "dimension": DIMENSION,
+        "model": embedder.id,
+        "dimension": embedder.dimension,
     }
 
 
-def _check_identity(found: dict[str, Any], where: str) -> None:
+def _check_identity(found: dict[str, Any], where: str, embedder: Embedder) -> None:
     if found.get("format") != STORE_FORMAT:
         raise StoreError(f"{where}: format is {found.get('format')!r}, not {STORE_FORMAT!r}")
     if found.get("layout") != LAYOUT_VERSION:
         raise StoreError(
             f"{where}: layout version {found.get('layout')!r}; this build reads {LAYOUT_VERSION}"
         )
-    if found.get("model") != MODEL_ID or found.get("dimension") != DIMENSION:
+    if found.get("model") != embedder.id or found.get("dimension") != embedder.dimension:
         raise EmbeddingMismatchError(
             f"{where}: made with embedding model {found.get('model')!r} "
-            f"(dimension {found.get('dimension')!r}); this build embeds with {MODEL_ID!r} "
-            f"(dimension {DIMENSION}). Its vectors cannot be compared with new ones"
+            f"(dimension {found.get('dimension')!r}); it is being opened with "
+            f"{embedder.id!r} (dimension {embedder.dimension}). Its vectors cannot be "
+            "compared with new ones: open it with its own embedder, or re-embed it into a "
+            "new store (pepa memory reembed)"
         )
 
 
@@ -80,11 +82,21 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def _write_manifest(path: Path) -> None:
+def recorded_embedder(root: Path) -> Embedder | None:
+    """The embedder a local store at ``root`` says wrote it; None when there is no store
+    yet, or when it names one this build lacks (opening it then says what is wrong)."""
+    manifest = Path(root) / MANIFEST
+    if not manifest.is_file():
+        return None
+    kind = kind_of(str(_read_manifest(manifest).get("model")))
+    return None if kind is None else embedder(kind)
+
+
+def _write_manifest(path: Path, embedder: Embedder) -> None:
     """Write atomically (temp file, fsync, rename) so a crash never leaves half a manifest."""
     tmp = path.with_suffix(".json.tmp")
     with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(identity(), fh, indent=2)
+        json.dump(identity(embedder), fh, indent=2)
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
@@ -99,7 +111,7 @@ def _settings() -> Settings:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def open_local(root: Path, create: bool = True) -> ClientAPI:
+def open_local(root: Path, embedder: Embedder, create: bool = True) -> ClientAPI:
     """A PersistentClient on ``root`` (``DATA/memory``), creating the store only if empty."""
     root = Path(root)
     if not create and not (root / MANIFEST).is_file():
@@ -114,13 +126,13 @@ def open_local(root: Path, create: bool = True) -> ClientAPI:
                 f"{root}: not a memory store (no {MANIFEST}) and not empty; refusing to "
                 "write into a foreign directory"
             )
-        _check_identity(_read_manifest(manifest), str(manifest))
+        _check_identity(_read_manifest(manifest), str(manifest), embedder)
         if not (chroma_dir / "chroma.sqlite3").is_file():
             raise StoreError(f"{chroma_dir}: the store's database is missing; not recreated")
     else:
         root.mkdir(parents=True, exist_ok=True)
         chroma_dir.mkdir()
-        _write_manifest(manifest)
+        _write_manifest(manifest, embedder)
         log.info("created memory store in %s", root)
     try:
         return chromadb.PersistentClient(path=str(chroma_dir), settings=_settings())
@@ -156,19 +168,19 @@ def open_remote(url: str) -> ClientAPI:
     return client
 
 
-def collection(client: ClientAPI, name: str, where: str) -> Collection:
-    """Get or create a cosine collection whose metadata carries (and must match) the identity."""
-    wanted = identity()
+def collection(client: ClientAPI, name: str, where: str, embedder: Embedder) -> Collection:
+    """Get or create a cosine collection whose metadata carries (and must match) the identity.
+
+    The collection has no embedding function of ChromaDB's: the memory always hands it
+    vectors, and the identity check above is what keeps vectors of two embedders apart."""
+    wanted = identity(embedder)
     try:
         existing = {c.name: dict(c.metadata or {}) for c in client.list_collections()}
     except Exception as exc:
         raise StoreError(f"{where}: cannot list collections ({exc})") from exc
-    ef = MiniLMEmbedding()
     if name in existing:
-        _check_identity(existing[name], f"{where} collection {name!r}")
-        return client.get_collection(name, embedding_function=ef)  # type: ignore[arg-type]
+        _check_identity(existing[name], f"{where} collection {name!r}", embedder)
+        return client.get_collection(name, embedding_function=None)
     return client.create_collection(
-        name,
-        embedding_function=ef,  # type: ignore[arg-type]
-        metadata={**wanted, "hnsw:space": "cosine"},
+        name, embedding_function=None, metadata={**wanted, "hnsw:space": "cosine"}
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memory.embedding import DIMENSION, MODEL_ID, EmbeddingModelError, MiniLMEmbedding, embed_texts
+from memory.embedding import DIMENSION, embed_texts
 
 
 def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
@@ -48,15 +48,3 @@ def test_repeated_texts_get_the_same_vector_as_a_fresh_run() -> None:
 def test_empty_text_is_refused_with_its_index() -> None:
     with pytest.raises(ValueError, match="text 1"):
         embed_texts(["fine", "   "])
-
-
-def test_chroma_embedding_function_round_trips_its_config() -> None:
-    ef = MiniLMEmbedding(batch_size=16)
-    assert ef.get_config()["model"] == MODEL_ID
-    rebuilt = MiniLMEmbedding.build_from_config(ef.get_config())
-    assert rebuilt.batch_size == 16
-    assert not ef.is_legacy()
-    out = ef(["hello there"])
-    assert len(out) == 1 and len(out[0]) == DIMENSION
-    with pytest.raises(EmbeddingModelError, match="other-model"):
-        MiniLMEmbedding.build_from_config({"model": "other-model", "dimension": 768})

@@ -8,7 +8,6 @@ from memory_streams import KNOWN_PLACES, office_stream
 
 from agent.clock import DAY_S, SimClock, at
 from memory import records
-from memory.embedding import embed_texts
 from memory.episodic import EpisodicMemory
 from memory.query import MemoryQuery
 from memory.store import collection
@@ -66,7 +65,7 @@ def test_a_move_interrupted_by_a_crash_is_read_once_and_finished_next_time(
     archive = mem._shards.archive
     archive.add(
         ids=[printer.id],
-        embeddings=embed_texts([printer.caption]),
+        embeddings=mem.embedder.embed([printer.caption]),
         documents=[printer.caption],
         metadatas=[records.to_metadata(printer.model_copy(update={"archived": True}))],
     )
@@ -85,14 +84,15 @@ def test_a_store_from_before_the_sharding_is_moved_into_it_with_nothing_lost(
 ) -> None:
     stream = office_stream()
     # The store (manifest, database) as the current build creates it, then the old layout.
-    client = EpisodicMemory(SimClock(at(2, 0.0)), tmp_path, known_places=KNOWN_PLACES)._client
+    made = EpisodicMemory(SimClock(at(2, 0.0)), tmp_path, known_places=KNOWN_PLACES)
+    client = made._client
     for name in [c.name for c in client.list_collections()]:
         if name.startswith("pepa_episodes_floor") or name == "pepa_archive":
             client.delete_collection(name)
-    legacy = collection(client, "pepa_episodes", "legacy")
+    legacy = collection(client, "pepa_episodes", "legacy", made.embedder)
     legacy.add(
         ids=[e.id for e in stream],
-        embeddings=embed_texts([e.caption for e in stream]),
+        embeddings=made.embedder.embed([e.caption for e in stream]),
         documents=[e.caption for e in stream],
         metadatas=[
             records.to_metadata(e.model_copy(update={"archived": e.floor == 0})) for e in stream
