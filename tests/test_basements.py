@@ -12,8 +12,11 @@ from pydantic import ValidationError
 
 from agent.clock import SimClock, at
 from agent.console.floor_maps import floor_map
-from agent.messages import ElevatorCall, Experience, Pose
+from agent.messages import ElevatorCall, Experience, Pose, UserRequest
 from agent.runtime.checkpoint import RobotSnapshot
+from agent.sys2.lexicon import Lexicon
+from agent.sys2.parser import RequestParser
+from agent.sys2.site_map import SiteMap, knowledge_from_building
 from memory.cli import parse_place
 from memory.episodic import EpisodicMemory
 from memory.query import MemoryQuery, Near
@@ -108,3 +111,29 @@ def test_the_console_draws_a_basement_map(freight_only) -> None:
     assert png.startswith(b"\x89PNG")
     assert {r.id for r in info.rooms} == {r.id for r in freight_only.rooms_on(-1)}
     assert [e.id for e in info.elevators] == ["elevator_1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "floor"),
+    [
+        ("explore the basement", -1),
+        ("explore basement 1", -1),
+        ("please explore level -1", -1),
+        ("explore floor minus one", -1),
+        ("explore the first floor", 1),
+    ],
+)
+def test_a_request_names_a_basement_level(freight_only, text: str, floor: int) -> None:
+    lexicon = Lexicon.build(SiteMap.build(knowledge_from_building(freight_only), freight_only))
+    parser = RequestParser(knowledge_from_building(freight_only), lexicon)
+    task = parser.parse(UserRequest(text=text, sender="someone"), robot_floor=0)
+    assert task.status == "ok", task.reason
+    assert [s.label() for s in task.steps] == [f"explore(floor={floor})"]
+
+
+def test_a_basement_in_a_building_without_one_is_an_unknown_floor() -> None:
+    building = parse_building(generate_building(5, floors=2))
+    knowledge = knowledge_from_building(building)
+    parser = RequestParser(knowledge, Lexicon.build(SiteMap.build(knowledge, building)))
+    task = parser.parse(UserRequest(text="explore the basement", sender="x"), robot_floor=0)
+    assert task.status == "clarification" and "unknown floor 'the basement'" in task.reason

@@ -34,9 +34,11 @@ ORDINALS: dict[str, int] = {
 _NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _FLOOR_RE = re.compile(
     r"\b(?:(?:on|at|to|from|of|in)\s+)?(?:the\s+)?"
-    r"(?:(?:floor|level|storey|story)\s+(?P<num>\d+|zero|one|two|three|four|five|six)"
+    r"(?:(?:floor|level|storey|story)\s+(?P<neg>minus\s+)?"
+    r"(?P<num>\d+|zero|one|two|three|four|five|six)"
     r"|(?P<ord>ground|zeroth|first|second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th))"
     r"\s+(?:floor|level|storey|story)"
+    r"|(?P<basement>basement)(?:\s+(?P<depth>\d+|one|two|three|four|five|six))?"
     r"|f(?P<short>\d+))\b"
 )
 _SUFFIX_FLOOR_RE = re.compile(r"^(?P<base>.+?)_f(?P<floor>\d+)$")
@@ -46,6 +48,7 @@ KIND_NAMES = {"place": "place", "object": "object", "person": "person"}
 def normalise(text: str) -> str:
     """Lower case, punctuation to spaces (apostrophes dropped), single spaces."""
     text = text.lower().replace("'s ", " ").replace("'", "")
+    text = re.sub(r"(?<![a-z0-9])-(?=\d)", " minus ", text)  # "level -1": a basement
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -105,7 +108,8 @@ class Lexicon:
     # --- floors ---------------------------------------------------------------------------
 
     def floor_mention(self, phrase: str) -> FloorMention:
-        """Find and remove a floor mention ("on floor 2", "the second floor", "f2")."""
+        """Find and remove a floor mention ("on floor 2", "the second floor", "f2", "level
+        minus 1", "the basement", "basement 2")."""
         match = _FLOOR_RE.search(phrase)
         if match is None:
             return FloorMention(None, phrase)
@@ -120,7 +124,11 @@ class Lexicon:
     def _level(self, match: re.Match[str]) -> int | None:
         if match.group("num"):
             num = match.group("num")
-            return int(num) if num.isdigit() else _NUMBER_WORDS[num]
+            level = int(num) if num.isdigit() else _NUMBER_WORDS[num]
+            return -level if match.group("neg") else level
+        if match.group("basement"):  # "the basement" is the first level below ground
+            depth = match.group("depth") or "1"
+            return -(int(depth) if depth.isdigit() else _NUMBER_WORDS[depth])
         if match.group("short"):
             return int(match.group("short"))
         ordinal = match.group("ord")
