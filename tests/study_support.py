@@ -10,6 +10,7 @@ from agent.metrics import CATEGORIES, RequestCounts, Summary
 from agent.runtime.ablation import Ablation
 from agent.runtime.trace import Activity, DayTrace, SkillEnd
 from agent.study.heatmap import HeatMap
+from agent.study.measures import CoverageGrowth, DayMeasures, RunMeasures
 from agent.study.record import DayProfile, RunRecord, RunSpec
 from sim.building import DEFAULT_WORLD, Building, load_building
 
@@ -84,8 +85,15 @@ def record(
     rest: float = 0.2,
     activity_days: list[dict[str, float]] | None = None,
     place_days: list[dict[str, float]] | None = None,
+    growth: float = 0.5,
+    entropy: float = 2.0,
+    top5: float = 0.6,
+    acceptance: float = 0.8,
+    jitter: float = 0.0,
 ) -> RunRecord:
-    """A run record with the given figures (everything else plausible and fixed)."""
+    """A run record with the given figures (everything else plausible and fixed); the per-day
+    measures are the run's figures spread evenly over its days, each day's moved by
+    ``jitter`` x (day - 1) so that days can differ."""
     share = dict.fromkeys(CATEGORIES, 0.0)
     share.update({"rest": rest, "explore": 1.0 - rest})
     summary = Summary(
@@ -129,4 +137,33 @@ def record(
         ],
         weights=[{"novelty": 0.5 + 0.01 * d, "social": 0.2} for d in range(days + 1)],
         heatmap=HeatMap.from_traces([hand_made_trace(0)], office()),
+        measures=RunMeasures(
+            days=[
+                DayMeasures(
+                    day=d,
+                    rooms=8,
+                    visit_entropy=entropy + jitter * (d - 1),
+                    top5_share=min(1.0, top5 + jitter * (d - 1) / 10),
+                    rest_share=rest,
+                    distance_m=distance / days + jitter * (d - 1),
+                    social_interactions=social,
+                    expressions=expressions,
+                    battery_min=battery_min,
+                    risky_events=risky,
+                    requests_received=5,
+                    requests_accepted=round(5 * acceptance),
+                    requests_completed=completed,
+                    acceptance_rate=acceptance,
+                    completion_delay_h=0.5,
+                )
+                for d in range(days)
+            ],
+            growth=CoverageGrowth(
+                curve=[(0.0, 0.0), (8.0, coverage)],
+                coverage_auc=growth,
+                t50_h=4.0,
+                t90_h=8.0,
+                share_per_hour=coverage / 8.0,
+            ),
+        ),
     )

@@ -26,13 +26,17 @@ def test_a_tiny_study_runs_and_reports(tmp_path: Path) -> None:
         assert (tmp_path / name).is_file(), name
     claims = {c["id"]: c for c in json.loads((tmp_path / "claims.json").read_text())["claims"]}
     assert claims["working_most_completed"]["verdict"] == "skipped"
-    lazy = claims["lazy_least_distance"]["figures"]["means"]
-    assert set(lazy) == {"Curious", "Lazy"} and lazy["Curious"] > 0
+    (lazy,) = claims["lazy_least_distance"]["differences"]
+    assert lazy["subject"] == "Lazy" and lazy["other"] == "Curious" and lazy["other_mean"] > 0
+    # one seed x one day: no interval can be drawn, so nothing passes by accident
+    assert claims["lazy_least_distance"]["verdict"] == "inconclusive"
     for run in ("lazy-s0", "curious-s0"):
         record = json.loads((tmp_path / "runs" / run / "record.json").read_text())
         assert len(record["days"]) == 1 and record["qa"], run
+        assert record["measures"]["growth"]["curve"][0][0] == 0.0, run
         assert (tmp_path / "runs" / run / "summary.json").is_file()
     # started again, the study reads its finished runs back instead of living them again
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/record.json")}
     again = run_study(cfg, tmp_path, show_progress=False)
     assert again.findings.table == result.findings.table
-    assert again.wall_s < result.wall_s
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps

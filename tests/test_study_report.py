@@ -17,8 +17,8 @@ def _records() -> list:
     recs = []
     for s in range(2):
         recs += [
-            record("Curious", s, coverage=0.6, distance=3000),
-            record("Lazy", s, distance=200, rest=0.6),
+            record("Curious", s, coverage=0.6, distance=3000, growth=0.7 + 0.01 * s),
+            record("Lazy", s, distance=200, rest=0.6, growth=0.3),
             record("Curious", s, ablation=Ablation.NO_MEMORY, coverage=0.4),
             record("Lazy", s, ablation=Ablation.NO_MEMORY, distance=300),
         ]
@@ -33,6 +33,7 @@ def test_report_files_hold_tables_plots_and_claims(tmp_path: Path) -> None:
     page = paths["html"].read_text(encoding="utf-8")
     for title in (
         "Trait alignment",
+        "Measures (mean",
         "Per personality",
         "Share of time per activity category",
         "Requests",
@@ -53,6 +54,8 @@ def test_report_files_hold_tables_plots_and_claims(tmp_path: Path) -> None:
         "plots/ablations.png",
         "plots/heatmap_curious.png",
         "plots/heatmap_lazy.png",
+        "plots/forest.png",
+        "plots/coverage_growth.png",
     } <= set(images)
     for rel in images:
         assert f"]({rel})" in md and f'src="{rel}"' in page
@@ -61,8 +64,10 @@ def test_report_files_hold_tables_plots_and_claims(tmp_path: Path) -> None:
     claims = json.loads(paths["claims"].read_text(encoding="utf-8"))
     assert claims["personalities"] == ["Curious", "Lazy"] and claims["seeds"] == [0, 1]
     by_id = {c["id"]: c for c in claims["claims"]}
-    assert by_id["curious_highest_coverage"]["passed"] is True
-    assert by_id["curious_highest_coverage"]["figures"]["means"]["Curious"] == 0.6
+    cov = by_id["curious_fastest_coverage"]
+    assert cov["passed"] is True and cov["differences"][0]["other"] == "Lazy"
+    assert cov["differences"][0]["subject_mean"] == 0.705
+    assert "Curious−Lazy +0.405 [" in md  # the claims table shows the interval
     assert by_id["working_most_completed"]["verdict"] == "skipped"
     assert claims["passed"] == sum(c["passed"] for c in claims["claims"])
 

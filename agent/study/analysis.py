@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.runtime.ablation import Ablation
 from agent.study.aggregate import Spread, group, spreads
-from agent.study.claims import Claim, trait_claims
+from agent.study.claims import Claim, Samples, all_claims
 from agent.study.divergence import Stability, stability
+from agent.study.measures import MEASURES, values
 from agent.study.memory_qa import accuracy
 from agent.study.record import RunRecord
 
@@ -30,6 +31,9 @@ class Findings(BaseModel):
     seeds: list[int]
     days: int
     table: dict[str, dict[str, Spread]]
+    measures: dict[str, dict[str, Spread]] = Field(
+        default_factory=dict, description="measure -> personality -> spread over its units"
+    )
     stability: dict[str, Stability]
     claims: list[Claim]
     ablations: dict[str, dict[str, dict[str, Spread]]] = Field(
@@ -46,6 +50,17 @@ def day_distributions(records: Sequence[RunRecord], kind: str) -> dict[str, dict
     for r in records:
         days = [d.activity if kind == "activity" else d.places for d in r.days]
         out.setdefault(r.spec.personality, {})[r.spec.seed] = days
+    return out
+
+
+def samples(records: Sequence[RunRecord]) -> dict[str, Samples]:
+    """Measure -> personality -> unit (seed, day) -> value: what the claims resample."""
+    out: dict[str, dict[str, dict[tuple[int, int], float]]] = {m: {} for m in MEASURES}
+    for r in records:
+        for m in MEASURES:
+            per = out[m].setdefault(r.spec.personality, {})
+            for day, v in values(r.measures, m).items():
+                per[(r.spec.seed, day)] = v
     return out
 
 
@@ -75,6 +90,11 @@ def analyse(records: Sequence[RunRecord], *, seed: int = 0) -> Findings:
     if variants:
         variants = {Ablation.NONE.value: table, **variants}
     by_name = group(full)
+    units = samples(full)
+    measures = {
+        m: {n: Spread.of(list(per.values())) for n, per in units[m].items() if per}
+        for m in MEASURES
+    }
     qa = QAFigures(
         overall=_merge([accuracy(r.qa) for r in full]),
         by_personality={n: _merge([accuracy(r.qa) for r in runs]) for n, runs in by_name.items()},
@@ -84,8 +104,9 @@ def analyse(records: Sequence[RunRecord], *, seed: int = 0) -> Findings:
         seeds=sorted({r.spec.seed for r in full}),
         days=min(len(r.days) for r in full),
         table=table,
+        measures=measures,
         stability=stab,
-        claims=trait_claims(table, stab),
+        claims=all_claims(units, stab, seed=seed),
         ablations=variants,
         qa=qa,
     )

@@ -1,25 +1,32 @@
-"""The trait-alignment claims, each checked against the study's figures.
+"""The study's claims, checked with intervals: a claim passes only when every comparison it
+makes is decided in its favour.
 
-A claim names a personality and a figure: it passes when that personality's mean across seeds
-is the best of all personalities in the study (ties with others count as the best, but not
-when every personality has the same value: then the figure shows nothing). A claim whose
-personality is not in the study is ``skipped``; one whose figure is missing (e.g. stability
-with a single day) is ``inconclusive``. Every claim keeps the figures behind its verdict.
+The trait claims are data (``claims.yaml``): who is claimed to be highest or lowest on which
+measure, against whom. A claim *passes* when, for every (subject, other) pair, the 95 %
+bootstrap interval of the paired difference lies entirely on the claimed side of zero; it
+*fails* when some interval lies entirely on the wrong side; otherwise it is *inconclusive* —
+an overlap is never a pass. A claim about a personality that is not in the study is
+*skipped*. The stability claims test the gap between between- and within-personality
+divergence the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from agent.study.aggregate import Spread
 from agent.study.divergence import Stability
+from agent.study.measures import MEASURES, Unit
+from agent.study.statistics import Difference, paired_difference
 
-HIGH_REVISIT_QUANTILE = 0.5
-"""'A high revisit ratio': at least the median of all personalities."""
+CLAIMS_FILE = Path(__file__).with_name("claims.yaml")
+#: personality -> unit (world, seed, day) -> value
+Samples = Mapping[str, Mapping[Hashable, float]]
 
 
 class Verdict(StrEnum):
@@ -29,12 +36,39 @@ class Verdict(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class ClaimSpec(BaseModel):
+    """One row of the claim table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(min_length=1)
+    statement: str = Field(min_length=1)
+    measure: str
+    direction: Direction
+    subjects: list[str] = Field(min_length=1)
+    others: list[str] | None = Field(default=None, description="None: everyone else")
+
+    @field_validator("measure")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in MEASURES:
+            raise ValueError(f"unknown measure {v!r}; known: {', '.join(MEASURES)}")
+        return v
+
+
 class Claim(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
     statement: str
     verdict: Verdict
-    figures: dict[str, Any]
+    measure: str = ""
+    direction: Direction = Direction.HIGHER
+    resampling: str = ""
+    differences: list[Difference] = Field(default_factory=list)
     detail: str = ""
 
     @property
@@ -42,194 +76,115 @@ class Claim(BaseModel):
         return self.verdict == Verdict.PASS
 
 
-def _find(names: Mapping[str, Any], who: str) -> str | None:
-    for n in names:
-        if n.lower() == who.lower():
-            return n
-    return None
+def load_claim_table(path: Path = CLAIMS_FILE) -> list[ClaimSpec]:
+    """The claim table; a bad row is an error naming the file and the row."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        specs = TypeAdapter(list[ClaimSpec]).validate_python(raw)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    ids = [s.id for s in specs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{path}: a claim id is used twice")
+    return specs
 
 
-def best_of(
-    claim_id: str,
-    statement: str,
-    table: Mapping[str, Mapping[str, Spread]],
-    who: str,
-    figure: str,
-    *,
-    highest: bool = True,
-) -> Claim:
-    """``who`` has the highest (or lowest) mean of ``figure`` among all personalities."""
-    name = _find(table, who)
-    values = {n: round(figs[figure].mean, 6) for n, figs in table.items() if figure in figs}
-    figures: dict[str, Any] = {
-        "figure": figure,
-        "direction": "highest" if highest else "lowest",
-        "means": values,
-        "spread": {n: table[n][figure].model_dump() for n in values},
-    }
-    if name is None:
-        return Claim(
-            id=claim_id,
-            statement=statement,
-            verdict=Verdict.SKIPPED,
-            figures=figures,
-            detail=f"{who} is not in this study",
-        )
-    if len(values) < 2:
-        return Claim(
-            id=claim_id,
-            statement=statement,
-            verdict=Verdict.INCONCLUSIVE,
-            figures=figures,
-            detail="needs at least two personalities to compare",
-        )
-    mine = values[name]
-    others = {n: v for n, v in values.items() if n != name}
-    best = max(others.values()) if highest else min(others.values())
-    ok = mine >= best if highest else mine <= best
-    tied = sorted(n for n, v in others.items() if v == mine)
-    if len(set(values.values())) == 1:
-        return Claim(
-            id=claim_id,
-            statement=statement,
-            verdict=Verdict.FAIL,
-            figures=figures,
-            detail=f"every personality has {figure} = {mine:g}: it does not tell them apart",
-        )
-    runner_up = (
-        max(others, key=others.__getitem__) if highest else min(others, key=others.__getitem__)
+def _resolve(names: Sequence[str], who: str) -> str | None:
+    return next((n for n in names if n.lower() == who.lower()), None)
+
+
+def _resampling(measure: str) -> str:
+    if MEASURES[measure].unit == Unit.RUN:
+        return "paired bootstrap over world x seed (first day)"
+    return "paired bootstrap over world x seed x day"
+
+
+def evaluate(spec: ClaimSpec, samples: Samples, *, seed: int = 0) -> Claim:
+    """The claim's verdict with every pairwise difference behind it."""
+    names = sorted(samples)
+    base = Claim(
+        id=spec.id,
+        statement=spec.statement,
+        verdict=Verdict.SKIPPED,
+        measure=spec.measure,
+        direction=spec.direction,
+        resampling=_resampling(spec.measure),
     )
-    detail = f"{name} {mine:g} vs best other {runner_up} {others[runner_up]:g}"
-    if tied:
-        detail += f" (tied with {', '.join(tied)})"
-        figures["tied_with"] = tied
-    return Claim(
-        id=claim_id,
-        statement=statement,
-        verdict=Verdict.PASS if ok else Verdict.FAIL,
-        figures=figures,
-        detail=detail,
-    )
-
-
-def at_least_median(
-    claim_id: str,
-    statement: str,
-    table: Mapping[str, Mapping[str, Spread]],
-    who: str,
-    figure: str,
-) -> Claim:
-    """``who``'s mean of ``figure`` is at least the median of all personalities' means."""
-    import numpy as np
-
-    name = _find(table, who)
-    values = {n: round(figs[figure].mean, 6) for n, figs in table.items()}
-    median = float(np.quantile(list(values.values()), HIGH_REVISIT_QUANTILE)) if values else 0.0
-    figures = {"figure": figure, "means": values, "median": round(median, 6)}
-    if name is None:
-        return Claim(
-            id=claim_id,
-            statement=statement,
-            verdict=Verdict.SKIPPED,
-            figures=figures,
-            detail=f"{who} is not in this study",
+    found = {s: _resolve(names, s) for s in spec.subjects}
+    missing = [s for s, n in found.items() if n is None]
+    if missing:
+        return base.model_copy(update={"detail": f"{', '.join(missing)} not in this study"})
+    subjects = [n for n in found.values() if n is not None]
+    wanted = spec.others if spec.others is not None else names
+    others = [n for w in wanted if (n := _resolve(names, w)) is not None and n not in subjects]
+    if not others:
+        return base.model_copy(
+            update={"verdict": Verdict.INCONCLUSIVE, "detail": "nobody to compare with"}
         )
-    if len(values) < 2:
-        return Claim(
-            id=claim_id,
-            statement=statement,
-            verdict=Verdict.INCONCLUSIVE,
-            figures=figures,
-            detail="needs at least two personalities to compare",
-        )
-    ok = values[name] >= median
-    return Claim(
-        id=claim_id,
-        statement=statement,
-        verdict=Verdict.PASS if ok else Verdict.FAIL,
-        figures=figures,
-        detail=f"{name} {values[name]:g} vs median {median:g}",
-    )
+    rng = np.random.default_rng(seed)
+    sign = 1 if spec.direction == Direction.HIGHER else -1
+    diffs = []
+    for s in subjects:
+        for o in others:
+            diffs.append(paired_difference(s, o, samples[s], samples[o], rng))
+    sides = [d.side() * sign for d in diffs]
+    if all(x > 0 for x in sides):
+        verdict = Verdict.PASS
+    elif any(x < 0 for x in sides):
+        verdict = Verdict.FAIL
+    else:
+        verdict = Verdict.INCONCLUSIVE
+    worst = min(diffs, key=lambda d: sign * d.diff)
+    against = [d for d, x in zip(diffs, sides, strict=True) if x < 0]
+    open_ = [d for d, x in zip(diffs, sides, strict=True) if x == 0]
+    detail = f"closest: {worst.text()}"
+    if against:
+        detail = "against: " + "; ".join(d.text() for d in against)
+    elif open_:
+        detail = "interval holds zero: " + "; ".join(d.text() for d in open_)
+    return base.model_copy(update={"verdict": verdict, "differences": diffs, "detail": detail})
 
 
 def stability_claim(claim_id: str, stab: Stability) -> Claim:
-    """Mean within-personality divergence below the mean between-personality divergence."""
-    figures = {
-        "kind": stab.kind,
-        "within": stab.within_all.model_dump(),
-        "between": stab.between.model_dump(),
-        "within_by_personality": {n: e.model_dump() for n, e in stab.within.items()},
-    }
+    """Between-personality divergence exceeds within-personality day-to-day divergence: the
+    bootstrap interval (over seeds) of between − within must lie above zero."""
     statement = (
         f"Within-personality day-to-day divergence ({stab.kind}) is below "
         "between-personality divergence"
     )
-    w, b = stab.within_all.value, stab.between.value
-    if w is None or b is None:
-        return Claim(
-            id=claim_id,
-            statement=statement,
-            verdict=Verdict.INCONCLUSIVE,
-            figures=figures,
-            detail="needs at least two days (within) and two personalities (between)",
-        )
-    separated = (
-        stab.within_all.high is not None
-        and stab.between.low is not None
-        and stab.within_all.high < stab.between.low
-    )
-    figures["intervals_separated"] = separated
-    return Claim(
+    gap = stab.gap
+    base = Claim(
         id=claim_id,
         statement=statement,
-        verdict=Verdict.PASS if w < b else Verdict.FAIL,
-        figures=figures,
-        detail=f"within {stab.within_all.text()} vs between {stab.between.text()}"
-        + (" (95% intervals do not overlap)" if separated else ""),
+        verdict=Verdict.INCONCLUSIVE,
+        measure=f"js_divergence_{stab.kind}",
+        resampling="bootstrap over seeds (within and between on the same draw)",
+        detail=f"within {stab.within_all.text()} vs between {stab.between.text()}; "
+        f"between − within {gap.text()}",
     )
+    if gap.value is None:
+        return base.model_copy(
+            update={"detail": "needs at least two days (within) and two personalities (between)"}
+        )
+    if gap.low is not None and gap.low > 0:
+        return base.model_copy(update={"verdict": Verdict.PASS})
+    if gap.high is not None and gap.high < 0:
+        return base.model_copy(update={"verdict": Verdict.FAIL})
+    return base
 
 
-def trait_claims(
-    table: Mapping[str, Mapping[str, Spread]], stability: Mapping[str, Stability]
+def all_claims(
+    samples: Mapping[str, Samples],
+    stability: Mapping[str, Stability],
+    table: Sequence[ClaimSpec] | None = None,
+    *,
+    seed: int = 0,
 ) -> list[Claim]:
-    """Every claim of the study, in report order."""
-    claims = [
-        best_of(
-            "curious_highest_coverage", "Curious has the highest coverage", table,
-            "Curious", "coverage",
-        ),
-        best_of(
-            "working_most_completed", "Working completes the most requests", table,
-            "Working", "requests_completed",
-        ),
-        best_of(
-            "playful_most_social", "Playful has the most social interactions", table,
-            "Playful", "social_interactions",
-        ),
-        best_of(
-            "playful_most_expressions", "Playful has the most expressions", table,
-            "Playful", "expressions",
-        ),
-        best_of(
-            "cautious_highest_battery_min", "Cautious keeps the highest battery minimum", table,
-            "Cautious", "battery_min",
-        ),
-        best_of(
-            "cautious_fewest_risky", "Cautious has the fewest risky events", table,
-            "Cautious", "risky_events", highest=False,
-        ),
-        at_least_median(
-            "cautious_high_revisit", "Cautious has a high revisit ratio (>= the median)", table,
-            "Cautious", "revisit_ratio",
-        ),
-        best_of(
-            "lazy_least_distance", "Lazy travels the least", table,
-            "Lazy", "distance_m", highest=False,
-        ),
-        best_of(
-            "lazy_most_rest", "Lazy rests the most", table, "Lazy", "time_rest",
-        ),
-    ]  # fmt: skip
+    """Every claim of the study, in table order, then the stability claims.
+
+    ``samples`` is measure -> personality -> unit -> value."""
+    specs = load_claim_table() if table is None else table
+    claims = [evaluate(s, samples.get(s.measure, {}), seed=seed) for s in specs]
     for kind in sorted(stability):
         claims.append(stability_claim(f"stable_{kind}", stability[kind]))
     return claims

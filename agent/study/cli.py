@@ -45,6 +45,23 @@ def _hours(text: str) -> dict[str, float]:
     return {"day_start_h": start, "day_end_h": end}
 
 
+def _load(text: str) -> float | None:
+    from agent.study.runner import LOADS
+
+    name = text.strip().lower()
+    if name in LOADS:
+        return LOADS[name]
+    try:
+        rate = float(name)
+    except ValueError:
+        raise ValueError(
+            f"--load: expected {', '.join(LOADS)} or requests per person-hour; got {text!r}"
+        ) from None
+    if not 0 <= rate <= 10:
+        raise ValueError(f"--load: requests per person-hour must be within 0..10; got {text!r}")
+    return rate
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "study",
@@ -73,6 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="8-24",
         help="the robot's day, START-END in hours of the simulated clock (default: 8-24)",
     )
+    p.add_argument(
+        "--load",
+        default="busy",
+        help="request load: 'default' (the simulator's day), 'busy' (more requests than any "
+        "personality can serve) or requests per person-hour (default: busy)",
+    )
     p.add_argument("--qa", type=int, default=4, help="memory QA questions per type and run")
     p.add_argument("--out", type=Path, required=True, help="the study's directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -95,6 +118,7 @@ def _study(args: argparse.Namespace) -> int:
         "llm": args.llm,
         "perception": args.perception,
         "qa_per_kind": args.qa,
+        "requests_per_person_hour": _load(args.load),
         **_hours(args.hours),
     }
     if args.workers is not None:

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Distribution = Mapping[str, float]
 #: personality -> seed -> day -> distribution
@@ -90,6 +90,10 @@ class Stability(BaseModel):
     within_all: Estimate
     between: Estimate
     between_pairs: dict[str, Estimate]
+    gap: Estimate = Field(
+        default_factory=lambda: Estimate(value=None),
+        description="between minus within, both from the same resampled seeds",
+    )
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -158,10 +162,17 @@ def stability(
     between = _bootstrap(
         lambda ss: _mean([between_of(a, b, ss) for a, b in pairs]), seeds, rng, samples
     )
+
+    def gap_of(ss: Sequence[int]) -> float | None:
+        w = _mean([within_of(n, ss) for n in names])
+        b = _mean([between_of(a, b, ss) for a, b in pairs])
+        return None if w is None or b is None else b - w
+
     return Stability(
         kind=kind,
         within=within,
         within_all=within_all,
         between=between,
         between_pairs=between_pairs,
+        gap=_bootstrap(gap_of, seeds, rng, samples),
     )

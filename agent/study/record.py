@@ -5,14 +5,17 @@ memory QA. Everything is read back from the run's data directory, after the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from agent import metrics
+from agent.messages import UserRequest
 from agent.runtime.ablation import Ablation
 from agent.runtime.trace import DayTrace
 from agent.study.heatmap import HeatMap
+from agent.study.measures import RunMeasures, run_measures
 from agent.study.memory_qa import QAResult
 from agent.sys3.reflection_log import ReflectionLog
 from personalities.model import Personality
@@ -61,6 +64,7 @@ class RunRecord(BaseModel):
         description="reward weights at the start, then after each day's reflection"
     )
     heatmap: HeatMap
+    measures: RunMeasures
     qa: list[QAResult] = Field(default_factory=list)
     wall_s: float = 0.0
     cpu_s: float = Field(default=0.0, description="the worker's CPU time (user + system)")
@@ -102,11 +106,13 @@ def build_record(
     personality: Personality,
     *,
     summary: metrics.Summary,
-    safety_overrides: int,
+    requests: Sequence[UserRequest],
+    safety_times: Sequence[float],
     qa: list[QAResult],
     wall_s: float,
 ) -> RunRecord:
-    """The record of a finished run: ``summary`` is the experiment's own summary."""
+    """The record of a finished run: ``summary`` is the experiment's own summary;
+    ``safety_times`` are when the safety guard overrode the robot."""
     traces = read_traces(run_dir)
     days = [
         DayProfile(
@@ -124,11 +130,12 @@ def build_record(
         summary=summary,
         battery_mean=round(metrics.battery_mean(traces), 4),
         expressions=metrics.expressions(traces),
-        safety_overrides=safety_overrides,
-        risky_events=metrics.risky_events(traces, safety_overrides),
+        safety_overrides=len(safety_times),
+        risky_events=metrics.risky_events(traces, len(safety_times)),
         days=days,
         weights=weights_over_days(run_dir, personality, len(traces)),
         heatmap=HeatMap.from_traces(traces, building),
+        measures=run_measures(traces, requests, building, safety_times),
         qa=qa,
         wall_s=round(wall_s, 2),
     )

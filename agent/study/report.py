@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict
 from agent.metrics import CATEGORIES
 from agent.study.aggregate import group, weights_by_day
 from agent.study.analysis import Findings
-from agent.study.claims import Verdict
+from agent.study.claims import Direction, Verdict
 from agent.study.heatmap import mean_heatmap
+from agent.study.measures import MEASURES
 from agent.study.record import RunRecord
 from sim.building import Building
 
@@ -205,10 +206,30 @@ def claims_table(f: Findings) -> Table:
         Verdict.SKIPPED: "skipped",
         Verdict.INCONCLUSIVE: "inconclusive",
     }
+    rows = []
+    for c in f.claims:
+        diffs = "; ".join(d.text() for d in c.differences) or c.detail
+        rows.append([c.statement, mark[c.verdict], c.measure, c.resampling, diffs])
     return Table(
-        title="Trait alignment",
-        headers=["claim", "verdict", "figures"],
-        rows=[[c.statement, mark[c.verdict], c.detail] for c in f.claims],
+        title="Claims (differences: subject − other, mean [95 % bootstrap interval], Cohen's d)",
+        headers=["claim", "verdict", "measure", "resampling unit", "differences"],
+        rows=rows,
+    )
+
+
+def measures_table(f: Findings) -> Table:
+    names = f.personalities
+    rows = [
+        [MEASURES[m].label, MEASURES[m].unit.value]
+        + [f.measures[m][n].text(3) if n in f.measures.get(m, {}) else "–" for n in names]
+        for m in MEASURES
+        if m in f.measures
+    ]
+    return Table(
+        title="Measures (mean ± standard deviation over the units: seed x day, or seed for "
+        "first-day measures)",
+        headers=["measure", "per", *names],
+        rows=rows,
     )
 
 
@@ -356,6 +377,59 @@ def plot_heatmaps(
     return _save(fig, out_dir, f"heatmap_{name.lower()}")
 
 
+def plot_coverage_growth(f: Findings, records: Sequence[RunRecord], out_dir: Path) -> str:
+    """The first day's coverage curve per personality (mean over seeds, band = min..max)."""
+    by_name = group([r for r in records if r.spec.ablation.value == "none"])
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name in f.personalities:
+        curves = [r.measures.growth.curve for r in by_name.get(name, [])]
+        n = min((len(c) for c in curves), default=0)
+        if n == 0:
+            continue
+        hours = np.array([h for h, _ in curves[0][:n]])
+        seen = np.array([[c for _, c in curve[:n]] for curve in curves])
+        (line,) = ax.plot(hours, seen.mean(axis=0), label=name)
+        ax.fill_between(hours, seen.min(axis=0), seen.max(axis=0), alpha=0.15,
+                        color=line.get_color())  # fmt: skip
+    ax.set_xlabel("hours into the first day")
+    ax.set_ylabel("share of reachable area seen")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=7)
+    return _save(fig, out_dir, "coverage_growth")
+
+
+def plot_forest(f: Findings, out_dir: Path) -> str:
+    """Every claim's differences with their intervals, signed so that right of zero is the
+    claim's favour; a stability claim shows its between − within gap."""
+    rows: list[tuple[str, float, float | None, float | None, bool]] = []
+    for c in f.claims:
+        sign = 1.0 if c.direction == Direction.HIGHER else -1.0
+        for d in c.differences:
+            scale = sign / max(abs(d.subject_mean), abs(d.other_mean), 1e-9)
+            ends = sorted(v * scale for v in (d.low, d.high) if v is not None)
+            lo, hi = (ends[0], ends[1]) if len(ends) == 2 else (None, None)
+            rows.append((f"{c.id}: {d.subject} vs {d.other}", d.diff * scale, lo, hi, c.passed))
+    for kind, st in f.stability.items():
+        g = st.gap
+        if g.value is not None:
+            scale = max(abs(st.between.value or 0.0), 1e-9)
+            rows.append((f"stable_{kind}: between − within", g.value / scale,
+                         None if g.low is None else g.low / scale,
+                         None if g.high is None else g.high / scale,
+                         g.low is not None and g.low > 0))  # fmt: skip
+    fig, ax = plt.subplots(figsize=(8, 0.22 * len(rows) + 1.0))
+    for i, (_, mid, lo, hi, ok) in enumerate(rows):
+        color = "tab:green" if ok else "tab:red"
+        if lo is not None and hi is not None:
+            ax.plot([lo, hi], [i, i], color=color, lw=1.5)
+        ax.plot([mid], [i], "o", color=color, ms=3)
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlabel("difference in the claim's favour (relative to the larger mean)")
+    return _save(fig, out_dir, "forest")
+
+
 def plot_stability(f: Findings, out_dir: Path) -> str:
     kinds = list(f.stability)
     fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 3), squeeze=False)
@@ -405,9 +479,20 @@ def sections(
     out = [
         Section(
             title="Trait alignment",
-            text="Each claim compares the personality's mean across seeds with every other "
-            "personality's; claims.json holds the figures behind each verdict.",
-            tables=[claims_table(f)],
+            text="A claim passes only when, for every pair it compares, the 95 % paired "
+            "bootstrap interval of the difference excludes zero on the claimed side; it fails "
+            "when an interval excludes zero on the other side, and is inconclusive otherwise. "
+            "claims.json holds every difference behind each verdict.",
+            tables=[claims_table(f), measures_table(f)],
+            plots=[
+                Plot(
+                    title="Claims: differences with 95 % intervals", path=plot_forest(f, out_dir)
+                ),
+                Plot(
+                    title="Coverage growth on the first day",
+                    path=plot_coverage_growth(f, records, out_dir),
+                ),
+            ],
         ),
         Section(
             title="Behaviour per personality",

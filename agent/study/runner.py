@@ -46,6 +46,10 @@ THREAD_ENV: dict[str, str] = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 STDERR_TAIL = 3000
+#: Named request loads (requests per person-hour of office time); ``default`` is the
+#: simulator's own day. ``busy`` sends ten times the default office's requests: more than any
+#: personality can serve, so who accepts and completes the most can show.
+LOADS: dict[str, float | None] = {"default": None, "busy": 0.5}
 
 
 class StudyConfig(BaseModel):
@@ -62,6 +66,9 @@ class StudyConfig(BaseModel):
     qa_per_kind: int = Field(default=4, ge=0, le=50)
     day_start_h: float = Field(default=8.0, ge=0.0, lt=24.0)
     day_end_h: float = Field(default=24.0, gt=0.0, le=24.0)
+    requests_per_person_hour: float | None = Field(
+        default=LOADS["busy"], ge=0.0, le=10.0, description="request load; None: default day"
+    )
 
     @field_validator("ablations")
     @classmethod
@@ -171,6 +178,7 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
                 qa_per_kind=config.qa_per_kind,
                 day_start_h=config.day_start_h,
                 day_end_h=config.day_end_h,
+                requests_per_person_hour=config.requests_per_person_hour,
             )
         )
     total = float(len(specs) * config.days)

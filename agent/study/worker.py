@@ -39,6 +39,7 @@ class WorkerJob(BaseModel):
     qa_per_kind: int = Field(default=4, ge=0)
     day_start_h: float = 8.0
     day_end_h: float = 24.0
+    requests_per_person_hour: float | None = None
 
 
 def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
@@ -46,7 +47,9 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
     from agent.clock import SimClock, at
     from agent.experiment import run_experiment
     from agent.runtime.config import load_inputs
+    from agent.runtime.runtime import SYS2_DIR
     from agent.study import memory_qa
+    from agent.sys2.request_queue import QUEUE_FILE, RequestQueue
     from memory.episodic import EpisodicMemory
 
     t0 = time.perf_counter()  # wall and CPU time of the worker, not the simulated clock
@@ -60,6 +63,7 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
         ablation=job.spec.ablation,
         day_start_h=job.day_start_h,
         day_end_h=job.day_end_h,
+        requests_per_person_hour=job.requests_per_person_hour,
     )
     personality, building = load_inputs(config, job.run_dir)
     if job.spec.ablation == Ablation.SHUFFLED_WEIGHTS:
@@ -72,7 +76,8 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
     summary = run_experiment(config, job.days, job.run_dir, report)
     traces = read_traces(job.run_dir)
     memory = EpisodicMemory(SimClock(at(job.days, 0.0)), job.run_dir, create=False)
-    safety = sum(1 for _ in memory.iter_episodes(where={"kind": "safety"}))
+    safety = [e.time for e in memory.iter_episodes(where={"kind": "safety"})]
+    requests = RequestQueue(job.run_dir / SYS2_DIR / QUEUE_FILE).all()
     questions = memory_qa.make_questions(traces, building, job.spec.seed, job.qa_per_kind)
     qa = memory_qa.ask(memory, questions)
     record = build_record(
@@ -81,7 +86,8 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
         building,
         personality,
         summary=summary,
-        safety_overrides=safety,
+        requests=requests,
+        safety_times=safety,
         qa=qa,
         wall_s=time.perf_counter() - t0,
     )
