@@ -20,7 +20,7 @@ $(VENV)/.run-deps: pyproject.toml ros_ws/src/pepa_ros/setup.py | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
-	$(BIN)/pip install -q -e ".[ros,test,policy]"
+	$(BIN)/pip install -q -e ".[ros,test,policy,ray]"
 	touch $@
 
 # The local LLM for the `llm` tests: llama.cpp compiled portably (a native build crashes on
