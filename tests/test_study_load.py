@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.study import runner
-from agent.study.cli import _load
-from agent.study.runner import LOADS, StudyConfig
-from agent.study.worker import WorkerJob
+from agent.study.cli import _load, _worlds
+from agent.study.runner import LOADS, StudyConfig, generate_worlds
+from sim.building import load_building
 
 
 def test_named_loads_and_rates_are_understood() -> None:
@@ -23,18 +22,33 @@ def test_a_bad_load_names_the_option(text: str) -> None:
         _load(text)
 
 
-def test_the_study_defaults_to_the_busy_load_and_passes_it_to_each_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_study_defaults_to_the_busy_load_and_passes_it_to_each_run(tmp_path: Path) -> None:
     cfg = StudyConfig(days=1, seeds=1, personalities=["Lazy"], workers=1)
     assert cfg.requests_per_person_hour == LOADS["busy"]
-    jobs: list[WorkerJob] = []
+    quiet = cfg.model_copy(update={"requests_per_person_hour": 0.25})
+    (spec,) = quiet.specs()
+    job = quiet.job(spec, tmp_path)
+    assert job.requests_per_person_hour == 0.25 and job.run_dir == tmp_path / "runs" / spec.name
 
-    def capture(job: WorkerJob, _progress: object) -> None:  # instead of a worker process
-        jobs.append(job)
-        raise RuntimeError("captured")
 
-    monkeypatch.setattr(runner, "_run_worker", capture)
-    with pytest.raises(RuntimeError, match="captured"):
-        runner.run_all(cfg.model_copy(update={"requests_per_person_hour": 0.25}), tmp_path)
-    assert jobs[0].requests_per_person_hour == 0.25
+def test_generated_worlds_give_every_run_its_building(tmp_path: Path) -> None:
+    cfg = StudyConfig(days=1, seeds=2, personalities=["Lazy", "Curious"], generated_worlds=2)
+    specs = cfg.specs()
+    assert len(specs) == 2 * 2 * 2 and {s.world for s in specs} == {"gen-0", "gen-1"}
+    assert len({s.name for s in specs}) == len(specs)  # each run its own directory
+    generate_worlds(cfg, tmp_path)
+    for spec in specs:
+        world = Path(cfg.job(spec, tmp_path).world or "")
+        assert world.parent == tmp_path / "worlds" and world.stem == spec.world
+        assert load_building(world).floor_levels  # a valid building
+    before = (tmp_path / "worlds" / "gen-1.yaml").stat().st_mtime_ns
+    generate_worlds(cfg, tmp_path)  # a resumed study keeps its buildings
+    assert (tmp_path / "worlds" / "gen-1.yaml").stat().st_mtime_ns == before
+
+
+def test_worlds_option_is_checked() -> None:
+    assert _worlds(None) == 0 and _worlds("generated:3") == 3
+    with pytest.raises(ValueError, match="--worlds"):
+        _worlds("office.yaml")
+    with pytest.raises(ValueError, match="not both"):
+        StudyConfig(days=1, seeds=1, personalities=["Lazy"], world="x.yaml", generated_worlds=1)

@@ -42,25 +42,28 @@ class Findings(BaseModel):
     qa: QAFigures
 
 
-def day_distributions(records: Sequence[RunRecord], kind: str) -> dict[str, dict[int, list]]:
-    """Personality -> seed -> the run's day distributions of ``kind`` (activity or place)."""
+def day_distributions(
+    records: Sequence[RunRecord], kind: str
+) -> dict[str, dict[tuple[str, int], list]]:
+    """Personality -> (world, seed) -> the run's day distributions of ``kind`` (activity or
+    place)."""
     if kind not in STABILITY_KINDS:
         raise ValueError(f"unknown distribution kind {kind!r}; known: {STABILITY_KINDS}")
-    out: dict[str, dict[int, list]] = {}
+    out: dict[str, dict[tuple[str, int], list]] = {}
     for r in records:
         days = [d.activity if kind == "activity" else d.places for d in r.days]
-        out.setdefault(r.spec.personality, {})[r.spec.seed] = days
+        out.setdefault(r.spec.personality, {})[(r.spec.world, r.spec.seed)] = days
     return out
 
 
 def samples(records: Sequence[RunRecord]) -> dict[str, Samples]:
-    """Measure -> personality -> unit (seed, day) -> value: what the claims resample."""
-    out: dict[str, dict[str, dict[tuple[int, int], float]]] = {m: {} for m in MEASURES}
+    """Measure -> personality -> unit (world, seed, day) -> value: what the claims resample."""
+    out: dict[str, dict[str, dict[tuple[str, int, int], float]]] = {m: {} for m in MEASURES}
     for r in records:
         for m in MEASURES:
             per = out[m].setdefault(r.spec.personality, {})
             for day, v in values(r.measures, m).items():
-                per[(r.spec.seed, day)] = v
+                per[(r.spec.world, r.spec.seed, day)] = v
     return out
 
 

@@ -62,6 +62,15 @@ def _load(text: str) -> float | None:
     return rate
 
 
+def _worlds(text: str | None) -> int:
+    if text is None:
+        return 0
+    kind, _, count = text.partition(":")
+    if kind.strip().lower() != "generated" or not count.strip().isdigit():
+        raise ValueError(f"--worlds: expected generated:N (N buildings); got {text!r}")
+    return int(count)
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "study",
@@ -73,6 +82,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--personalities", default="all", help="'all' or names, comma-separated (default: all)"
     )
     p.add_argument("--world", default=None, help="building file (default: the office)")
+    p.add_argument(
+        "--worlds",
+        default=None,
+        metavar="generated:N",
+        help="run the study in N buildings made by the building generator (instead of --world)",
+    )
     p.add_argument("--llm", choices=["offline", "openai", "local"], default="offline")
     p.add_argument("--perception", choices=["oracle", "camera"], default="oracle")
     p.add_argument(
@@ -119,6 +134,7 @@ def _study(args: argparse.Namespace) -> int:
         "perception": args.perception,
         "qa_per_kind": args.qa,
         "requests_per_person_hour": _load(args.load),
+        "generated_worlds": _worlds(args.worlds),
         **_hours(args.hours),
     }
     if args.workers is not None:

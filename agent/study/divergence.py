@@ -15,8 +15,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 Distribution = Mapping[str, float]
-#: personality -> seed -> day -> distribution
-DayDistributions = Mapping[str, Mapping[int, Sequence[Distribution]]]
+#: a run of one personality: its seed, or (building, seed) in a study over several buildings
+RunKey = int | tuple[str, int]
+#: personality -> run -> day -> distribution
+DayDistributions = Mapping[str, Mapping[RunKey, Sequence[Distribution]]]
 
 BOOTSTRAP_SAMPLES = 1000
 CONFIDENCE = 0.95
@@ -102,8 +104,8 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def _bootstrap(
-    stat: Callable[[Sequence[int]], float | None],
-    seeds: Sequence[int],
+    stat: Callable[[Sequence[RunKey]], float | None],
+    seeds: Sequence[RunKey],
     rng: np.random.Generator,
     samples: int,
 ) -> Estimate:
@@ -145,10 +147,10 @@ def stability(
         for a, b in pairs
     }
 
-    def within_of(n: str, ss: Sequence[int]) -> float | None:
+    def within_of(n: str, ss: Sequence[RunKey]) -> float | None:
         return _mean([per_within[n].get(s) for s in ss])
 
-    def between_of(a: str, b: str, ss: Sequence[int]) -> float | None:
+    def between_of(a: str, b: str, ss: Sequence[RunKey]) -> float | None:
         return _mean([per_between[(a, b)].get(s) for s in ss])
 
     within = {n: _bootstrap(lambda ss, n=n: within_of(n, ss), seeds, rng, samples) for n in names}
@@ -163,7 +165,7 @@ def stability(
         lambda ss: _mean([between_of(a, b, ss) for a, b in pairs]), seeds, rng, samples
     )
 
-    def gap_of(ss: Sequence[int]) -> float | None:
+    def gap_of(ss: Sequence[RunKey]) -> float | None:
         w = _mean([within_of(n, ss) for n in names])
         b = _mean([between_of(a, b, ss) for a, b in pairs])
         return None if w is None or b is None else b - w

@@ -26,16 +26,22 @@ _TRACE = TypeAdapter(DayTrace)
 
 
 class RunSpec(BaseModel):
-    """Which run: a personality, a seed and an ablation (``none`` for the full agent)."""
+    """Which run: a personality, a seed, an ablation (``none`` for the full agent) and, in a
+    study over several buildings, which building."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     personality: str = Field(min_length=1)
     seed: int = Field(ge=0)
     ablation: Ablation = Ablation.NONE
+    world: str = Field(
+        default="", pattern=r"^[a-z0-9-]*$", description="building label; '' for the only one"
+    )
 
     @property
     def name(self) -> str:
         base = f"{self.personality.lower()}-s{self.seed}"
+        if self.world:
+            base = f"{self.world}-{base}"
         return base if self.ablation == Ablation.NONE else f"{base}-{self.ablation.value}"
 
 

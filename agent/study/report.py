@@ -476,6 +476,9 @@ def sections(
     f: Findings, records: Sequence[RunRecord], building: Building | None, out_dir: Path
 ) -> list[Section]:
     full = group([r for r in records if r.spec.ablation.value == "none"])
+    # heat maps of one building: the first of a study over several (the one ``building`` is)
+    first = min((r.spec.world for r in records), default="")
+    here = {n: [r for r in runs if r.spec.world == first] for n, runs in full.items()}
     out = [
         Section(
             title="Trait alignment",
@@ -512,7 +515,7 @@ def sections(
             title="Where each personality spent its time",
             plots=[
                 Plot(title=name, path=plot_heatmaps(name, runs, building, out_dir))
-                for name, runs in full.items()
+                for name, runs in here.items()
             ],
         ),
         Section(

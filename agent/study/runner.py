@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from tqdm import tqdm
 
 from agent.runtime.ablation import Ablation
@@ -34,6 +34,8 @@ from sim.building import DEFAULT_WORLD, load_building
 log = logging.getLogger(__name__)
 
 RUNS_DIR = "runs"
+WORLDS_DIR = "worlds"
+GENERATED_PREFIX = "gen-"
 #: Variables a worker must not inherit (the ROS wheels' re-exec marker, see the design notes).
 DROP_ENV_PREFIXES: tuple[str, ...] = ("_ROS_WHEELS",)
 THREAD_ENV: dict[str, str] = {
@@ -69,26 +71,76 @@ class StudyConfig(BaseModel):
     requests_per_person_hour: float | None = Field(
         default=LOADS["busy"], ge=0.0, le=10.0, description="request load; None: default day"
     )
+    generated_worlds: int = Field(
+        default=0, ge=0, le=50, description="run in this many generated buildings instead"
+    )
 
     @field_validator("ablations")
     @classmethod
     def _no_none(cls, v: list[Ablation]) -> list[Ablation]:
         return [a for a in dict.fromkeys(v) if a != Ablation.NONE]
 
+    @model_validator(mode="after")
+    def _one_kind_of_world(self) -> StudyConfig:
+        if self.generated_worlds and self.world is not None:
+            raise ValueError("give a building file or generated buildings, not both")
+        return self
+
+    def world_labels(self) -> list[str]:
+        """'' for the study's one building, else one label per generated building."""
+        if not self.generated_worlds:
+            return [""]
+        return [f"{GENERATED_PREFIX}{k}" for k in range(self.generated_worlds)]
+
+    def world_file(self, label: str, out: Path) -> Path:
+        if not label:
+            return Path(self.world) if self.world is not None else DEFAULT_WORLD
+        return out / WORLDS_DIR / f"{label}.yaml"
+
     def specs(self) -> list[RunSpec]:
         out = [
-            RunSpec(personality=p, seed=s) for p in self.personalities for s in range(self.seeds)
+            RunSpec(personality=p, seed=s, world=w)
+            for w in self.world_labels()
+            for p in self.personalities
+            for s in range(self.seeds)
         ]
         ab_seeds = (
             self.seeds if self.ablation_seeds is None else min(self.seeds, self.ablation_seeds)
         )
         out += [
-            RunSpec(personality=p, seed=s, ablation=a)
+            RunSpec(personality=p, seed=s, ablation=a, world=w)
+            for w in self.world_labels()
             for a in self.ablations
             for p in self.personalities
             for s in range(ab_seeds)
         ]
         return out
+
+    def job(self, spec: RunSpec, out: Path) -> WorkerJob:
+        """What the worker of ``spec`` needs, under the study's directory ``out``."""
+        return WorkerJob(
+            spec=spec,
+            days=self.days,
+            run_dir=out / RUNS_DIR / spec.name,
+            world=str(self.world_file(spec.world, out)),
+            llm=self.llm,
+            perception=self.perception,
+            qa_per_kind=self.qa_per_kind,
+            day_start_h=self.day_start_h,
+            day_end_h=self.day_end_h,
+            requests_per_person_hour=self.requests_per_person_hour,
+        )
+
+
+def generate_worlds(config: StudyConfig, out: Path) -> None:
+    """Write the study's generated buildings (building k from seed k, 2-4 floors) unless they
+    are already there, so a resumed study runs in the same buildings."""
+    from sim.generator import generate_building, write_building
+
+    for k, label in enumerate(config.world_labels()):
+        path = config.world_file(label, out)
+        if label and not path.is_file():
+            write_building(generate_building(seed=k, floors=2 + k % 3), path)
 
 
 def resolve_personalities(text: str, data_dir: Path | None = None) -> list[str]:
@@ -167,20 +219,7 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
         if rec is not None:
             records[spec.name] = rec
             continue
-        jobs.append(
-            WorkerJob(
-                spec=spec,
-                days=config.days,
-                run_dir=run_dir,
-                world=config.world,
-                llm=config.llm,
-                perception=config.perception,
-                qa_per_kind=config.qa_per_kind,
-                day_start_h=config.day_start_h,
-                day_end_h=config.day_end_h,
-                requests_per_person_hour=config.requests_per_person_hour,
-            )
-        )
+        jobs.append(config.job(spec, out))
     total = float(len(specs) * config.days)
     bar = tqdm(
         total=total,
@@ -233,11 +272,12 @@ class StudyResult(BaseModel):
 def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> StudyResult:
     """Runs (or resumes) the study and writes its report into ``out``."""
     t0 = time.perf_counter()  # the study's wall time, reported to the user
-    world = Path(config.world) if config.world is not None else DEFAULT_WORLD
+    out.mkdir(parents=True, exist_ok=True)
+    generate_worlds(config, out)
+    world = config.world_file(config.world_labels()[0], out)
     if not world.is_file():
         raise FileNotFoundError(f"--world: file not found: {world}")
-    building = load_building(world)
-    out.mkdir(parents=True, exist_ok=True)
+    building = load_building(world)  # the report draws the first building's floors
     (out / "study.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
     records = run_all(config, out, show_progress)
     findings = analyse(records)
