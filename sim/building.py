@@ -516,6 +516,14 @@ class Building:
                     return s, part
         return None
 
+    def elevator_at(self, floor: int, x: float, y: float) -> ElevatorSpec | None:
+        """The elevator whose shaft holds (x, y) on ``floor`` (where a car carries the robot)."""
+        for e in self.spec.elevators:
+            x0, y0, x1, y1 = e.shaft
+            if floor in e.floors and x0 <= x <= x1 and y0 <= y <= y1:
+                return e
+        return None
+
     def forbidden_rects(self, floor: int) -> list[Rect]:
         out = []
         for z in self.spec.forbidden_zones:

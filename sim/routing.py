@@ -493,7 +493,11 @@ class Router:
     def _route(self, sf: int, start: Point, to_place: object) -> Route:
         sx, sy = start
         gf, gx, gy = self.resolve(to_place)
-        goal = self.free_near(gf, (gx, gy))
+        on_stairs = self.building.stairs_at(gf, gx, gy)
+        if on_stairs is not None:  # no floor holds it: the stairwell's landing on that floor
+            goal = self._stairs_points(on_stairs[0].id, up=True)[0]
+        else:
+            goal = self.free_near(gf, (gx, gy))
         if sf == gf:
             direct = self.cspace.segment_free(sf, start, goal)
             if direct:

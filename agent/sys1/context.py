@@ -116,7 +116,8 @@ class SkillContext:
         pose = self.robot.pose()
         if pose.floor == self.pose.floor:
             self.distance_m += math.hypot(pose.x - self.pose.x, pose.y - self.pose.y)
-        else:
+        elif self.building.elevator_at(pose.floor, pose.x, pose.y) is None:
+            # a car only moves when called: a ride is a transfer, never a circle by itself
             self.livelock.floor_changed(now, self.pose.floor, pose.floor, pose.x, pose.y)
         self.pose = pose
         bat = self.robot.battery()

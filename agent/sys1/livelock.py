@@ -3,7 +3,8 @@
 A robot can be busy for hours and still go nowhere: a goal no floor holds makes it cross the
 same stairs back and forth, a doorway that keeps blocking sends it to the same spot again and
 again. No single failure says so; the repetition does. Sys1 reports every *return* — a change
-of floor (which two floors, where) and every blocked spot it notes — and the same return
+of floor off the elevators (which two floors, where; a car moves only when called, so a ride
+is a transfer) and every blocked spot it notes — and the same return
 ``returns`` times within ``window_s`` of simulated time is a livelock: Sys1 stops the running
 work with a failure and a reason (so Sys2 replans with something else), records it as an
 experience and counts it.
@@ -65,7 +66,7 @@ class Livelock:
             what = f"changed between floor {lo} and floor {hi} at {where}"
         else:
             what = f"was blocked at floor {lo} {where}"
-        return f"livelock: {what} {self.count} times in {minutes:.0f} min without getting there"
+        return f"livelock: {what} {self.count} times in {minutes:.0f} min without progress"
 
 
 class LivelockGuard:

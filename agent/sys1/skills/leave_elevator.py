@@ -24,14 +24,13 @@ DOORS_WAIT_S = 240.0
 def aboard(ctx: SkillContext) -> str | None:
     """The elevator the robot stands in, or None."""
     p = ctx.pose
-    for e in ctx.building.elevators:
-        x0, y0, x1, y1 = e.shaft
-        if x0 <= p.x <= x1 and y0 <= p.y <= y1:
-            try:
-                return e.id if ctx.robot.elevator_status(e.id).robot_aboard else None
-            except RobotError:
-                return None
-    return None
+    e = ctx.building.elevator_at(p.floor, p.x, p.y)
+    if e is None:
+        return None
+    try:
+        return e.id if ctx.robot.elevator_status(e.id).robot_aboard else None
+    except RobotError:
+        return None
 
 
 class LeaveElevator(Skill):

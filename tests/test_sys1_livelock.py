@@ -1,0 +1,94 @@
+"""The livelock guard: the same return N times within M minutes stops the work, and only then."""
+
+from __future__ import annotations
+
+from sys1_support import rig
+
+from agent.messages import SkillCall, SkillStatus
+from agent.sys1.config import LivelockConfig
+from agent.sys1.executor import HandleState
+from agent.sys1.livelock import LivelockGuard, ReturnKind
+from agent.sys1.recorder import LIVELOCK
+from agent.sys1.sim_robot import run_world
+from agent.sys2.replanner import UNFIXABLE
+
+CFG = LivelockConfig(returns=4, window_s=600.0, spot_m=2.0)
+
+
+def test_the_same_floor_change_n_times_within_the_window_is_a_livelock() -> None:
+    guard = LivelockGuard(CFG)
+    for i in range(3):
+        guard.floor_changed(100.0 * i, 3 + i % 2, 4 - i % 2, 10.0, 2.5 + 0.1 * i)
+        assert guard.pending is None
+    guard.floor_changed(300.0, 4, 3, 10.5, 2.6)
+    lock = guard.take()
+    assert lock is not None and lock.kind == ReturnKind.FLOOR_CHANGE
+    assert lock.floors == (3, 4) and lock.count == 4
+    assert "floor 3 and floor 4" in lock.reason and lock.reason.startswith("livelock")
+    assert guard.take() is None and guard.stopped == [lock]
+
+
+def test_the_same_blocked_spot_n_times_is_a_livelock() -> None:
+    guard = LivelockGuard(CFG)
+    for i in range(4):
+        guard.blocked(60.0 * i, 2, 63.8, 2.6)
+    lock = guard.take()
+    assert lock is not None and lock.kind == ReturnKind.BLOCKED
+    assert "blocked at floor 2 (63.8, 2.6)" in lock.reason
+
+
+def test_returns_spread_out_elsewhere_or_of_another_kind_are_no_livelock() -> None:
+    guard = LivelockGuard(CFG)
+    t = 0.0
+    for _ in range(10):  # the same stairs, but slower than N within M
+        guard.floor_changed(t, 0, 1, 5.0, 3.0)
+        t += CFG.window_s / (CFG.returns - 1) + 1.0
+    for i in range(10):  # as often, but each time somewhere else
+        guard.floor_changed(t + i, 1, 2, 5.0 + 3.0 * i, 3.0)
+    for i in range(3):  # other floors, other kinds at the same spot
+        guard.floor_changed(t + 20 + i, 2, 3, 5.0, 3.0)
+        guard.blocked(t + 20 + i, 2, 5.0, 3.0)
+    assert guard.pending is None
+
+
+def test_after_a_livelock_the_count_starts_again() -> None:
+    guard = LivelockGuard(CFG)
+    for i in range(4):
+        guard.blocked(float(i), 0, 1.0, 1.0)
+    assert guard.take() is not None
+    for i in range(3):
+        guard.blocked(10.0 + i, 0, 1.0, 1.0)
+    assert guard.pending is None
+
+
+def test_sys1_stops_work_caught_in_an_oscillation_with_a_failure_sys2_does_not_repeat() -> None:
+    """A constructed oscillation: the robot is carried between two floors at one spot while
+    a long rest runs; the guard stops the rest as a failure, records it, and counts it."""
+    r = rig(config=None)
+    sys1 = r.sys1
+    n = sys1.config.livelock.returns
+    h = sys1.run(SkillCall(skill="rest", args={"duration_s": 3600}))
+    world = r.world
+    floors = (0, 1)
+    for i in range(n):
+        world.robot.carry(floors[(i + 1) % 2])
+        run_world(world, sys1, world.now + 60.0)
+        if i < n - 1:
+            assert not h.done, f"stopped after only {i + 1} returns"
+    assert h.state == HandleState.FAILURE and h.reason.startswith("livelock")
+    res = h.results[-1]
+    assert res.status == SkillStatus.FAILURE and res.reason.startswith("livelock")
+    assert any(word in res.reason for word in UNFIXABLE)
+    assert [e for e in r.sink.items if e.kind == LIVELOCK]
+    assert len(sys1.ctx.livelock.stopped) == 1
+
+
+def test_a_normal_hour_of_errands_across_floors_trips_no_livelock() -> None:
+    r = rig()
+    for place in ("meeting_room_atlas", "robotics_lab", "dock", "sales_office", "home"):
+        h = r.call("navigate", place=place, limit_s=1800)
+        assert h.state == HandleState.SUCCESS, h.reason
+    for floor in (1, 2, 1, 0):
+        assert r.call("take_stairs", floor=floor, limit_s=1800).state == HandleState.SUCCESS
+    assert r.call("explore", floor=1, limit_s=3600).state == HandleState.SUCCESS
+    assert not r.sys1.ctx.livelock.stopped and r.sys1.ctx.livelock.pending is None

@@ -1,0 +1,176 @@
+"""The robot never strands itself on the stairs, whatever the building's shape.
+
+Goals and exploration targets that fall on a flight or a landing (where the robot's floor
+flips) are moved to level ground; a stairs traversal cut in the middle (cancelled, preempted,
+or waited out by the battery reserve) ends on a floor; every floor is reached. The checks run
+in the default office and in an L-shaped four-floor building with stairwells facing opposite
+ways and an elevator serving only the lower floors.
+"""
+
+from __future__ import annotations
+
+import pytest
+from l_building import ELEVATOR_FLOORS, l_building
+from sys1_support import QUIET, Rig, office
+
+from agent.clock import at
+from agent.messages import SkillCall
+from agent.sys1.context import SkillContext
+from agent.sys1.executor import HandleState, Sys1
+from agent.sys1.recorder import ListSink
+from agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
+from agent.sys1.skills.navigation import GoTo
+from sim.building import Building
+from sim.world import World
+
+BUILDINGS = {"office": office, "l_building": l_building}
+
+
+def _rig(building: Building, floor: int | None = None) -> Rig:
+    world = World(building, seed=3, start_time=at(0, 9.0), event_config=QUIET)
+    if floor is not None:  # start at the first stairwell's landing on that floor
+        world.robot.floor = floor
+        world.robot.x, world.robot.y = _landing(building, floor)
+    robot = SimRobot(world)
+    sink = ListSink()
+    sys1 = Sys1(robot, building, sink=sink, truth=WorldTruth(world), now=world.now)
+    return Rig(world, robot, sys1, sink)
+
+
+def _landing(building: Building, floor: int) -> tuple[float, float]:
+    from sim.routing import Router
+
+    router = Router(building)
+    node = router.nodes[router.landing_nodes[(building.stairs[0].id, floor)]]
+    return node.x, node.y
+
+
+class _SkillTicker:
+    """Ticks one (internal) skill the way Sys1 ticks a plan step."""
+
+    def __init__(self, ctx: SkillContext, skill: GoTo) -> None:
+        self.ctx = ctx
+        self.skill = skill
+
+    def tick(self, now: float) -> float:
+        self.ctx.refresh(now)
+        self.skill.poll(now)
+        return max(now + 1e-3, min(self.skill.next_wakeup, now + 5.0))
+
+
+def _stair_points(building: Building) -> list[tuple[str, int, float, float]]:
+    """A point in the middle of every flight and mid landing, on each floor it serves."""
+    out = []
+    for s in building.stairs:
+        for part, (x0, y0, x1, y1) in (
+            ("up", s.up_flight),
+            ("down", s.down_flight),
+            ("mid", s.mid_landing),
+        ):
+            for f in s.floors:
+                if f == {"up": max(s.floors), "down": min(s.floors)}.get(part):
+                    continue  # no such flight on that floor
+                out.append((f"{s.id}:{part}", f, (x0 + x1) / 2, (y0 + y1) / 2))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(BUILDINGS))
+def test_goals_on_a_flight_or_landing_are_planned_to_level_ground(name: str) -> None:
+    building = BUILDINGS[name]()
+    r = _rig(building)
+    ctx = r.sys1.ctx
+    for label, f, x, y in _stair_points(building):
+        route = ctx.route((f, x, y))
+        gf, gx, gy = route.goal
+        assert gf == f, label
+        assert building.stairs_at(gf, gx, gy) is None, f"{label}: goal left on the stairs"
+        for leg in route.legs:
+            if leg.kind == "drive":
+                assert all(building.stairs_at(leg.floor, *p) is None for p in leg.points), label
+
+
+@pytest.mark.parametrize("name", sorted(BUILDINGS))
+def test_a_goal_on_a_landing_from_another_floor_ends_without_a_livelock(name: str) -> None:
+    """The old failure: the robot reached the landing, its floor flipped, it re-planned back
+    and forth. Now the goal is level ground next to the stairs and is reached once."""
+    building = BUILDINGS[name]()
+    s = building.stairs[-1]
+    top = max(s.floors)
+    r = _rig(building, floor=min(s.floors))
+    x0, y0, x1, y1 = s.mid_landing
+    ctx = r.sys1.ctx
+    skill = GoTo(ctx, (top - 1, (x0 + x1) / 2, (y0 + y1) / 2), label="the mid landing")
+    ticker = _SkillTicker(ctx, skill)
+    end = r.world.now + 1800
+    while not skill.done and r.world.now < end:
+        run_world(r.world, ticker, min(end, r.world.now + 30))
+    assert skill.result is not None and skill.result.status.value in ("success", "failure")
+    assert not r.world.robot.on_stairs
+    assert r.world.robot.floor == top - 1 or skill.result.status.value == "failure"
+    assert ctx.livelock.pending is None and not ctx.livelock.stopped
+
+
+@pytest.mark.parametrize("part", ["up", "mid", "down"])
+def test_a_stairs_climb_cancelled_midway_ends_on_a_floor(part: str) -> None:
+    building = l_building()
+    r = _rig(building, floor=1)
+    r.sys1.run(SkillCall(skill="take_stairs", args={"floor": 2}))
+    end = r.world.now + 900
+    robot = r.world.robot
+    while robot.region != part and r.world.now < end:
+        run_world(r.world, r.sys1, r.world.now + 0.5)
+    assert robot.region == part, f"the climb never reached the {part} part"
+    r.sys1.cancel("cancelled by a user on the stairs")
+    run_world(r.world, r.sys1, r.world.now + 1.0)
+    end = r.world.now + 600
+    while r.sys1.busy and r.world.now < end:
+        run_world(r.world, r.sys1, r.world.now + 5.0)
+    assert not robot.on_stairs and robot.floor in (1, 2)
+    assert r.sys1.ctx.pose.floor == robot.floor
+    # and work goes on from there
+    h = r.call("navigate", place="office_b3_3", limit_s=1800)
+    assert h.state == HandleState.SUCCESS, h.reason
+
+
+def test_battery_reserve_lets_a_climb_finish_then_docks() -> None:
+    building = l_building()
+    r = _rig(building, floor=2)
+    r.sys1.run(SkillCall(skill="take_stairs", args={"floor": 3}))
+    robot = r.world.robot
+    end = r.world.now + 900
+    while robot.region != "mid" and r.world.now < end:
+        run_world(r.world, r.sys1, r.world.now + 0.5)
+    assert robot.region == "mid"
+    reserve = r.sys1.config.safety.battery_reserve
+    battery = r.world.battery
+    battery.energy_wh = battery.config.capacity_wh * (reserve + 0.02)
+    end = r.world.now + 3600
+    while not r.world.charging and r.world.now < end:
+        run_world(r.world, r.sys1, r.world.now + 10.0)
+        assert not (robot.on_stairs and not robot.moving), "stood still on the stairs"
+    assert r.world.charging and not robot.stopped
+    assert r.sys1.guard.overrides.get("battery_reserve", 0) >= 1
+    climb = next(res for res in r.sys1.results if res.call.skill == "take_stairs")
+    assert climb.status.value == "success" or "battery" in climb.reason
+
+
+@pytest.mark.parametrize("name", sorted(BUILDINGS))
+def test_every_floor_is_reached_by_navigation_and_by_the_stairs(name: str) -> None:
+    building = BUILDINGS[name]()
+    r = _rig(building)
+    dock_floor = building.room(building.dock.room).floor
+    for f in building.floor_levels:
+        room = next(rm for rm in building.rooms_on(f) if rm.kind == "office")
+        h = r.call("navigate", place=room.id, limit_s=1800)
+        assert h.state == HandleState.SUCCESS, f"{room.id}: {h.reason}"
+        assert r.world.robot.floor == f
+    for f in [*building.floor_levels[::-1], dock_floor]:
+        h = r.call("take_stairs", floor=f, limit_s=1800)
+        assert h.state == HandleState.SUCCESS, f"stairs to {f}: {h.reason}"
+        assert r.world.robot.floor == f and not r.world.robot.on_stairs
+    assert not r.sys1.ctx.livelock.stopped
+
+
+def test_the_l_building_has_floors_only_the_stairs_reach() -> None:
+    building = l_building()
+    assert set(building.floor_levels) - set(ELEVATOR_FLOORS)
