@@ -36,10 +36,17 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from agent.clock import DAY_S, SimClock, at, format_time
+from agent.coordinator.cadence import Cadence
+from agent.coordinator.coordinator import (
+    BEDTIME_ROUTINE,
+    Coordinator,
+    Owner,
+    Whereabouts,
+    day_seed,
+)
 from agent.knowledge import SKILLS, WorldKnowledge
 from agent.messages import (
     AgentStatus,
-    CandidateKind,
     Decision,
     ElevatorStatus,
     ExperienceSource,
@@ -63,7 +70,7 @@ from agent.sys1.config import PerceptionConfig, Sys1Config
 from agent.sys1.executor import HandleState, SkillHandle, Sys1
 from agent.sys1.sim_robot import SimRobot, WorldTruth
 from agent.sys2.config import Sys2Config
-from agent.sys2.deliberator import PRESENCE_FILE, Deliberator
+from agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
 from agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
 from agent.sys2.site_map import knowledge_from_building
 from agent.sys3.memory_port import EpisodicMemoryPort
@@ -77,7 +84,6 @@ from sim.world import World
 
 log = logging.getLogger(__name__)
 
-SYS2_DIR = Path("sys2")
 TRACE_DIR = Path("runtime") / "trace"
 RUN_FILE = Path("runtime") / "run.json"
 #: Files Sys1, Sys2 and Sys3 rewrite during a day: copied each morning, restored on resume.
@@ -89,20 +95,15 @@ MANAGED_FILES: tuple[Path, ...] = (
     Path("sys3") / "weights.json",
     sys1_state.STATE_FILE,
 )
-FAST_PATH_SYS2_S = 60.0
-"""With the fast path, Sys2's next deliberation after a plan ends (requests poke it at once)."""
-POLICY_RETRY_S = 30.0
-"""The onboard policy proposes at most this often (a refused proposal is not retried at once)."""
-FAILURE_BACKOFF_S = 15.0
-MAX_FAILURE_BACKOFF_S = 900.0
-"""After a failed plan, Sys2 is asked again only after this long (doubled per failure in a row)."""
-IDLE_DECIDE_S = 60.0
-"""When Sys2 had nothing to do, ask again after this long (or at once on a new request)."""
-PREEMPT_CHECK_S = 120.0
-"""While a plan runs, ask Sys2 whether something must preempt it this often."""
-BEDTIME_RETRY_S = 900.0
 MAX_SAME_TIME_STEPS = 32
 _DAY_TRACE = TypeAdapter(DayTrace)
+_END_STATUS = {
+    HandleState.SUCCESS: SkillStatus.SUCCESS,
+    HandleState.FAILURE: SkillStatus.FAILURE,
+    HandleState.REFUSED: SkillStatus.FAILURE,
+    HandleState.CANCELLED: SkillStatus.CANCELLED,
+}
+"""How a finished handle counts for the decision cadence (a refused plan failed)."""
 _SIM_REQUEST = re.compile(r"^req-\d+-\d+$")
 
 
@@ -188,23 +189,14 @@ class Runtime:
         self.sys1: Sys1 | None = None
         self.sys2: Deliberator | None = None
         self.trace: TraceRecorder | None = None
+        self.coordinator: Coordinator | None = None
         self.handle: SkillHandle | None = None
-        self._routine = False
         self._forwarded = 0
-        self._decision_kind: CandidateKind | None = None
-        self._next_decide = 0.0
-        self._next_preempt = 0.0
-        self._poke = False
-        self._bedtime_started = False
-        self._next_bedtime_try = 0.0
         self._same_time_steps = 0
         self._last_flush = 0.0
         self.decision_log: deque[Decision] = deque(maxlen=200)
         self.fast_path = _fast_path(config, self.knowledge, self.building)
-        self._policy_run = False
-        self._next_policy = 0.0
-        self._request_seen: dict[str, int] = {}
-        self._failures = 0
+        self.cadence = Cadence(fast_path=self.fast_path is not None)
         self.ticks = 0
 
     # --- set-up ------------------------------------------------------------------------------
@@ -250,7 +242,7 @@ class Runtime:
             r = cp.robot
             world.robot = RobotBase(
                 self.building,
-                seed=cfg.seed * 1000 + day,
+                seed=day_seed(cfg.seed, day),
                 x=r.x,
                 y=r.y,
                 theta=r.theta,
@@ -263,7 +255,7 @@ class Runtime:
         self.world = world
         robot = SimRobot(world)
         s1cfg = Sys1Config(
-            perception=PerceptionConfig(mode=cfg.perception), seed=cfg.seed * 1000 + day
+            perception=PerceptionConfig(mode=cfg.perception), seed=day_seed(cfg.seed, day)
         )
         self.sink.begin_day(day)
         self.sys1 = Sys1(
@@ -282,7 +274,7 @@ class Runtime:
             personality=self.personality,
             reward=self.sys3.reward,
             building=self.building,
-            config=Sys2Config(seed=cfg.seed * 1000 + day),
+            config=Sys2Config(seed=day_seed(cfg.seed, day)),
             data_dir=self.data_dir / SYS2_DIR,
             llm=self.llm2,
         )
@@ -291,16 +283,20 @@ class Runtime:
                 self.sys2.queue.add(req, world.now)
         self._carried_requests = []
         self.sys2.queue.recover(world.now)
-        self._request_seen = {r.id: len(r.history) for r in self.sys2.queue.all()}
+        sys1 = self.sys1
+        self.coordinator = Coordinator(
+            self.sys2,
+            self.cadence,
+            sys1.recorder,
+            self.knowledge,
+            lambda: Whereabouts(sys1.ctx.pose, sys1.public.read().battery),
+        )
         goals = self.sys3.daily_goals(goal_day(cfg.ablation, day))
         self.sys2.set_goals(goals)
         self.trace = TraceRecorder(day, world.now)
         self.handle = None
-        self._routine = False
         self._forwarded = 0
-        self._next_decide = world.now
-        self._next_preempt = world.now + PREEMPT_CHECK_S
-        self._bedtime_started = False
+        self.cadence.begin_day(world.now)
         self._last_flush = world.now
         pose = robot.pose()
         self.sys1.recorder.record(
@@ -393,8 +389,8 @@ class Runtime:
             return True  # tick again at this instant: a plan just started or ended
         self._same_time_steps = 0
         nxt = min(wake, end, limit)
-        if self.handle is None and not self._bedtime_started:
-            nxt = min(nxt, max(self._next_decide, now + 1e-3))
+        if self.handle is None and not self.cadence.bedtime_started:
+            nxt = min(nxt, max(self.cadence.next_decide, now + 1e-3))
         if nxt <= now:
             if limit <= now:
                 return False
@@ -418,8 +414,8 @@ class Runtime:
 
     def _collect(self, now: float) -> bool:
         """Skill results: into the trace, and (for Sys2's plans) back to Sys2."""
-        sys1, sys2, trace = self.sys1, self.sys2, self.trace
-        assert sys1 is not None and sys2 is not None and trace is not None
+        sys1, trace, coord = self.sys1, self.trace, self.coordinator
+        assert sys1 is not None and trace is not None and coord is not None
         changed = False
         for h in sys1.drain_finished():
             for res in h.results:
@@ -439,15 +435,14 @@ class Runtime:
                 changed = True
             elif not sys1.busy and trace.activity is not None and trace.activity.kind == "safety":
                 trace.begin(now, "idle", "idle", "idle")
-                self._poke = True
+                coord.poke()
                 changed = True
             return changed
-        if not self._routine:
+        if coord.owner == Owner.SYS2:
             while self._forwarded < len(h.results) and self.handle is h:
                 res = h.results[self._forwarded]
                 self._forwarded += 1
-                repair = sys2.on_skill_result(res, self._state())
-                self._log_requests()
+                repair = coord.forward(res, self._state(), now)
                 if repair is not None:
                     self._start(repair, now)
                     return True
@@ -461,37 +456,24 @@ class Runtime:
                     ended_at=now,
                 )
                 self._forwarded = len(h.results)
-                repair = sys2.on_skill_result(refused, self._state())
-                self._log_requests()
+                repair = coord.forward(refused, self._state(), now)
                 if repair is not None:
                     self._start(repair, now)
                     return True
         if self.handle is h and h.done:
             self.handle = None
-            self._routine = False
-            self._policy_run = False
+            coord.ended(now, _END_STATUS[h.state])
             if sys1.busy:  # Sys1 took over (battery reserve)
                 trace.begin(now, "charge", "safety: dock and charge", "safety")
             else:
-                trace.begin(now, "rest" if self._bedtime_started else "idle", "idle", "idle")
-            # with the fast path, Sys2 deliberates at its own pace and the policy fills the gap
-            self._next_decide = now if self.fast_path is None else now + FAST_PATH_SYS2_S
-            if h.state in (HandleState.FAILURE, HandleState.REFUSED):
-                # A plan that keeps failing at once must not spin the clock in place: back off
-                # (doubling, up to a limit) before deciding again; a new request still pokes.
-                self._failures += 1
-                backoff = min(MAX_FAILURE_BACKOFF_S, FAILURE_BACKOFF_S * 2 ** (self._failures - 1))
-                self._next_decide = max(self._next_decide, now + backoff)
-            elif h.state == HandleState.SUCCESS:
-                self._failures = 0
+                trace.begin(now, "rest" if coord.bedtime else "idle", "idle", "idle")
             changed = True
         return changed
 
     def _events(self, now: float) -> bool:
         """People's spontaneous requests from the simulator go into Sys2's queue."""
-        world, sys2 = self.world, self.sys2
-        assert world is not None and sys2 is not None
-        got = False
+        world, sys2, coord = self.world, self.sys2, self.coordinator
+        assert world is not None and sys2 is not None and coord is not None
         for ev in world.poll_events():
             if not isinstance(ev, PersonRequest) or ev.id in sys2.queue:
                 continue
@@ -505,81 +487,37 @@ class Runtime:
                 created_at=min(ev.t, now),
             )
             sys2.submit(req, now)
-            self._log_requests()
-            got = True
-        if got:
-            self._poke = True
+            coord.log_requests(now)
+            coord.poke()
         return False
 
     def _deliberate(self, now: float) -> bool:
-        sys1, sys2 = self.sys1, self.sys2
-        assert sys1 is not None and sys2 is not None
-        if self.handle is None:
-            if sys1.busy:  # Sys1's own safety plan: let it finish
-                return False
-            if now < self._next_decide and not self._poke:
-                return self._follow_policy(now)
-            self._poke = False
-            decision = sys2.decide(self._state(), now)
-            self._log_requests()
-            if decision is None:
-                self._next_decide = now + IDLE_DECIDE_S
-                return self._follow_policy(now)
+        sys1, coord = self.sys1, self.coordinator
+        assert sys1 is not None and coord is not None
+        decision = coord.decide(now, self._state, sys1_busy=sys1.busy)
+        if decision is not None:
             self._start(decision, now)
             return True
-        if self._policy_run and (self._poke or now >= self._next_decide):
-            self._poke = False  # Sys2 arbitrates: its decision preempts the policy's
-            decision = sys2.decide(self._state(), now)
-            self._log_requests()
-            self._next_decide = now + IDLE_DECIDE_S
-            if decision is None:
-                return False
-            self._start(decision, now)
-            return True
-        if self._routine or not (self._poke or now >= self._next_preempt):
-            return False
-        self._poke = False
-        self._next_preempt = now + PREEMPT_CHECK_S
-        decision = sys2.decide(self._state(), now)
-        self._log_requests()
-        if decision is None:
-            return False
-        self._start(decision, now)
-        return True
+        return not sys1.busy and self._follow_policy(now)
 
     def _start(self, decision: Decision, now: float) -> None:
-        sys1, trace = self.sys1, self.trace
-        assert sys1 is not None and trace is not None
+        sys1, trace, coord = self.sys1, self.trace, self.coordinator
+        assert sys1 is not None and trace is not None and coord is not None
         self.decision_log.append(decision)
-        self._decision_kind = decision.chosen.kind
         plan = decision.plan
         self.handle = sys1.run(plan, source=decision.source)
-        self._routine = False
-        self._policy_run = False
         self._forwarded = 0
-        self._next_preempt = now + PREEMPT_CHECK_S
         category = plan_category(plan, decision.chosen.kind)
         trace.begin(now, category, decision.chosen.label[:80], decision.chosen.kind.value)
-        state = self._state()
-        self.sys3.update(state)
-        sys1.recorder.goal_id = plan.goal_id
-        sys1.recorder.request_id = plan.request_id
-        sys1.recorder.record(
-            time=now,
-            pose=sys1.ctx.pose,
-            kind="decision",
-            caption=f"decided: {decision.explanation}"[:2000],
-            battery=state.battery,
-            source=ExperienceSource.SYS2,
-        )
+        self.sys3.update(self._state())
+        coord.started(decision, now)
 
     def _follow_policy(self, now: float) -> bool:
         """Between deliberations, Sys1 runs the onboard policy's proposal (the guard admits)."""
-        sys1, sys2, trace = self.sys1, self.sys2, self.trace
-        if self.fast_path is None or now < self._next_policy:
+        sys1, sys2, trace, coord = self.sys1, self.sys2, self.trace, self.coordinator
+        assert sys1 is not None and sys2 is not None and trace is not None and coord is not None
+        if self.fast_path is None or not coord.policy_turn(now):
             return False
-        assert sys1 is not None and sys2 is not None and trace is not None
-        self._next_policy = now + POLICY_RETRY_S
         frame = sys1.robot.camera_frame()
         if frame is None:
             return False
@@ -588,8 +526,7 @@ class Runtime:
         if call is None:
             return False
         self.handle = sys1.run(call, source=PlanSource.POLICY)
-        self._routine = True  # not Sys2's plan: its results are not Sys2's to judge
-        self._policy_run = True
+        coord.took_over(Owner.POLICY, self.handle.plan.id)
         self._forwarded = 0
         spec = SKILLS.get(call.skill)
         trace.begin(now, spec.category if spec else "move", f"policy: {call.label()}"[:80], "idle")
@@ -597,29 +534,20 @@ class Runtime:
 
     def _bedtime(self, now: float) -> bool:
         """Stop taking new work and dock for the night."""
-        sys1, trace = self.sys1, self.trace
-        assert sys1 is not None and trace is not None
-        if not self._bedtime_started:
-            self._bedtime_started = True
-            if self.handle is not None and not self._routine:
-                sys1.cancel("bedtime: the robot goes to its dock for the night")
-                self._collect(now)
-            self._next_bedtime_try = now
-            sys1.recorder.record(
-                time=now,
-                pose=sys1.ctx.pose,
-                kind="routine",
-                caption="bedtime: no new work today, going to the dock",
-                battery=sys1.ctx.battery.soc,
-                source=ExperienceSource.SYS1,
-            )
-        if self.handle is not None or sys1.busy or sys1.ctx.battery.charging:
+        sys1, trace, coord = self.sys1, self.trace, self.coordinator
+        assert sys1 is not None and trace is not None and coord is not None
+
+        def drop_plan(reason: str) -> None:
+            sys1.cancel(reason)
+            self._collect(now)
+
+        coord.begin_bedtime(now, drop_plan)
+        if self.handle is not None:
             return False
-        if now < self._next_bedtime_try:
+        if not coord.dock_due(now, sys1_busy=sys1.busy, charging=sys1.ctx.battery.charging):
             return False
-        self._next_bedtime_try = now + BEDTIME_RETRY_S
-        self.handle = sys1.run(SkillCall(skill="dock_and_charge"), source=PlanSource.RULE)
-        self._routine = True
+        self.handle = sys1.run(BEDTIME_ROUTINE, source=PlanSource.RULE)
+        coord.took_over(Owner.ROUTINE, self.handle.plan.id)
         self._forwarded = 0
         trace.begin(now, "charge", "bedtime: dock and charge", "routine")
         return True
@@ -632,32 +560,6 @@ class Runtime:
             room = self.building.room_at(r.floor, r.x, r.y)
             trace.room(now, room.id if room is not None else None)
 
-    def _log_requests(self) -> None:
-        """Every request state change becomes an episode (what the reflection counts)."""
-        sys1, sys2 = self.sys1, self.sys2
-        assert sys1 is not None and sys2 is not None
-        seen = self._request_seen
-        for req in sys2.queue.all():
-            n = seen.get(req.id, 0)
-            if n >= len(req.history):
-                continue
-            for ev in req.history[n:]:
-                saved_goal, saved_req = sys1.recorder.goal_id, sys1.recorder.request_id
-                sys1.recorder.request_id = req.id
-                sys1.recorder.goal_id = None
-                sys1.recorder.record(
-                    time=min(ev.time, self.now),
-                    pose=sys1.ctx.pose,
-                    kind="request",
-                    outcome=ev.state.value,
-                    caption=f"request from {req.sender} '{req.text[:200]}' is "
-                    f"{ev.state.value}" + (f": {ev.reason[:300]}" if ev.reason else ""),
-                    people=[req.sender] if req.sender in self.knowledge.people else [],
-                    source=ExperienceSource.USER,
-                )
-                sys1.recorder.goal_id, sys1.recorder.request_id = saved_goal, saved_req
-            seen[req.id] = len(req.history)
-
     def _end_day(self) -> None:
         cfg = self.config
         world, sys1, sys2, trace = self.world, self.sys1, self.sys2, self.trace
@@ -666,7 +568,8 @@ class Runtime:
         now = world.now
         if sys1.busy:
             sys1.cancel("the day is over")
-            self._routine = True  # nothing more goes to Sys2 today
+            if self.coordinator is not None:
+                self.coordinator.let_go()  # nothing more goes to Sys2 today
             self._collect(now)
         self._night_rescue(now)
         day_trace = trace.finish(
@@ -886,8 +789,9 @@ class Runtime:
                 priority=priority,
                 deadline=deadline,
             )
-            self._log_requests()
-            self._poke = True
+            if self.coordinator is not None:
+                self.coordinator.log_requests(self.now)
+            self.cadence.poke()
             log.info("%s: request %s is %s", format_time(self.now), req.id, req.state.value)
             return req.model_copy(deep=True)
 
@@ -899,12 +803,13 @@ class Runtime:
                 raise ValueError("the runtime has not started a day yet")
             running = self.handle is not None and self.handle.plan.request_id == request_id
             req = self.sys2.cancel(request_id, self.now, reason)
-            if running and self.sys1 is not None:
-                self._routine = True  # Sys2 already dropped the plan
+            if running and self.sys1 is not None and self.coordinator is not None:
+                self.coordinator.let_go()  # Sys2 already dropped the plan
                 self.sys1.cancel(reason)
                 self._collect(self.now)
-            self._log_requests()
-            self._poke = True
+            if self.coordinator is not None:
+                self.coordinator.log_requests(self.now)
+            self.cadence.poke()
             return req.model_copy(deep=True)
 
 

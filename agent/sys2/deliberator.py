@@ -58,6 +58,8 @@ from agent.world_state import WorldState
 log = logging.getLogger(__name__)
 
 PRESENCE_FILE = "presence.json"
+SYS2_DIR = Path("sys2")
+"""Sys2's files (request journal, presence) live in this folder of a data directory."""
 GoalFilter = Callable[[list[DailyGoal], WorldState, WorldKnowledge], list[DailyGoal]]
 
 

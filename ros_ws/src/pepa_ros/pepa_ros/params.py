@@ -382,6 +382,22 @@ SYS2_PARAMETERS: tuple[ParamSpec, ...] = (
         read_only=True,
         description="how often Sys2 checks whether to decide (wall clock)",
     ),
+    ParamSpec(
+        name="day_start_hour",
+        default=8.0,
+        minimum=0.0,
+        maximum=24.0,
+        read_only=True,
+        description="the robot's day begins: Sys2 takes new work from this hour",
+    ),
+    ParamSpec(
+        name="bedtime_hour",
+        default=23.0,
+        minimum=0.0,
+        maximum=24.0,
+        read_only=True,
+        description="from this hour until day_start_hour no new work: the robot docks",
+    ),
 )
 
 SYS3_PARAMETERS: tuple[ParamSpec, ...] = AGENT_PARAMETERS

@@ -34,7 +34,6 @@ from rclpy.context import Context
 from agent.messages import (
     Decision,
     Experience,
-    ExperienceSource,
     Plan,
     SkillCall,
     SkillResult,
@@ -191,7 +190,7 @@ class Sys1Node(AgentNode):
         """A search (or Sys1's build) finished on the planner's thread: act on it now."""
         self._step()
 
-    def _start_waiting(self, now: float) -> None:
+    def _start_waiting(self) -> None:
         sys1 = self.sys1
         assert sys1 is not None
         while self._waiting:
@@ -204,16 +203,9 @@ class Sys1Node(AgentNode):
                 continue
             if plan.progress > 0:  # the rest of a plan a restarted Sys1 had begun
                 plan = plan.model_copy(update={"steps": plan.steps[plan.progress :]})
+            # the plan's episodes carry its ids (Sys2's coordinator records the decision)
             sys1.recorder.goal_id = plan.goal_id
             sys1.recorder.request_id = plan.request_id
-            sys1.recorder.record(
-                time=now,
-                pose=sys1.ctx.pose,
-                kind="decision",
-                caption=f"decided: {decision.explanation}"[:2000],
-                battery=sys1.ctx.battery.soc,
-                source=ExperienceSource.SYS2,
-            )
             handle = sys1.run(plan, source=decision.source)
             self._handles.append(handle)
             self.get_logger().info(
@@ -249,7 +241,7 @@ class Sys1Node(AgentNode):
         if sys1 is None:
             return False
         if self._waiting:
-            self._start_waiting(now)
+            self._start_waiting()
         sent = self.robot.commands
         sys1.tick(now)
         if self.robot.commands == sent:

@@ -8,15 +8,17 @@ reports for the current plan is handed to the Deliberator, which advances, compl
 repairs the plan. Every request change goes out on ``/pepa/request_updates`` and, as an
 episode, on ``/pepa/experiences``. The node also publishes the agent's status.
 
-When to decide follows the in-process runtime: when Sys1 is idle (at once on a new request,
-else every ``IDLE_DECIDE_S`` of simulated time), and while a plan runs, a preemption check on
-a new request or every ``PREEMPT_CHECK_S``. Events decide at once, in their own callback: a
-new request (topic or call), the end of a plan, a cancelled one, Sys1's state while a request
-waits for it; the ``decide_rate_hz`` timer only serves the periodic checks. A request's
-changes up to its decision are written to the queue file together; the decision goes out first
-(the robot's motion does not wait for the disk), the request's update (its acknowledgement)
-only after the write. When Sys1 restarts (a new boot id on ``/pepa/health``) the current
-decision is sent again with its progress, so the robot resumes.
+When to decide, who owns the running plan, the backoff after a failed plan, bedtime (no new
+work from ``bedtime_hour`` to ``day_start_hour``, the robot docks) and the "decided" and
+request episodes are the :class:`agent.coordinator.coordinator.Coordinator`'s, the same object
+the in-process runtime calls: this node only maps topics and timers onto it. Events ask it at
+once, in their own callback: a new request (topic or call), the end of a plan, a cancelled
+one, Sys1's state while a request waits for it; the ``decide_rate_hz`` timer serves the
+periodic checks. Each simulated day's Deliberator is seeded as in-process (``day_seed``).
+A request's changes up to its decision are written to the queue file together; the decision
+goes out first (the robot's motion does not wait for the disk), the request's update (its
+acknowledgement) only after the write. When Sys1 restarts (a new boot id on
+``/pepa/health``) the current decision is sent again with its progress, so the robot resumes.
 """
 
 from __future__ import annotations
@@ -30,23 +32,31 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
 from agent.clock import format_time
+from agent.coordinator.cadence import Cadence
+from agent.coordinator.coordinator import (
+    BEDTIME_ROUTINE,
+    Coordinator,
+    Owner,
+    Whereabouts,
+    at_rest,
+    day_seed,
+)
 from agent.messages import (
     AgentStatus,
     DailyGoal,
     Decision,
     Experience,
-    ExperienceSource,
     Goal,
     Reflection,
     RequestPriority,
+    SkillStatus,
     StepResult,
     UserRequest,
 )
-from agent.runtime.runtime import IDLE_DECIDE_S, PREEMPT_CHECK_S, SYS2_DIR
 from agent.sys1.recorder import ExperienceRecorder
 from agent.sys1.robot import RobotPose
 from agent.sys2.config import Sys2Config
-from agent.sys2.deliberator import Deliberator
+from agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
 from agent.sys2.site_map import knowledge_from_building
 from agent.world_state import WorldState
 from pepa_ros import qos
@@ -110,16 +120,12 @@ class Sys2Node(AgentNode):
         self.group = MutuallyExclusiveCallbackGroup()
         self.personality = loader.load(v["personality"], self.data_dir)
         self.reward = ReflectedWeights(self.personality)
-        self.sys2 = self._deliberator(self.personality)
         self.state: WorldState | None = None
-        self.plan_id: str | None = None
         self._goals: dict[str, DailyGoal] = {}
-        self._poke = True
-        self._next_decide = 0.0
-        self._next_preempt = 0.0
+        self.cadence = Cadence()
+        self.cadence.poke()  # decide as soon as Sys1's first state arrives
         self._sys1_boot: str | None = None
         self._bad_elsewhere: dict[str, int] = {}
-        self._seen = {r.id: len(r.history) for r in self.sys2.queue.all()}
         self._decision_pub = self.codec.publisher(
             self, Decision, DECISIONS.name, qos.profile(DECISIONS.qos)
         )
@@ -137,6 +143,9 @@ class Sys2Node(AgentNode):
             ),
             self.building,
         )
+        self.day = 0
+        self.sys2 = self._deliberator(self.personality, self.day)
+        self.coordinator = self._coordinator()
         subs: list[tuple[type, Any, Any]] = [
             (UserRequest, REQUESTS, self._on_request),
             (WorldState, WORLD_STATE, self._on_state),
@@ -172,16 +181,34 @@ class Sys2Node(AgentNode):
         self.every(STATUS_PERIOD_S, self._report, self.group)
         self.get_logger().info(f"Sys2 for {self.personality.name}")
 
-    def _deliberator(self, personality: Personality) -> Deliberator:
+    def _deliberator(self, personality: Personality, day: int) -> Deliberator:
         return Deliberator(
             self.knowledge,
             personality=personality,
             reward=self.reward,
             building=self.building,
-            config=Sys2Config(seed=self.values["seed"]),
+            config=Sys2Config(seed=day_seed(self.values["seed"], day)),
             data_dir=self.data_dir / SYS2_DIR,
             llm=self.llm,
         )
+
+    def _coordinator(self) -> Coordinator:
+        return Coordinator(self.sys2, self.cadence, self.recorder, self.knowledge, self._where)
+
+    def _renew(self, personality: Personality, day: int) -> None:
+        """A new Deliberator (another self, or a new day's seed) over the same files."""
+        self.sys2.queue.save()
+        self.sys2.presence.save(self.data_dir / SYS2_DIR / PRESENCE_FILE)
+        self.personality, self.day = personality, day
+        self.sys2 = self._deliberator(personality, day)
+        self.coordinator = self._coordinator()
+
+    def _where(self) -> Whereabouts | None:
+        s = self.state
+        if s is None:
+            return None
+        p = s.pose
+        return Whereabouts(RobotPose(p.x, p.y, p.theta, p.floor), s.battery)
 
     def _time(self) -> float:
         now = self.now()
@@ -193,7 +220,9 @@ class Sys2Node(AgentNode):
 
     def _on_state(self, state: WorldState) -> None:
         self.state = state
-        if self._poke:  # a request waited for Sys1 to be free (or for its first state)
+        if state.day != self.day and self.coordinator.owner is None:
+            self._renew(self.personality, state.day)  # the day's seed, as in-process
+        if self.cadence.poked:  # a request waited for Sys1 to be free (or for its first state)
             self._deliberate()
 
     def current_state(self, now: float) -> WorldState | None:
@@ -213,12 +242,10 @@ class Sys2Node(AgentNode):
             return
         self.get_logger().info(f"personality switched to {new.name}")
         self._drop_plan(f"personality switch to {new.name}")
-        self.personality = new
         self.reward = ReflectedWeights(new)
-        self.sys2.queue.save()
-        self.sys2 = self._deliberator(new)
+        self._renew(new, self.day)
         self._goals = {}  # the new self's goals follow on /pepa/daily_goals
-        self._poke = True
+        self.coordinator.poke()
 
     def _on_daily_goal(self, goal: DailyGoal) -> None:
         self._goals[goal.id] = goal
@@ -239,7 +266,7 @@ class Sys2Node(AgentNode):
             return
         if self._sys1_boot is not None and health.boot != self._sys1_boot:
             cur = self.sys2.current
-            if cur is not None and cur.plan.id == self.plan_id:
+            if cur is not None and cur.plan.id == self.coordinator.plan_id:
                 self.get_logger().warning(
                     f"Sys1 restarted: handing it plan {cur.plan.id} again from step "
                     f"{cur.plan.progress + 1}"
@@ -254,69 +281,75 @@ class Sys2Node(AgentNode):
         now = self._time()
         with self._changing():
             req = self.sys2.submit(request.model_copy(update={"created_at": now}), now)
-            self._poke = True
-            self._send(self._consider())
+            self.coordinator.poke()
+            self._consider()
             self.get_logger().info(f"request {req.id} from {req.sender} is {req.state.value}")
 
     def _on_step(self, step: StepResult) -> None:
-        if step.plan_id != self.plan_id:
+        coord = self.coordinator
+        if step.plan_id != coord.plan_id:
             return  # a plan Sys2 has moved on from, or Sys1's own (battery reserve)
         now = self._time()
         with self._changing():
-            repair = self.sys2.on_skill_result(step.result, self.current_state(now))
-            if repair is not None:
-                self._send(repair)
-            elif self.sys2.current is None or self.sys2.current.plan.id != self.plan_id:
-                self.plan_id = None
-                self._next_decide = now
-                self._send(self._consider())  # the plan is over: what next, at once
+            if coord.owner == Owner.SYS2:
+                repair = coord.forward(step.result, self.current_state(now), now)
+                if repair is not None:
+                    self._start(repair, now)
+                    return
+                if not coord.sys2_plan_over:
+                    return
+            # Sys2's plan is over, or the routine's one step: what next (after any backoff)
+            coord.ended(now, step.result.status)
+            self._consider()
 
     # --- deciding -------------------------------------------------------------------------------
 
     def _deliberate(self) -> None:
         """The periodic check (the timer); events call :meth:`_consider` themselves."""
         with self._changing():
-            self._send(self._consider())
+            self._consider()
 
-    def _consider(self) -> Decision | None:
-        """A decision to start, if it is time for one (the caller sends it)."""
+    def _consider(self) -> None:
+        """Start what the coordinator says is due now (a decision, or bedtime's docking).
+
+        It goes to Sys1 at once: the robot's first motion waits neither for the queue's
+        write nor for the request updates, which follow it.
+        """
         now = self.now()
         state = self.current_state(now) if now is not None else None
-        if state is None:
-            return None
-        sys2 = self.sys2
-        if self.plan_id is None:
-            if not state.idle:
-                return None  # Sys1's own safety plan runs: let it finish
-            if now < self._next_decide and not self._poke:
-                return None
-            self._poke = False
-            decision = sys2.decide(state, now)
-            if decision is None:
-                self._next_decide = now + IDLE_DECIDE_S
-            return decision
-        if not (self._poke or now >= self._next_preempt):
-            return None
-        self._poke = False
-        self._next_preempt = now + PREEMPT_CHECK_S
-        return sys2.decide(state, now)
-
-    def _send(self, decision: Decision | None) -> None:
-        """Send ``decision`` (if any) to Sys1 at once: the robot's first motion waits neither
-        for the queue's write nor for the request updates, which follow it."""
+        if now is None or state is None:
+            return
+        coord = self.coordinator
+        v = self.values
+        if at_rest(now, v["day_start_hour"], v["bedtime_hour"]):
+            coord.begin_bedtime(now, self._drop_plan)
+            if coord.dock_due(now, sys1_busy=not state.idle, charging=state.charging):
+                routine = coord.routine_decision(BEDTIME_ROUTINE, "bedtime: dock and charge", now)
+                coord.took_over(Owner.ROUTINE, routine.plan.id)
+                self._publish(routine, now)
+            return
+        if coord.bedtime:
+            self.cadence.begin_day(now)  # morning: the day's work again
+        decision = coord.decide(now, lambda: state, sys1_busy=not state.idle)
         if decision is not None:
-            self._start(decision, self._time())
+            self._start(decision, now)
 
     def _start(self, decision: Decision, now: float) -> None:
-        self.plan_id = decision.plan.id
-        self._next_preempt = now + PREEMPT_CHECK_S
+        self.coordinator.started(decision, now)
+        self._publish(decision, now)
+
+    def _publish(self, decision: Decision, now: float) -> None:
         self._decision_pub.publish(decision)
         self.get_logger().info(f"{format_time(now)} decided: {decision.chosen.label}")
 
     def _drop_plan(self, reason: str) -> None:
-        if self.plan_id is not None:
-            self.sys1_rpc.send("cancel", {"plan_id": self.plan_id, "reason": reason})
-        self.plan_id = None
+        """Sys2 lets go of its plan: Sys1 is asked to stop it; nothing more is awaited of it."""
+        coord = self.coordinator
+        if coord.plan_id is not None:
+            self.sys1_rpc.send("cancel", {"plan_id": coord.plan_id, "reason": reason})
+            if coord.owner == Owner.SYS2 and not coord.sys2_plan_over:
+                self.sys2.interrupt(self._time(), reason)
+            coord.ended(self._time(), SkillStatus.CANCELLED)
 
     # --- request bookkeeping --------------------------------------------------------------------
 
@@ -328,31 +361,9 @@ class Sys2Node(AgentNode):
         self._after_change()
 
     def _after_change(self) -> None:
-        """Publish each request that changed, and record each change as an episode."""
-        self._poke = self._poke or any(
-            self._seen.get(r.id, 0) == 0 for r in self.sys2.queue.open()
-        )
-        for req in self.sys2.queue.all():
-            n = self._seen.get(req.id, 0)
-            if n >= len(req.history):
-                continue
+        """Publish each request that changed (each change is an episode too)."""
+        for req in self.coordinator.log_requests(self._time()):
             self._update_pub.publish(req)
-            pose = self.state.pose if self.state is not None else None
-            if pose is not None:
-                for ev in req.history[n:]:
-                    self.recorder.request_id = req.id
-                    self.recorder.record(
-                        time=ev.time,
-                        pose=RobotPose(pose.x, pose.y, pose.theta, pose.floor),
-                        kind="request",
-                        outcome=ev.state.value,
-                        caption=f"request from {req.sender} '{req.text[:200]}' is "
-                        f"{ev.state.value}" + (f": {ev.reason[:300]}" if ev.reason else ""),
-                        people=[req.sender] if req.sender in self.knowledge.people else [],
-                        source=ExperienceSource.USER,
-                    )
-                self.recorder.request_id = None
-            self._seen[req.id] = len(req.history)
 
     # --- calls ----------------------------------------------------------------------------------
 
@@ -370,8 +381,8 @@ class Sys2Node(AgentNode):
                 person=params.get("person") or None,
                 priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
             )
-            self._poke = True
-            self._send(self._consider())
+            self.coordinator.poke()
+            self._consider()
         return req.model_dump(mode="json")
 
     def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -383,8 +394,7 @@ class Sys2Node(AgentNode):
             req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
             if running:
                 self._drop_plan("the request was cancelled")
-                self._next_decide = now
-                self._send(self._consider())
+                self._consider()
         return req.model_dump(mode="json")
 
     def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
