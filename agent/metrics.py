@@ -93,6 +93,9 @@ class Summary(BaseModel):
     rescues: int = Field(
         default=0, ge=0, description="nights the robot was carried to its dock (stranded)"
     )
+    livelocks_stopped: int = Field(
+        default=0, ge=0, description="work the livelock guard stopped (going round in circles)"
+    )
     per_day: list[DayMetrics] = Field(default_factory=list)
 
 
@@ -262,6 +265,7 @@ def summarize(
         skill_attempts=len(skills),
         skill_failures=sum(1 for s in skills if s.status == "failure"),
         rescues=sum(t.rescues for t in traces),
+        livelocks_stopped=sum(len(t.livelocks) for t in traces),
         per_day=per_day,
     )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sys1_support import rig
+from sys1_support import office, rig
 
 from agent.messages import SkillCall, SkillStatus
+from agent.metrics import summarize
+from agent.runtime.trace import DayTrace
 from agent.sys1.config import LivelockConfig
 from agent.sys1.executor import HandleState
 from agent.sys1.livelock import LivelockGuard, ReturnKind
@@ -92,3 +94,13 @@ def test_a_normal_hour_of_errands_across_floors_trips_no_livelock() -> None:
         assert r.call("take_stairs", floor=floor, limit_s=1800).state == HandleState.SUCCESS
     assert r.call("explore", floor=1, limit_s=3600).state == HandleState.SUCCESS
     assert not r.sys1.ctx.livelock.stopped and r.sys1.ctx.livelock.pending is None
+
+
+def test_the_summary_counts_the_livelocks_of_every_day() -> None:
+    days = [
+        DayTrace(day=0, start=0.0, end=10.0, livelocks=[(5.0, 1, 2.0, 3.0)]),
+        DayTrace(day=1, start=86400.0, end=86410.0),
+        DayTrace(day=2, start=172800.0, end=172810.0, livelocks=[(1.0, 0, 0, 0), (2.0, 0, 0, 0)]),
+    ]
+    summary = summarize(days, [], office(), personality="Curious", seed=0)
+    assert summary.livelocks_stopped == 3

@@ -577,6 +577,7 @@ class Runtime:
         )
         day_trace.world_log = [(round(t, 2), line) for t, line in world.log]
         day_trace.charging_s = round(world.stats.charging_s, 1)
+        day_trace.livelocks = sys1.livelock_rows()
         self.flush()
         if reflects(cfg.ablation, day):
             reflection = self.sys3.reflect(day)

@@ -18,6 +18,8 @@ from agent.messages import CandidateKind, Plan
 PoseRow = tuple[float, int, float, float, float, float]
 #: (time, floor, x, y, theta) of a moment Sys1's perception looked
 LookRow = tuple[float, int, float, float, float]
+#: (time, floor, x, y) of work the livelock guard stopped (where the circle was)
+LivelockRow = tuple[float, int, float, float]
 
 SAMPLE_MOVE_M = 0.5
 SAMPLE_TURN_RAD = 0.5
@@ -75,6 +77,7 @@ class DayTrace(BaseModel):
     rescues: int = Field(default=0, ge=0, description="nights it was carried to the dock")
     # where the robot looked (memory QA's "last seen": it can only remember what it looked at)
     looks: list[LookRow] = Field(default_factory=list)
+    livelocks: list[LivelockRow] = Field(default_factory=list)
 
 
 class TraceRecorder:

@@ -380,6 +380,13 @@ class Sys1:
         self.recorder.livelock(now, ctx.pose, skill, lock.reason, ctx.battery.soc)
         self._stop_handle(HandleState.FAILURE, lock.reason, now)
 
+    def livelock_rows(self) -> list[tuple[float, int, float, float]]:
+        """(time, floor, x, y) of each livelock stopped so far, for the day's trace."""
+        return [
+            (round(k.time, 2), k.floors[0], round(k.x, 2), round(k.y, 2))
+            for k in self.ctx.livelock.stopped
+        ]
+
     def _leave_stairs(self, now: float) -> None:
         """Nothing runs and the robot stands on a flight or a landing: take it off, to the
         floor it is on, before anything else runs there."""
