@@ -331,12 +331,15 @@ class WorldBuilder:
                 ((mx0 + mx1) / 2, (my0 + my1) / 2, mid - SLAB_M / 2),
                 STAIRS_RGBA,
             )
-            rx0, ry0, rx1, ry1 = rail
+        rx0, ry0, rx1, ry1 = rail
+        for level in order:
+            z0 = self.elevation[level]
+            above = self.storeys[level].height_m - SLAB_M if level != order[-1] else GUARD_HEIGHT_M
             box(
                 link,
-                f"railing_{tok}",
-                (rx1 - rx0, ry1 - ry0, z1 - z0 - SLAB_M),
-                ((rx0 + rx1) / 2, (ry0 + ry1) / 2, (z0 + z1 - SLAB_M) / 2),
+                f"railing_{names.level_token(level)}",
+                (rx1 - rx0, ry1 - ry0, above),
+                ((rx0 + rx1) / 2, (ry0 + ry1) / 2, z0 + above / 2),
                 WALL_RGBA,
             )
         bottom, top = order[0], order[-1]
