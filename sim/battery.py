@@ -7,7 +7,12 @@ constant-current up to ``taper_from`` and then tapers linearly, as a Li-ion pack
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict, Field
+
+#: The robot charges while it stands still within this distance of the dock's centre.
+DOCK_REACH_M = 0.25
 
 
 class BatteryConfig(BaseModel):
@@ -92,3 +97,8 @@ class Battery:
 
     def seconds_to_empty(self, watts: float) -> float:
         return float("inf") if watts <= 0 else self.energy_wh * 3600.0 / watts
+
+
+def on_charger(dock_xy: tuple[float, float], x: float, y: float, moving: bool) -> bool:
+    """Whether a robot at (x, y) on the dock's floor charges: still, and on the dock."""
+    return not moving and math.hypot(x - dock_xy[0], y - dock_xy[1]) <= DOCK_REACH_M

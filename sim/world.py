@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass, field
 
 from agent.clock import SimClock, at
-from sim.battery import Battery, BatteryConfig
+from sim.battery import Battery, BatteryConfig, on_charger
 from sim.building import ELEVATOR_DOOR, OBJECT, WALL, Building
 from sim.elevator import ElevatorCar, ElevatorError, ElevatorState
 from sim.events import (
@@ -230,10 +230,8 @@ class World:
     def charging(self) -> bool:
         d = self.building.dock
         r = self.robot
-        return (
-            not r.moving
-            and r.floor == self.building.room(d.room).floor
-            and math.hypot(r.x - d.x, r.y - d.y) <= 0.25
+        return r.floor == self.building.room(d.room).floor and on_charger(
+            (d.x, d.y), r.x, r.y, r.moving
         )
 
     def call_elevator(self, elevator_id: str, floor: int) -> bool:

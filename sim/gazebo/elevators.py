@@ -16,15 +16,13 @@ from agent.messages import ElevatorCall, ElevatorStatus
 from sim.building import Building
 from sim.elevator import ElevatorCar, ElevatorError, ElevatorState
 from sim.gazebo import names
+from sim.gazebo.pose import level_at_height
 from sim.robot import RobotConfig
 
 ROBOT_RIDER = "robot"
 ROBOT_LOAD_UNITS = 2  # the robot takes the room of two people, as in the simulated office
 #: The doors stay open while the robot is this far beyond its radius from a doorway's centre.
 DOORWAY_REACH_M = 0.45
-#: A pose this far above a floor's slab still counts as on that floor (the body's origin is
-#: at the floor; a car's plate and odometry noise lift it a little).
-FLOOR_TOLERANCE_M = 0.5
 
 
 class ElevatorBank:
@@ -59,8 +57,7 @@ class ElevatorBank:
         """The robot's pose in the building (metres; ``z`` the height of its base)."""
         self.advance(now)
         self.robot_xy = (x, y)
-        below = [lvl for lvl, e in self.elevation.items() if e <= z + FLOOR_TOLERANCE_M]
-        self.robot_floor = max(below, key=self.elevation.__getitem__) if below else None
+        self.robot_floor = level_at_height(self.building, z)
         inside = None
         for e in self.building.elevators:
             x0, y0, x1, y1 = e.shaft
