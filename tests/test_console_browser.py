@@ -76,6 +76,31 @@ def shot(page: object, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+def test_the_live_page_shows_the_camera_with_its_markers_and_the_trail(page: object) -> None:
+    """First in the module: the robot patrols its first hour then, passing markers."""
+    page.wait_for_selector("#camera-img[src^='data:image/jpeg']", state="attached")
+    size = page.evaluate(
+        "[document.getElementById('camera-img').naturalWidth,"
+        " document.getElementById('camera').clientWidth]"
+    )
+    assert 0 < size[0] <= 640, f"frame {size[0]}px wide for a {size[1]}px box"
+    for _ in range(900):  # the robot goes about its day until a marker is in view
+        if page.locator("#camera-markers li").count():
+            break
+        page.wait_for_timeout(100)
+    names = page.locator("#camera-markers li").all_inner_texts()
+    assert names, "no marker came into view in 90 s of the robot's day (30 simulated minutes)"
+    assert page.locator("#camera-overlay .marker polygon").count() == len(names)
+    labels = page.locator("#camera-overlay .marker text").all_text_contents()
+    assert all(label in text for label, text in zip(labels, names, strict=True))
+    assert "marker" in page.locator("#camera-caption").inner_text()
+    page.wait_for_selector("#map-overlay .trail polyline", state="attached")
+    points = page.locator("#map-overlay .trail polyline").first.get_attribute("points") or ""
+    assert len(points.split()) >= 2
+    page.locator("#camera").scroll_into_view_if_needed()
+    shot(page, "live-camera-trail")
+
+
 def test_a_request_moves_through_its_states_in_the_live_view(page: object) -> None:
     page.click("nav >> text=Requests")
     page.fill("#request-text", "please go to the mail room")
@@ -242,3 +267,52 @@ def test_off_localhost_the_page_asks_for_the_token(
     finally:
         context.close()
         server.stop()
+
+
+def test_the_live_page_shows_today_at_a_glance_and_the_battery(page: object) -> None:
+    page.wait_for_selector("#live-glance svg.timeline rect", state="attached")
+    page.wait_for_selector("#live-battery-chart polyline.soc", state="attached")
+    desc = page.locator("#live-glance svg.timeline desc").text_content() or ""
+    assert "min" in desc and "request" in desc
+    title = page.locator("#live-battery-chart title").text_content() or ""
+    assert title.startswith("Battery on day 1")
+    page.locator("#today-title").scroll_into_view_if_needed()
+    shot(page, "live-today-glance")
+
+
+def test_a_reflected_day_shows_its_timeline_and_heatmap_usable_by_keyboard(page: object) -> None:
+    page.goto(page.url.split("#")[0] + "#reflections/0")
+    page.wait_for_selector("#day-glance svg.timeline rect", state="attached")
+    lanes = page.locator("#day-glance svg.timeline text.lane").all_text_contents()
+    assert lanes[0] == "new requests" and len(lanes) >= 2
+    assert page.locator("#day-glance .heat-floor").count() == 3
+    assert page.locator("#day-glance rect.heat").count() >= 1
+    assert "min" in (page.locator("#day-glance .heat-floor figcaption").first.inner_text())
+    assert page.locator("#day-glance .places li").count() >= 1
+    summary = page.locator("#day-glance details.glance-list summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    items = page.locator("#day-glance details.glance-list li")
+    assert items.first.is_visible() and items.count() >= 2
+    page.locator("#day-glance").scroll_into_view_if_needed()
+    shot(page, "reflection-day0-glance")
+
+
+def test_the_day_at_a_glance_fits_a_phone(browser: object, console_url: str) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
+    p = context.new_page()
+    try:
+        p.goto(f"{console_url}/#reflections/0")
+        p.wait_for_selector("#day-glance svg.timeline rect", state="attached")
+        width = p.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the day at a glance is {width}px wide on a phone"
+        p.locator("#day-glance").scroll_into_view_if_needed()
+        shot(p, "phone-reflection-glance")
+        p.goto(f"{console_url}/#live")
+        p.wait_for_selector("#camera-img[src^='data:image/jpeg']", state="attached")
+        natural = p.evaluate("document.getElementById('camera-img').naturalWidth")
+        assert natural <= 640
+        p.locator("#camera").scroll_into_view_if_needed()
+        shot(p, "phone-live-camera")
+    finally:
+        context.close()

@@ -77,6 +77,7 @@ function clock(t) {
 }
 
 function minutes(seconds) {
+  if (seconds < 30) return "under a minute";
   const m = Math.round(seconds / 60);
   return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`;
 }
@@ -350,7 +351,8 @@ async function pollGlance() {
   if (liveShown() && state.status) {
     try {
       const g = await api(`/days/${state.status.day}/glance`);
-      $("live-glance").replaceChildren(...glanceParts(g, "live", false));
+      const box = $("live-glance");
+      box.replaceChildren(...glanceParts(g, "live", false, box.clientWidth));
       $("live-battery-chart").replaceChildren(batteryChart(g, "live"));
     } catch (e) {
       if (e.status === 404) $("live-glance").replaceChildren(el("p", { class: "muted" }, "The day has not begun."));
@@ -377,10 +379,16 @@ function hourTicks(t0, t1) {
   return out;
 }
 
+/** A tick label near the right edge ends at its tick instead of running past the edge. */
+function tickAnchor(x, edge) {
+  return x > edge - 18 ? "end" : "middle";
+}
+
 /** The day's activities in lanes by category, and its requests on a lane above. */
-function timeline(g, idp) {
+function timeline(g, idp, width) {
   const cats = [...new Set(g.activities.map((a) => a.category))].sort((a, b) => categoryRank(a) - categoryRank(b) || a.localeCompare(b));
-  const w = 640, left = 78, right = 12, top = 30, laneH = 18;
+  const w = Math.max(420, Math.min(1100, Math.round(width || 640)));
+  const left = 90, right = 12, top = 30, laneH = 18;
   const h = top + cats.length * laneH + 22;
   const t0 = g.start, t1 = Math.max(g.end, g.start + 60);
   const x = (t) => left + ((t - t0) / (t1 - t0)) * (w - left - right);
@@ -392,7 +400,7 @@ function timeline(g, idp) {
     ...cats.map((c) => `${c} ${minutes(total.get(c))}`),
     `${g.requests.length} request${g.requests.length === 1 ? "" : "s"}`,
   ].join("; ")));
-  chart.append(svg("text", { x: left - 6, y: 16, "text-anchor": "end", class: "lane" }, "requests"));
+  chart.append(svg("text", { x: left - 6, y: 16, "text-anchor": "end", class: "lane" }, "new requests"));
   for (const r of g.requests) {
     const cx = x(Math.min(Math.max(r.time, t0), t1));
     const mark = svg("path", { d: `M${cx},8 l5,8 l-10,0 z`, class: `req ${r.state}` });
@@ -413,7 +421,7 @@ function timeline(g, idp) {
   const base = top + cats.length * laneH;
   for (const t of hourTicks(t0, t1)) {
     chart.append(svg("line", { x1: x(t), x2: x(t), y1: top - 4, y2: base + 3, class: "tick" }));
-    chart.append(svg("text", { x: x(t), y: base + 16, "text-anchor": "middle", class: "axis" }, clock(t)));
+    chart.append(svg("text", { x: x(t), y: base + 16, "text-anchor": tickAnchor(x(t), w - right), class: "axis" }, clock(t)));
   }
   if (g.live) chart.append(svg("line", { x1: x(t1), x2: x(t1), y1: 4, y2: base, class: "now" }));
   return chart;
@@ -473,7 +481,7 @@ function batteryChart(g, idp) {
     chart.append(svg("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", class: "axis" }, pct(v)));
   }
   for (const t of hourTicks(t0, t1)) {
-    chart.append(svg("text", { x: x(t), y: h - 4, "text-anchor": "middle", class: "axis" }, clock(t)));
+    chart.append(svg("text", { x: x(t), y: h - 4, "text-anchor": tickAnchor(x(t), w - right), class: "axis" }, clock(t)));
   }
   if (pts.length) {
     chart.append(svg("polyline", { points: pts.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" "), class: "soc" }));
@@ -482,7 +490,7 @@ function batteryChart(g, idp) {
 }
 
 /** Timeline, a key, the list behind it (for keyboards and screen readers) and the heatmap. */
-function glanceParts(g, idp, withBattery) {
+function glanceParts(g, idp, withBattery, width) {
   const cats = [...new Set(g.activities.map((a) => a.category))].sort((a, b) => categoryRank(a) - categoryRank(b));
   const key = el("p", { class: "legend" }, ...cats.flatMap((c) => [el("span", { class: `sq ${categoryClass(c)}` }), ` ${c} `]),
     el("span", { class: "tri" }), " request");
@@ -493,7 +501,7 @@ function glanceParts(g, idp, withBattery) {
   const details = el("details", { class: "glance-list" },
     el("summary", {}, `The day as a list (${g.activities.length} activities, ${g.requests.length} requests)`),
     el("ol", {}, ...rows.map(([, text]) => el("li", {}, text))));
-  const parts = [el("div", { class: "timeline-box" }, timeline(g, idp)), key, details];
+  const parts = [el("div", { class: "timeline-box" }, timeline(g, idp, width)), key, details];
   if (withBattery) parts.push(el("h5", {}, "Battery"), batteryChart(g, idp));
   parts.push(el("h5", {}, "Where it spent its time"), ...heatmap(g, idp));
   return parts;
@@ -503,7 +511,7 @@ async function loadDayGlance(day) {
   const box = $("day-glance");
   try {
     const g = await api(`/days/${day}/glance`);
-    box.replaceChildren(...glanceParts(g, "day", true));
+    box.replaceChildren(...glanceParts(g, "day", true, box.clientWidth));
   } catch (e) {
     box.replaceChildren(el("p", { class: "muted" }, e.status === 404 ? "No trace was kept for this day." : `Could not load the day: ${e.message}`));
   }
