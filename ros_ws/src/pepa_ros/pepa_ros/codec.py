@@ -33,7 +33,8 @@ class DecodeError(ValueError):
     """A message that cannot be used; the text names the topic and the problem."""
 
 
-def _first_problem(exc: ValidationError) -> str:
+def validation_problem(exc: ValidationError) -> str:
+    """The first few problems of a validation error, each with the field it is about."""
     problems = []
     for err in exc.errors()[:3]:
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -58,7 +59,8 @@ def decode(model: type[M], data: str | bytes, topic: str = "?") -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise DecodeError(f"{topic}: invalid {model.__name__}: {_first_problem(exc)}") from None
+        problem = validation_problem(exc)
+        raise DecodeError(f"{topic}: invalid {model.__name__}: {problem}") from None
 
 
 def encode(message: Message) -> str:
@@ -87,11 +89,15 @@ class JsonCodec:
         try:
             return decode(model, data, topic)
         except DecodeError as exc:
-            with self._lock:
-                self._bad[topic] += 1
-                count = self._bad[topic]
-            self._log.warning("dropped bad message #%d: %s", count, exc)
+            self.record_bad(topic, exc)
             return None
+
+    def record_bad(self, topic: str, error: Exception) -> None:
+        """Log and count a message dropped on ``topic`` (JSON or typed)."""
+        with self._lock:
+            self._bad[topic] += 1
+            count = self._bad[topic]
+        self._log.warning("dropped bad message #%d: %s", count, error)
 
     def publisher(self, node: Node, model: type[M], topic: str, qos: QoSProfile) -> JsonPublisher:
         from std_msgs.msg import String
