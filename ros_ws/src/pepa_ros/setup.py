@@ -36,6 +36,8 @@ setup(
             "sys3_node = pepa_ros.sys3_node:main",
             "console_bridge = pepa_ros.console_bridge:main",
             "recorder = pepa_ros.recorder:main",
+            "gazebo_elevators = pepa_ros.gazebo_elevators:main",
+            "gazebo_battery = pepa_ros.gazebo_battery:main",
             "stack = pepa_ros.runner:main",
         ],
     },

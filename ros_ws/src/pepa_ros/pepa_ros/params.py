@@ -318,6 +318,29 @@ def _frame_id(value: str) -> str | None:
     return None
 
 
+def _sim_parameter(name: str) -> ParamSpec:
+    return next(p for p in SIM_PARAMETERS if p.name == name)
+
+
+GAZEBO_ELEVATOR_PARAMETERS: tuple[ParamSpec, ...] = (
+    BUILDING,
+    ParamSpec(
+        name="rate_hz",
+        default=20.0,
+        minimum=1.0,
+        maximum=200.0,
+        read_only=True,
+        description="rate of the elevator joint targets sent to Gazebo (simulated time)",
+    ),
+)
+
+GAZEBO_BATTERY_PARAMETERS: tuple[ParamSpec, ...] = (
+    BUILDING,
+    _sim_parameter("battery_rate_hz"),
+    _sim_parameter("base_frame"),
+)
+
+
 DATA_DIR = ParamSpec(
     name="data_dir",
     default="data",

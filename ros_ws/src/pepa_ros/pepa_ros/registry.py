@@ -97,6 +97,18 @@ _BUILTIN: tuple[NodeEntry, ...] = (
         threads=1,  # its blocking calls come from the web server's threads, not callbacks
     ),
     NodeEntry(
+        name="gazebo_elevators",
+        target="pepa_ros.gazebo_elevators:create",
+        summary="Gazebo: PEPA's elevator state machines driving the world's elevator joints",
+        threads=1,
+    ),
+    NodeEntry(
+        name="gazebo_battery",
+        target="pepa_ros.gazebo_battery:create",
+        summary="Gazebo: PEPA's battery model on the robot's odometry",
+        threads=1,
+    ),
+    NodeEntry(
         name="recorder",
         target="pepa_ros.recorder:create",
         summary="records every topic into an MCAP file",

@@ -32,6 +32,7 @@ from sensor_msgs.msg import BatteryState, CameraInfo, Image
 from agent.clock import at
 from agent.messages import ElevatorCall, ElevatorStatus
 from pepa_ros import params, qos
+from pepa_ros.battery_state import battery_state
 from pepa_ros.codec import JsonCodec
 from pepa_ros.entry import node_main
 from pepa_ros.loop_stats import LoopStats, TimerDeadlines
@@ -262,23 +263,15 @@ class SimNode(Node):
             self._tf_pub.publish(TFMessage(transforms=[tf]))
 
     def _publish_battery(self, state: RobotState) -> None:
-        msg = BatteryState()
-        msg.header.stamp = stamp_of(state.t)
-        msg.header.frame_id = self._base_frame
-        cfg = self.world.battery.config
-        msg.percentage = float(state.battery_soc)
-        msg.charge = msg.capacity = msg.design_capacity = float("nan")
-        msg.voltage = msg.current = msg.temperature = float("nan")
-        msg.power_supply_status = (
-            BatteryState.POWER_SUPPLY_STATUS_CHARGING
-            if state.charging
-            else BatteryState.POWER_SUPPLY_STATUS_DISCHARGING
+        self._battery_pub.publish(
+            battery_state(
+                state.battery_soc,
+                state.charging,
+                stamp_of(state.t),
+                self._base_frame,
+                self.world.battery.config.capacity_wh,
+            )
         )
-        msg.power_supply_health = BatteryState.POWER_SUPPLY_HEALTH_GOOD
-        msg.power_supply_technology = BatteryState.POWER_SUPPLY_TECHNOLOGY_LION
-        msg.present = True
-        msg.serial_number = f"sim-{cfg.capacity_wh:.0f}Wh"
-        self._battery_pub.publish(msg)
 
     def _publish_elevators(self, state: RobotState) -> None:
         for car_id in self.world.elevators:

@@ -14,6 +14,8 @@ from agent.world_state import WorldState
 from pepa_ros.health import NodeHealth
 from pepa_ros.params import (
     CONSOLE_PARAMETERS,
+    GAZEBO_BATTERY_PARAMETERS,
+    GAZEBO_ELEVATOR_PARAMETERS,
     RECORDER_PARAMETERS,
     SIM_PARAMETERS,
     SYS1_PARAMETERS,
@@ -122,6 +124,15 @@ ELEVATOR_CALL = TopicSpec(
     qos="event",
     model="ElevatorCall",
     description="press a hall button (call the car to a floor) or a car button (go to a floor)",
+)
+
+ELEVATOR_JOINTS = TopicSpec(
+    name="/pepa/gazebo/elevator",
+    type="std_msgs/msg/Float64",
+    qos="command",
+    description="Gazebo only, one topic per joint under this prefix: <elevator>/car (the car's "
+    "height in m above its start floor) and <elevator>/door_<level> (a landing door's opening "
+    "in m; level m1 is -1); ros_gz_bridge hands them to the world's joint position controllers",
 )
 
 # --- the cognitive topics (Sys1, Sys2, Sys3 and the console bridge) --------------------------
@@ -283,6 +294,26 @@ SIM_NODE = NodeInterface(
     parameters=SIM_PARAMETERS,
 )
 
+GAZEBO_ELEVATORS_NODE = NodeInterface(
+    node="pepa_gazebo_elevators",
+    executable="gazebo_elevators",
+    summary="Gazebo only: PEPA's elevator state machines (sim.elevator) drive the exported "
+    "world's elevator joints and serve the simulated office's elevator interface",
+    publishes=(ELEVATOR_STATE, ELEVATOR_JOINTS),
+    subscribes=(ELEVATOR_CALL, ODOM, CLOCK),
+    parameters=GAZEBO_ELEVATOR_PARAMETERS,
+)
+
+GAZEBO_BATTERY_NODE = NodeInterface(
+    node="pepa_gazebo_battery",
+    executable="gazebo_battery",
+    summary="Gazebo only: PEPA's battery model (sim.battery) on the robot's odometry, "
+    "charging on the dock",
+    publishes=(BATTERY,),
+    subscribes=(ODOM, CLOCK),
+    parameters=GAZEBO_BATTERY_PARAMETERS,
+)
+
 RECORDER_NODE = NodeInterface(
     node="pepa_recorder",
     executable="recorder",
@@ -378,6 +409,8 @@ CONSOLE_NODE = NodeInterface(
 
 NODES: tuple[NodeInterface, ...] = (
     SIM_NODE,
+    GAZEBO_ELEVATORS_NODE,
+    GAZEBO_BATTERY_NODE,
     SYS1_NODE,
     SYS2_NODE,
     SYS3_NODE,
