@@ -823,7 +823,7 @@ def _check(spec: BuildingSpec, source: str) -> None:
         raise BuildingError(source, problems)
 
 
-def _door_approaches(spec: BuildingSpec) -> Iterator[tuple[str, int, Rect]]:
+def door_approaches(spec: BuildingSpec) -> Iterator[tuple[str, int, Rect]]:
     """(door name, floor, zone) for every door: its width along the wall, and the clearance
     depth beyond the wall's faces on each side, where the robot lines up to pass."""
     half = spec.wall_thickness_m / 2
@@ -845,7 +845,7 @@ def _door_approaches(spec: BuildingSpec) -> Iterator[tuple[str, int, Rect]]:
 def _door_clearance_problems(spec: BuildingSpec) -> list[tuple[str, str]]:
     """Landmarks standing in a door's approach: the robot would scrape or not pass at all."""
     out = []
-    approaches = list(_door_approaches(spec))
+    approaches = list(door_approaches(spec))
     for i, lm in enumerate(spec.landmarks):
         fp = lm.footprint()
         for door, floor, zone in approaches:

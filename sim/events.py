@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.blockages import BlockagePlanner
 from sim.building import WEEKDAY_NAMES, Building, Rect, hhmm_hours
 
 DAY_S = 86_400.0
@@ -157,6 +158,7 @@ class EventGenerator:
 
         size = ARUCO_DICTIONARY_SIZES[building.aruco_dictionary]
         self.spare_markers = [m for m in range(size) if m not in used]
+        self.blockages = BlockagePlanner(building)
 
     def day(self, day: int) -> list[_Event]:
         """Every event of ``day`` in time order (none at weekends but outages)."""
@@ -224,16 +226,14 @@ class EventGenerator:
             corridors = [r for r in b.rooms if r.kind == "corridor"]
             for i in range(_poisson(rng, c.blockages_per_day) if corridors else 0):
                 r = rng.choice(corridors)
-                x0, y0, x1, y1 = r.rect
                 start = base + rng.uniform(h0, h1 - 1) * 3600.0
                 until = start + rng.uniform(20, 60) * 60.0
-                bx = rng.uniform(x0 + 4, x1 - 5)
-                # part of the width: there is a way round, slower
-                if rng.random() < 0.5:
-                    rect = (bx, y0, bx + 1.5, y0 + (y1 - y0) * 0.55)
-                else:
-                    rect = (bx, y1 - (y1 - y0) * 0.55, bx + 1.5, y1)
-                rect = tuple(round(v, 2) for v in rect)
+                # redraws come from their own generator: the rest of the day stays as it was
+                retry = random.Random(f"{self.seed}/blockage/{day}/{i}")
+                rect = self.blockages.place(r, rng, retry)
+                reason = rng.choice(("cleaning cart", "wet floor", "delivery"))
+                if rect is None:
+                    continue
                 out.append(
                     CorridorBlocked(
                         id=f"blk-{day}-{i}",
@@ -242,7 +242,7 @@ class EventGenerator:
                         room=r.id,
                         rect=rect,
                         until=until,
-                        reason=rng.choice(("cleaning cart", "wet floor", "delivery")),
+                        reason=reason,
                     )
                 )
                 out.append(
