@@ -18,6 +18,7 @@ def generate_launch_description() -> LaunchDescription:
         *AGENT_ARGUMENTS,
         "use_sim_time",
         "robot",
+        "building",
         "console_host",
         "console_port",
         "record",
@@ -25,15 +26,17 @@ def generate_launch_description() -> LaunchDescription:
         robot="generic",
         record="true",
     )
+    building = argument("building")
     return LaunchDescription(
         [
             *arguments,
-            node("sys1_node", "pepa_sys1", robot=argument("robot")),
-            node("sys2_node", "pepa_sys2"),
-            node("sys3_node", "pepa_sys3"),
+            node("sys1_node", "pepa_sys1", robot=argument("robot"), building=building),
+            node("sys2_node", "pepa_sys2", building=building),
+            node("sys3_node", "pepa_sys3", building=building),
             node(
                 "console_bridge",
                 "pepa_console",
+                building=building,
                 console_host=argument("console_host"),
                 console_port=argument("console_port"),
             ),

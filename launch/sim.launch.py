@@ -21,29 +21,42 @@ def generate_launch_description() -> LaunchDescription:
         "console_port",
         "speed",
         "seed",
+        "building",
+        "control_rate_hz",
         "camera_rate_hz",
         "record",
         "record_file",
         use_sim_time="true",
+        control_rate_hz="5.0",  # Sys1's in-process rate of simulated time (see pepa run)
     )
+    building = argument("building")
     simulator = node(
         "sim_node",
         "pepa_sim",
         agent=False,
         speed=argument("speed"),
         seed=argument("seed"),
+        building=building,
         camera_rate_hz=argument("camera_rate_hz"),
     )
     return LaunchDescription(
         [
             *arguments,
             simulator,
-            node("sys1_node", "pepa_sys1", robot="sim_office"),
-            node("sys2_node", "pepa_sys2"),
-            node("sys3_node", "pepa_sys3"),
+            node(
+                "sys1_node",
+                "pepa_sys1",
+                robot="sim_office",
+                building=building,
+                speed=argument("speed"),
+                control_rate_hz=argument("control_rate_hz"),
+            ),
+            node("sys2_node", "pepa_sys2", building=building),
+            node("sys3_node", "pepa_sys3", building=building),
             node(
                 "console_bridge",
                 "pepa_console",
+                building=building,
                 speed=argument("speed"),
                 console_host=argument("console_host"),
                 console_port=argument("console_port"),

@@ -50,6 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--seed", type=int, default=1, help="simulation seed")
     run.add_argument("--personality", default="Curious", help="personality name or YAML file")
     run.add_argument(
+        "--world", metavar="FILE", type=Path, help="building file (default: the office)"
+    )
+    run.add_argument(
         "--data",
         "--data-dir",
         dest="data_dir",
@@ -102,6 +105,7 @@ def run_parameters(args: argparse.Namespace) -> dict[str, Any]:
         "camera_rate_hz": float(args.camera_rate),
         "personality": args.personality,
         "data_dir": str(args.data_dir),
+        "building": str(args.world) if args.world is not None else "",
     }
     for system in ("sys2", "sys3"):
         values[f"{system}_llm_backend"] = getattr(args, f"{system}_llm") or args.llm or "offline"
@@ -114,6 +118,33 @@ def run_parameters(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
+SUSTAINABLE_WALL_HZ = 100.0
+"""Above this many control ticks per wall second, a loaded computer falls behind."""
+
+
+def simulated_rates(speed: float) -> dict[str, float]:
+    """Sys1 and the simulator step at the in-process period of simulated time at any speed.
+
+    Sys1's skills steer for one control period; a fixed wall-clock rate would stretch that
+    period with the speed (at 30x and 20 Hz, 1.5 s: the robot overshoots turns and doorways,
+    notes blocked areas that cut rooms off, and its explorations fail).
+    """
+    from agent.sys1.config import ControlConfig
+
+    hz = ControlConfig().control_hz
+    wall = hz * speed
+    if wall > SUSTAINABLE_WALL_HZ:
+        log.warning(
+            "--speed %g: Sys1 must tick %.0f times a wall-clock second to keep its control "
+            "period of %.2f simulated s; if it falls behind (loop misses on /pepa/health) the "
+            "robot steers coarser than in-process: lower --speed",
+            speed,
+            wall,
+            1.0 / hz,
+        )
+    return {"control_rate_hz": hz, "step_hz": min(1000.0, max(50.0, wall))}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pepa_ros import registry
 
@@ -122,11 +153,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ValueError("--nodes: no node named")
     for name in names:
         registry.lookup(name)
+    if args.world is not None:
+        from sim.building import load_building
+
+        load_building(args.world)  # a missing or bad file: an error now, not in every node
     if args.record is not None and "recorder" not in names:
         names.append("recorder")
     parameters = run_parameters(args)
     if "sim" in names:
         parameters["use_sim_time"] = True  # the agent lives on the simulated office's clock
+        parameters.update(simulated_rates(args.speed))
     mode = "one supervised process per node" if args.processes else "composed in one process"
     print(f"pepa run: {', '.join(names)} ({mode}), data in {args.data_dir}", flush=True)
     if "console" in names:

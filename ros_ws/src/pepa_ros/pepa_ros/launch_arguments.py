@@ -56,6 +56,8 @@ ARGUMENTS: dict[str, LaunchArgument] = {
                 *params.LLM_PARAMETERS,
                 params.SPEED,
                 params.SEED,
+                params.BUILDING,
+                _spec(params.SYS1_PARAMETERS, "control_rate_hz"),
                 _spec(params.SIM_PARAMETERS, "camera_rate_hz"),
                 _spec(params.SYS1_PARAMETERS, "robot"),
                 _spec(params.CONSOLE_PARAMETERS, "console_host"),

@@ -371,13 +371,15 @@ AGENT_PARAMETERS: tuple[ParamSpec, ...] = (
 
 SYS1_PARAMETERS: tuple[ParamSpec, ...] = (
     *AGENT_PARAMETERS,
+    SPEED,
     ParamSpec(
         name="control_rate_hz",
         default=20.0,
         minimum=1.0,
         maximum=100.0,
         read_only=True,
-        description="rate of Sys1's control loop (wall clock)",
+        description="rate of Sys1's control loop in simulated time (the wall-clock rate is "
+        "this times speed), so a sped-up simulation does not coarsen control",
     ),
     ParamSpec(
         name="robot",

@@ -13,6 +13,10 @@ in Gazebo and on a real robot:
   It cannot be tested here (no robot, no SDK); :class:`DryRunMotionApi` logs what would be
   sent, to check a deployment's wiring before the robot is powered.
 
+Sys1 steers in the ``map`` frame: each adapter composes the latest odometry with the
+``map -> odom`` correction of the newest localisation (``/amcl_pose``, stamped as the odometry
+it corrects), as a robot's localiser does; odometry alone drifts metres per kilometre.
+
 Robots without built-in expressive motions play them as short velocity patterns
 (:data:`EXPRESS_PATTERNS`): a wag is a yaw oscillation, a nod a short forward-back rock.
 """
@@ -23,6 +27,7 @@ import logging
 import math
 import threading
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
@@ -39,15 +44,20 @@ from pepa_ros.topics import (
     ELEVATOR_CALL,
     ELEVATOR_STATE,
     IMAGE,
+    LOCALIZATION,
     ODOM,
 )
 
 if TYPE_CHECKING:
+    from geometry_msgs.msg import PoseWithCovarianceStamped
     from nav_msgs.msg import Odometry
     from rclpy.node import Node
     from sensor_msgs.msg import BatteryState, Image
 
 log = logging.getLogger(__name__)
+
+ODOM_HISTORY = 256
+"""Odometry samples kept to find the one a localisation was stamped with."""
 
 
 class UnsupportedMotionError(ValueError):
@@ -61,6 +71,7 @@ class RobotTopics(BaseModel):
 
     cmd_vel: str = CMD_VEL.name
     odom: str = ODOM.name
+    localization: str = LOCALIZATION.name
     image: str = IMAGE.name
     camera_info: str = CAMERA_INFO.name
     battery: str = BATTERY.name
@@ -78,6 +89,31 @@ class OdomSample(BaseModel):
     v: float
     w: float
     z: float = 0.0
+
+
+class MapFromOdom(BaseModel):
+    """The ``map -> odom`` transform (planar): where odometry's frame lies in the map."""
+
+    model_config = ConfigDict(frozen=True)
+
+    x: float
+    y: float
+    yaw: float
+
+    @classmethod
+    def between(cls, in_map: tuple[float, float, float], odom: OdomSample) -> MapFromOdom:
+        """The correction that puts ``odom`` at ``in_map`` (x, y, theta)."""
+        yaw = in_map[2] - odom.theta
+        c, s = math.cos(yaw), math.sin(yaw)
+        x = in_map[0] - (c * odom.x - s * odom.y)
+        y = in_map[1] - (s * odom.x + c * odom.y)
+        return cls(x=x, y=y, yaw=yaw)
+
+    def apply(self, odom: OdomSample) -> tuple[float, float, float]:
+        """``odom`` in the map frame (x, y, theta)."""
+        c, s = math.cos(self.yaw), math.sin(self.yaw)
+        theta = math.atan2(math.sin(odom.theta + self.yaw), math.cos(odom.theta + self.yaw))
+        return (self.x + c * odom.x - s * odom.y, self.y + s * odom.x + c * odom.y, theta)
 
 
 class BatterySample(BaseModel):
@@ -148,7 +184,7 @@ class RobotAdapter(ABC):
     kind: ClassVar[str]
 
     def __init__(self, node: Node, topics: RobotTopics | None = None) -> None:
-        from geometry_msgs.msg import Twist
+        from geometry_msgs.msg import PoseWithCovarianceStamped, Twist
         from nav_msgs.msg import Odometry
         from sensor_msgs.msg import BatteryState, Image
 
@@ -156,6 +192,8 @@ class RobotAdapter(ABC):
         self.topics = topics or RobotTopics()
         self._lock = threading.Lock()
         self._odom: OdomSample | None = None
+        self._odom_history: deque[OdomSample] = deque(maxlen=ODOM_HISTORY)
+        self._map_from_odom: MapFromOdom | None = None
         self._image: Image | None = None
         self._battery: BatterySample | None = None
         self._twist = Twist
@@ -163,6 +201,12 @@ class RobotAdapter(ABC):
         self._pattern_end = 0.0
         self._cmd = node.create_publisher(Twist, self.topics.cmd_vel, qos.command(depth=10))
         node.create_subscription(Odometry, self.topics.odom, self._on_odom, qos.sensor())
+        node.create_subscription(
+            PoseWithCovarianceStamped,
+            self.topics.localization,
+            self._on_localization,
+            qos.profile(LOCALIZATION.qos),
+        )
         node.create_subscription(Image, self.topics.image, self._on_image, qos.sensor(depth=2))
         node.create_subscription(BatteryState, self.topics.battery, self._on_battery, qos.sensor())
         # Runs only while an expressive motion plays: an idle 50 Hz timer would wake the
@@ -185,6 +229,23 @@ class RobotAdapter(ABC):
         )
         with self._lock:
             self._odom = sample
+            self._odom_history.append(sample)
+
+    def _on_localization(self, msg: PoseWithCovarianceStamped) -> None:
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+        in_map = (p.x, p.y, yaw_of(q.z, q.w, q.x, q.y))
+        with self._lock:
+            odom = next((o for o in reversed(self._odom_history) if o.stamp <= stamp + 1e-6), None)
+            if odom is None:
+                return  # older than every odometry kept: nothing to correct
+            self._map_from_odom = MapFromOdom.between(in_map, odom)
+
+    def in_map(self, odom: OdomSample) -> tuple[float, float, float]:
+        """``odom`` in the map frame (x, y, theta); odometry itself until a localiser is heard."""
+        with self._lock:
+            correction = self._map_from_odom
+        return (odom.x, odom.y, odom.theta) if correction is None else correction.apply(odom)
 
     def _on_image(self, msg: Image) -> None:
         with self._lock:

@@ -2,8 +2,8 @@
 
 Motion goes out on ``/cmd_vel`` (re-sent every control tick, as a base driver expects a
 stream, so a robot whose commander dies stops on its own watchdog); the pose comes from
-``/odom`` (the simulated office starts its odometry at the robot's map pose; on a real robot a
-localiser's map->odom correction belongs here); the floor from the odometry's height and the
+``/odom`` corrected into the map frame by the localiser's ``/amcl_pose`` (the adapter's
+``in_map``; odometry alone drifts); the floor from the odometry's height and the
 building's floor elevations; the battery from ``/battery_state``; the camera from
 ``/camera/image_raw`` and ``/camera/camera_info``; the elevators from the elevator topics.
 """
@@ -94,7 +94,8 @@ class RosRobot:
         odom = self.adapter.odometry()
         if odom is None:
             raise NoOdometryError("no /odom received yet")
-        return RobotPose(odom.x, odom.y, odom.theta, self.floor_at(odom.z))
+        x, y, theta = self.adapter.in_map(odom)
+        return RobotPose(x, y, theta, self.floor_at(odom.z))
 
     def battery(self) -> BatteryStatus:
         b = self.adapter.battery()

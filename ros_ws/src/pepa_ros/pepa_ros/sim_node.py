@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Any
 
-from geometry_msgs.msg import TransformStamped, Twist
+from geometry_msgs.msg import PoseWithCovarianceStamped, TransformStamped, Twist
 from nav_msgs.msg import Odometry
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -44,6 +44,7 @@ from pepa_ros.topics import (
     ELEVATOR_CALL,
     ELEVATOR_STATE,
     IMAGE,
+    LOCALIZATION,
     ODOM,
     TF,
 )
@@ -93,6 +94,9 @@ class SimNode(Node):
 
         loop_group = MutuallyExclusiveCallbackGroup()
         self._odom_pub = self.create_publisher(Odometry, ODOM.name, qos.profile(ODOM.qos))
+        self._map_pose_pub = self.create_publisher(
+            PoseWithCovarianceStamped, LOCALIZATION.name, qos.profile(LOCALIZATION.qos)
+        )
         self._tf_pub = (
             self.create_publisher(TFMessage, TF.name, qos.profile(TF.qos, TF.depth))
             if TFMessage is not None
@@ -252,6 +256,7 @@ class SimNode(Node):
         msg.twist.twist.angular.z = state.w
         msg.twist.covariance = cov
         self._odom_pub.publish(msg)
+        self._publish_map_pose(state, msg)
         if self._tf_pub is not None:
             tf = TransformStamped()
             tf.header = msg.header
@@ -261,6 +266,21 @@ class SimNode(Node):
             tf.transform.translation.z = pose.position.z
             tf.transform.rotation = pose.orientation
             self._tf_pub.publish(TFMessage(transforms=[tf]))
+
+    def _publish_map_pose(self, state: RobotState, odom: Odometry) -> None:
+        """The true pose in ``map``, stamped as the odometry it corrects: a perfect localiser.
+
+        In-process Sys1 steers by the simulator's true pose; on ROS it reads drifting odometry
+        and needs this, as a robot needs its localiser.
+        """
+        loc = PoseWithCovarianceStamped()
+        loc.header.stamp = odom.header.stamp
+        loc.header.frame_id = "map"
+        pose = loc.pose.pose
+        pose.position.x, pose.position.y = state.x, state.y
+        pose.position.z = odom.pose.pose.position.z
+        pose.orientation.z, pose.orientation.w = quaternion_z(state.theta)
+        self._map_pose_pub.publish(loc)
 
     def _publish_battery(self, state: RobotState) -> None:
         self._battery_pub.publish(

@@ -1,7 +1,9 @@
 """Sys1 as a ROS 2 node: a thin adapter around :class:`agent.sys1.executor.Sys1`.
 
-Sys2's decisions (``/pepa/decisions``) become ``Sys1.run`` calls; a 20 Hz control loop on the
-wall clock ticks Sys1 at the ROS (simulated) time and re-sends the standing velocity command;
+Sys2's decisions (``/pepa/decisions``) become ``Sys1.run`` calls; a control loop ticks Sys1 at
+the ROS (simulated) time and re-sends the standing velocity command, every
+``1 / control_rate_hz`` seconds of *simulated* time (a wall-clock timer at ``control_rate_hz x
+speed``): the skills steer for that period, so a sped-up simulation must not stretch it;
 every finished skill goes back to Sys2 on ``/pepa/step_results`` with its plan id, the plan's
 progress on ``/pepa/plan``, Sys1's belief on ``/pepa/world_state`` (twice a second, and at
 once when Sys1 becomes idle, which Sys2 waits for) and its episodes on
@@ -129,7 +131,7 @@ class Sys1Node(AgentNode):
         self._handles: deque[SkillHandle] = deque(maxlen=16)
         self._plan_seen: tuple[str, int, str] | None = None
         self._was_busy = False
-        self.period_s = 1.0 / v["control_rate_hz"]
+        self.period_s = 1.0 / (v["control_rate_hz"] * v["speed"])  # wall clock
         self.loop_stats = LoopStats(self.period_s)
         self._next_save = time.monotonic() + SAVE_PERIOD_S
         self._deadlines = TimerDeadlines(self.period_s, time.monotonic())
@@ -137,7 +139,7 @@ class Sys1Node(AgentNode):
         self.every(REPORT_PERIOD_S, self._report, self.group)
         self.get_logger().info(
             f"Sys1 on robot '{v['robot']}' in '{self.building.name}', control at "
-            f"{v['control_rate_hz']:.0f} Hz"
+            f"{v['control_rate_hz']:.0f} Hz of simulated time ({1.0 / self.period_s:.0f} Hz wall)"
         )
 
     # --- set-up ---------------------------------------------------------------------------

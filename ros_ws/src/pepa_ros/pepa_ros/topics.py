@@ -77,6 +77,14 @@ ODOM = TopicSpec(
     description="pose of base_link in odom and its velocity; carries the odom->base_link "
     "transform (header.frame_id -> child_frame_id)",
 )
+LOCALIZATION = TopicSpec(
+    name="/amcl_pose",
+    type="geometry_msgs/msg/PoseWithCovarianceStamped",
+    qos="sensor",
+    description="base_link in the map frame from a localiser, stamped as the /odom it "
+    "corrects (nav2's AMCL publishes it here; the simulated office publishes its true pose, "
+    "a perfect localiser); without it Sys1 steers by odometry alone, which drifts",
+)
 TF = TopicSpec(
     name="/tf",
     type="tf2_msgs/msg/TFMessage",
@@ -289,7 +297,7 @@ SIM_NODE = NodeInterface(
     node="pepa_sim",
     executable="sim_node",
     summary="the simulated office, speaking the robot's ROS interface",
-    publishes=(ODOM, TF, IMAGE, CAMERA_INFO, BATTERY, CLOCK, ELEVATOR_STATE),
+    publishes=(ODOM, LOCALIZATION, TF, IMAGE, CAMERA_INFO, BATTERY, CLOCK, ELEVATOR_STATE),
     subscribes=(CMD_VEL, ELEVATOR_CALL),
     parameters=SIM_PARAMETERS,
 )
@@ -327,7 +335,16 @@ SYS1_NODE = NodeInterface(
     summary="Sys1 around agent.sys1.executor.Sys1: runs Sys2's plans with skills, perception "
     "and the safety guard on a 20 Hz control loop, records experiences",
     publishes=(CMD_VEL, ELEVATOR_CALL, PLAN, STEP_RESULTS, WORLD_STATE, EXPERIENCES, HEALTH),
-    subscribes=(ODOM, IMAGE, CAMERA_INFO, BATTERY, CLOCK, ELEVATOR_STATE, DECISIONS),
+    subscribes=(
+        ODOM,
+        LOCALIZATION,
+        IMAGE,
+        CAMERA_INFO,
+        BATTERY,
+        CLOCK,
+        ELEVATOR_STATE,
+        DECISIONS,
+    ),
     services=(
         ServiceSpec(
             name=SYS1_RPC,
