@@ -77,6 +77,26 @@ def declared_arguments(tree: ast.Module) -> set[str]:
     return declared
 
 
+def passed_arguments(include: ast.Call, tree: ast.Module) -> set[str]:
+    """The names an include hands on: literal keys of its ``launch_arguments`` dict and the
+    names a comprehension there runs over (a module-level tuple such as ``PASSED``)."""
+    tuples: dict[str, tuple[str, ...]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Tuple):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    tuples[target.id] = tuple(_strings(stmt.value.elts, tuples))
+    given = _keyword(include, "launch_arguments")
+    assert given is not None, ast.dump(include)
+    out: set[str] = set()
+    for n in ast.walk(given):
+        if isinstance(n, ast.Dict):
+            out |= {k.value for k in n.keys if isinstance(k, ast.Constant)}
+        elif isinstance(n, ast.comprehension) and isinstance(n.iter, ast.Name):
+            out |= set(tuples[n.iter.id])
+    return out
+
+
 NODE_PARAMETERS = {n.executable: {p.name for p in n.parameters} for n in NODES}
 AGENT = set(launch_arguments.AGENT_ARGUMENTS) | {"use_sim_time"}
 
@@ -140,5 +160,6 @@ def test_launch_file_names_only_what_exists(path: Path) -> None:
         ]
         assert len(names) == 1, f"{path.name}: include must name one launch file"
         included = declared_arguments(ast.parse((LAUNCH_DIR / names[0]).read_text()))
-        passed = declared  # gazebo passes each argument it declares, under its own name
+        passed = passed_arguments(call, tree)
+        assert passed, f"{path.name}: passes no argument to {names[0]}"
         assert passed <= included, f"{path.name}: {passed - included}"

@@ -13,9 +13,12 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 
+from pydantic import BaseModel, ConfigDict
+
+from sim.building import Building
 from sim.camera import CameraConfig
 from sim.gazebo import names
-from sim.gazebo.sdf import box, document, inertial, plugin, pose, sub, vec
+from sim.gazebo.sdf import box, document, inertial, num, plugin, pose, sub, vec
 from sim.robot import RobotConfig
 
 WHEEL_RADIUS_M = 0.1
@@ -116,3 +119,38 @@ def _camera(base: ET.Element, c: CameraConfig) -> None:
     sub(intrinsics, "cx", c.cx)
     sub(intrinsics, "cy", c.cy)
     sub(intrinsics, "s", 0.0)
+
+
+class SpawnPose(BaseModel):
+    """Where the launch file puts the robot: on the dock, facing the dock's way."""
+
+    model_config = ConfigDict(frozen=True)
+    world: str
+    x: float
+    y: float
+    z: float
+    yaw: float
+
+    def create_arguments(self) -> list[str]:
+        """The pose as ``ros_gz_sim create`` arguments."""
+        return [
+            *("-world", self.world),
+            *("-x", num(self.x), "-y", num(self.y), "-z", num(self.z), "-Y", num(self.yaw)),
+        ]
+
+
+#: Spawned this far above the dock's floor, the robot settles onto its wheels.
+SPAWN_CLEARANCE_M = 0.05
+
+
+def spawn_pose(building: Building) -> SpawnPose:
+    dock = building.spec.dock
+    level = building.room(dock.room).floor
+    elevation = next(f.elevation_m for f in building.floors if f.level == level)
+    return SpawnPose(
+        world=names.world_name(building.name),
+        x=dock.x,
+        y=dock.y,
+        z=elevation + SPAWN_CLEARANCE_M,
+        yaw=dock.theta_rad,
+    )

@@ -82,6 +82,13 @@ ARGUMENTS: dict[str, LaunchArgument] = {
             description="MCAP file; empty: <data_dir>/recordings/<time>.mcap",
             value_type="str",
         ),
+        LaunchArgument(
+            name="world_dir",
+            default="gazebo_world",
+            description="directory written by `pepa sim export-gazebo` (world, robot, bridge "
+            "configuration and the building it was made from)",
+            value_type="str",
+        ),
     )
 }
 """Every argument a launch file may declare, by name."""
