@@ -131,6 +131,9 @@ class RobotBase:
         """Region, stairs, grid floor and stair base the robot would have at (x, y)."""
         region, stairs = self._region_of(x, y)
         base = self.stair_base
+        if base is None and stairs is not None and self.floor not in stairs.floors:
+            # the same footprint on a level this stairwell does not serve is an ordinary room
+            region, stairs = "floor", None
         if region == "floor":
             if self.region in ("floor", "mid"):
                 return "floor", None, (self.floor if base is None else base), None

@@ -10,7 +10,7 @@ ways and an elevator serving only the lower floors.
 from __future__ import annotations
 
 import pytest
-from l_building import ELEVATOR_FLOORS, l_building
+from l_building import ELEVATOR_FLOORS, l_building, l_building_spec
 from sys1_support import QUIET, Rig, office
 
 from agent.clock import at
@@ -20,7 +20,7 @@ from agent.sys1.executor import HandleState, Sys1
 from agent.sys1.recorder import ListSink
 from agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
 from agent.sys1.skills.navigation import GoTo
-from sim.building import Building
+from sim.building import Building, parse_building
 from sim.world import World
 
 BUILDINGS = {"office": office, "l_building": l_building}
@@ -174,3 +174,32 @@ def test_every_floor_is_reached_by_navigation_and_by_the_stairs(name: str) -> No
 def test_the_l_building_has_floors_only_the_stairs_reach() -> None:
     building = l_building()
     assert set(building.floor_levels) - set(ELEVATOR_FLOORS)
+
+
+def test_a_room_under_a_stairwell_that_skips_its_floor_is_level_ground() -> None:
+    """A stairwell serving only the upper floors stands over an ordinary room on the ground
+    floor: walking through that room must leave the robot on the ground floor."""
+    spec = l_building_spec()
+    east = next(s for s in spec["stairs"] if s["id"] == "stairs_east")
+    east["floors"] = east["floors"][1:]
+    east["rooms"] = east["rooms"][1:]
+    room = next(r for r in spec["rooms"] if r["id"] == "stairwell_east_0")
+    room["kind"] = "office"
+    building = parse_building(spec, source="tests")
+    r = _rig(building)
+    robot = r.world.robot
+    x0, y0, x1, y1 = east["up_flight"]
+    assert r.call("navigate", place="corridor_b_0", limit_s=1800).state == HandleState.SUCCESS
+    seen_floors = set()
+    h = r.sys1.run(SkillCall(skill="navigate", args={"place": "stairwell_east_0"}))
+    end = r.world.now + 1800
+    while not h.done and r.world.now < end:
+        run_world(r.world, r.sys1, r.world.now + 1.0)
+        seen_floors.add(robot.floor)
+    assert h.state == HandleState.SUCCESS, h.reason
+    assert seen_floors == {0} and not robot.on_stairs
+    # straight across the footprint of the flights above: still the ground floor
+    robot.x, robot.y, robot.theta = x0 - 0.5, (y0 + y1) / 2, 0.0
+    robot.set_cmd_vel(0.5, 0.0)
+    r.world.step((x1 - x0 + 1.0) / 0.5)
+    assert robot.floor == 0 and not robot.on_stairs
