@@ -29,9 +29,11 @@ from sim.building import (
     BuildingError,
     load_building,
 )
+from sim.camera import CameraConfig
 from sim.gazebo import names
 from sim.gazebo.bridge import Direction
 from sim.gazebo.export import MARKER_QUAD_OBJ, OutputDirectoryError, export_gazebo
+from sim.gazebo.robot import spawn_pose
 from sim.gazebo.world import SLAB_M
 from sim.generator import generate_building, write_building
 from sim.markers import dictionary
@@ -445,3 +447,31 @@ def test_a_non_empty_output_directory_is_refused_unless_forced(
     assert "--force" in capsys.readouterr().err
     assert pepa_main(["sim", "export-gazebo", "--out", str(out), "--force"]) == 0
     assert (out / "world.sdf").exists() and (out / "notes.txt").read_text() == "mine"
+
+
+# --- robot ---------------------------------------------------------------------------------
+
+
+def test_the_robot_camera_has_the_simulators_intrinsics_and_spawns_on_the_dock(
+    exported: dict[str, tuple[Building, Path]],
+) -> None:
+    b, out = exported["generated_12_b1"]
+    camera = ET.parse(out / "robot.sdf").getroot().find(".//sensor[@type='camera']/camera")
+    assert camera is not None
+    config = CameraConfig()
+    info = config.camera_info()
+    k = info["k"]
+    intr = camera.find("lens/intrinsics")
+    assert intr is not None
+    got = [float(intr.findtext(t) or "nan") for t in ("fx", "cx", "fy", "cy")]
+    assert got == pytest.approx([k[0], k[2], k[4], k[5]], abs=1e-3)  # type: ignore[index]
+    assert int(camera.findtext("image/width") or 0) == info["width"]
+    assert int(camera.findtext("image/height") or 0) == info["height"]
+    hfov = float(camera.findtext("horizontal_fov") or "nan")
+    assert math.isclose(hfov, math.radians(config.hfov_deg), abs_tol=1e-4)
+    pose = spawn_pose(b)
+    dock = b.spec.dock
+    level = b.room(dock.room).floor
+    assert (pose.x, pose.y, pose.yaw) == (dock.x, dock.y, dock.theta_rad)
+    assert 0 < pose.z - {f.level: f.elevation_m for f in b.floors}[level] < 0.2
+    assert pose.world == ET.parse(out / "world.sdf").getroot().find("world").get("name")  # type: ignore[union-attr]
