@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -129,6 +130,33 @@ def test_console_bridge_serves_status_and_takes_requests(stack: Stack, probe: Pr
     assert made["text"] == "bring the mail to the mail room"
     assert made["state"] != "queued" or made["history"], made
     assert wait_for(lambda: bool(probe.requests_seen(made["id"])), 10.0)
+
+
+def _get(url: str) -> tuple[int, dict | list]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def test_console_bridge_shows_the_camera_the_trail_and_the_day(stack: Stack, probe: Probe) -> None:
+    base = f"http://127.0.0.1:{stack.port}/api/v1"
+    assert wait_for(lambda: _get(f"{base}/camera?width=160")[0] == 200, 30.0)
+    _, view = _get(f"{base}/camera?width=160")
+    assert isinstance(view, dict) and view["width"] == 160 and view["height"] == 120
+    assert view["image"].startswith("data:image/jpeg;base64,")
+    code, err = _get(f"{base}/camera?width=9")
+    assert code == 422 and isinstance(err, dict) and err["problems"][0]["field"] == "width"
+    assert wait_for(lambda: len(_get(f"{base}/trail")[1]) >= 2, 30.0), "no trail over ROS"
+    code, err = _get(f"{base}/trail?floor=9")
+    assert code == 404 and isinstance(err, dict) and "floor 9" in err["error"]
+    _, status = _get(f"{base}/status")
+    assert isinstance(status, dict)
+    code, day = _get(f"{base}/days/{status['day']}/glance")
+    assert code == 200 and isinstance(day, dict), day
+    assert day["live"] and day["activities"] and day["battery"]
+    assert _get(f"{base}/days/{status['day'] + 5}/glance")[0] == 404
 
 
 def test_malformed_messages_are_counted_and_do_not_stop_the_nodes(

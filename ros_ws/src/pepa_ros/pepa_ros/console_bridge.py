@@ -8,6 +8,12 @@ arrives; what the pages ask or change goes to Sys2 (requests) and Sys3 (memory, 
 personality) through their ``/pepa/rpc/`` calls. The floor maps and the directory of places
 and people come from the building description, as in the in-process console. People are
 drawn where the robot last saw them (its belief), since over ROS there is no simulator truth.
+
+The camera view is the last ``/camera/image_raw`` message (older ones are dropped, never
+queued), turned into a small JPEG only when a page asks. The trail, the battery curve and the
+day at a glance come from a day trace the bridge keeps from the status topic, built by the
+runtime's own trace recorder; finished days the bridge did not see are read from the run's
+saved traces.
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ from typing import Any, NoReturn
 
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.context import Context
+from sensor_msgs.msg import Image
 
 from agent.clock import day_of, format_time
+from agent.console import day_glance
 from agent.console.backend import (
+    CameraView,
     ConflictError,
     ConsoleEvent,
+    DayGlance,
     DecisionView,
     Directory,
     FloorInfo,
@@ -37,8 +47,10 @@ from agent.console.backend import (
     ReflectionDay,
     RefusedError,
     Subscribers,
+    TrailPoint,
     Unsubscribe,
 )
+from agent.console.camera_view import CameraViews, Frame
 from agent.console.floor_maps import FloorMaps
 from agent.console.personality_view import personality_view
 from agent.console.server import BackgroundServer, announce
@@ -55,18 +67,21 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
+from agent.runtime.trace import DayTrace, TraceRecorder, plan_category
 from agent.sys2.site_map import knowledge_from_building
 from agent.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
 from pepa_ros.params import CONSOLE_PARAMETERS
+from pepa_ros.robot_adapters import image_to_rgb
 from pepa_ros.rpc import RpcClient, RpcError
 from pepa_ros.topics import (
     DAILY_GOALS,
     DECISIONS,
     ELEVATOR_STATE,
     GOAL,
+    IMAGE,
     REFLECTIONS,
     REQUEST_UPDATES,
     STATUS,
@@ -79,6 +94,8 @@ from personalities import loader
 log = logging.getLogger(__name__)
 
 CALL_TIMEOUT_S = 15.0
+KEEP_DAYS = 3
+"""Finished days whose trace the bridge keeps in memory (older ones come from the files)."""
 
 
 class RosConsoleBackend:
@@ -98,18 +115,63 @@ class RosConsoleBackend:
         self.goals: dict[str, DailyGoal] = {}
         self.requests_seen: dict[str, UserRequest] = {}
         self.elevators_seen: dict[str, ElevatorStatus] = {}
+        self._camera = CameraViews(self.building)
+        self._image: Image | None = None
+        self._image_used: Image | None = None
+        self._day: TraceRecorder | None = None
+        self._days: dict[int, DayTrace] = {}
+        self._plan_id: str | None = None
 
     # --- from the topics ------------------------------------------------------------------------
 
     def on_status(self, status: AgentStatus) -> None:
         with self._lock:
             self.agent = status
+            self._record(status)
         if self._subscribers:
             self._push("status", self.status().model_dump(mode="json"))
 
     def on_decision(self, decision: Decision) -> None:
         with self._lock:
             self.decision = decision
+
+    def on_image(self, image: Image) -> None:
+        """Keep only the newest frame; it is decoded when a page asks for it."""
+        self._image = image
+
+    def _record(self, status: AgentStatus) -> None:
+        """The status into the day's trace (under the lock): pose, room, battery, activity."""
+        t, p = status.time, status.pose
+        day = day_of(t)
+        rec = self._day
+        if rec is None or rec.trace.day != day:
+            if rec is not None:
+                self._days[rec.trace.day] = rec.finish(rec.trace.end, 0.0, 0, 0)
+                for old in sorted(self._days)[:-KEEP_DAYS]:
+                    del self._days[old]
+            rec = self._day = TraceRecorder(day, t)
+            self._plan_id = None
+            rec.begin(t, "idle", "idle", "idle")
+        rec.trace.end = max(rec.trace.end, t)
+        if rec.pose(t, p.floor, p.x, p.y, p.theta, status.battery):
+            room = self.building.room_at(p.floor, p.x, p.y)
+            rec.room(t, room.id if room is not None else None)
+        plan = status.plan
+        plan_id = plan.id if plan is not None else None
+        if plan_id == self._plan_id:
+            return
+        self._plan_id = plan_id
+        if plan is None:
+            rec.begin(t, "charge" if status.charging else "idle", "idle", "idle")
+            return
+        d = (
+            self.decision
+            if self.decision is not None and self.decision.plan.id == plan.id
+            else None
+        )
+        kind = d.chosen.kind if d is not None else None
+        label = d.chosen.label[:80] if d is not None else plan.steps[0].skill if plan.steps else ""
+        rec.begin(t, plan_category(plan, kind), label, kind.value if kind else "routine")
 
     def on_state(self, state: WorldState) -> None:
         with self._lock:
@@ -244,6 +306,48 @@ class RosConsoleBackend:
             people=sorted(p.id for p in self.building.people),
         )
 
+    def camera(self, width: int) -> CameraView:
+        image = self._image
+        if image is not None and image is not self._image_used:
+            with self._lock:
+                floor = self.agent.pose.floor if self.agent is not None else 0
+            stamp = image.header.stamp
+            self._camera.offer(Frame(image_to_rgb(image), stamp.sec + stamp.nanosec * 1e-9, floor))
+            self._image_used = image
+        view = self._camera.view(width)
+        if view is None:
+            raise NotFoundError("camera frame", f"(nothing on {IMAGE.name} yet)")
+        return view
+
+    def trail(self, seconds: float) -> list[TrailPoint]:
+        with self._lock:
+            if self._day is None:
+                return []
+            poses = list(self._day.trace.poses)
+            now = self._day.trace.end
+        return day_glance.trail(poses, now - seconds)
+
+    def day_glance(self, day: int) -> DayGlance:
+        with self._lock:
+            rec = self._day
+            live = rec is not None and rec.trace.day == day
+            if rec is not None and live:
+                trace = rec.trace.model_copy(deep=True)
+                running = rec.activity.model_copy() if rec.activity is not None else None
+            else:
+                trace = self._days.get(day)
+                running = None
+        if trace is None:
+            trace = day_glance.saved_trace(self.node.data_dir, day)
+        if trace is None:
+            raise NotFoundError("day", day)
+        requests = self.requests()
+        if live:
+            return day_glance.glance(
+                trace, requests, self.building, running=running, now=trace.end
+            )
+        return day_glance.glance(trace, requests, self.building)
+
     # --- requests -------------------------------------------------------------------------------
 
     def submit_request(
@@ -374,6 +478,7 @@ class ConsoleBridgeNode(AgentNode):
             self.codec.subscribe(
                 self, model, spec.name, callback, qos.profile(spec.qos, spec.depth)
             )
+        self.create_subscription(Image, IMAGE.name, b.on_image, qos.profile(IMAGE.qos, 1))
         settings, generated = resolve_settings(
             self.values["console_host"], self.values["console_port"]
         )
