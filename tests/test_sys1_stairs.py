@@ -21,6 +21,7 @@ from agent.sys1.recorder import ListSink
 from agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
 from agent.sys1.skills.navigation import GoTo
 from sim.building import Building, parse_building
+from sim.generator import generate_building
 from sim.world import World
 
 BUILDINGS = {"office": office, "l_building": l_building}
@@ -203,3 +204,34 @@ def test_a_room_under_a_stairwell_that_skips_its_floor_is_level_ground() -> None
     robot.set_cmd_vel(0.5, 0.0)
     r.world.step((x1 - x0 + 1.0) / 0.5)
     assert robot.floor == 0 and not robot.on_stairs
+
+
+GENERATED = [
+    pytest.param(seed, floors, basements, shape, marks=marks)
+    for seed, floors, basements, shape, marks in (
+        (100, 3, 0, "l", ()),
+        (101, 4, 1, "u", ()),
+        (102, 5, 0, "t", pytest.mark.slow),
+        (103, 6, 1, "bar", pytest.mark.slow),
+    )
+]
+
+
+@pytest.mark.parametrize(("seed", "floors", "basements", "shape"), GENERATED)
+def test_the_robot_reaches_every_level_of_a_generated_building(
+    seed: int, floors: int, basements: int, shape: str
+) -> None:
+    data = generate_building(seed=seed, floors=floors, basements=basements, shape=shape)
+    building = parse_building(data, source=f"generated seed {seed}")
+    r = _rig(building)
+    for level in sorted(building.floor_levels, key=lambda f: (f % 2, f)):  # up and down
+        h = r.call("take_stairs", floor=level, limit_s=3600)
+        assert h.state == HandleState.SUCCESS, f"stairs to {level}: {h.reason}"
+        robot = r.world.robot
+        assert robot.floor == level and not robot.on_stairs
+        room = next(rm for rm in building.rooms_on(level) if rm.kind not in ("stairwell",))
+        h = r.call("navigate", place=room.id, limit_s=3600)
+        assert h.state == HandleState.SUCCESS, f"{room.id}: {h.reason}"
+        assert robot.floor == level
+    assert r.call("navigate", place="dock", limit_s=3600).state == HandleState.SUCCESS
+    assert not r.sys1.ctx.livelock.stopped
