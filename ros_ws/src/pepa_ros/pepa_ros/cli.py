@@ -90,6 +90,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Summarise a recording (topics, types, counts, rates) or print its messages.",
     )
     replay.add_argument("file", type=Path, help="the .mcap file")
+    replay.add_argument(
+        "--summary",
+        action="store_true",
+        help="topics, counts, rates and the Foxglove layout to open it with (the default)",
+    )
     replay.add_argument("--print", action="store_true", help="print the messages")
     replay.add_argument("--topic", action="append", help="only this topic (repeatable)")
     replay.add_argument("--limit", type=int, default=0, help="print at most N messages")
@@ -187,6 +192,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from pepa_ros.replay import format_message, format_summary, iter_messages, summarise
 
+    if args.summary and args.print:
+        raise ValueError("--summary and --print: choose one")
     if not args.print:
         summary = summarise(args.file)
         if args.topic:

@@ -1,7 +1,9 @@
 """Read an MCAP recording back: a per-topic summary, or the messages themselves.
 
 Decoding uses the schemas stored in the file (no ROS packages needed), so a recording made
-on the robot can be inspected on any machine.
+on the robot can be inspected on any machine. The summary names the Foxglove layout shipped
+with this package (camera, odometry, battery, decisions, requests), so a user opening the file
+in Foxglove starts from those panels instead of an empty screen.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ MAX_SEQUENCE = 8
 
 MIN_RATE_SPAN_S = 0.5
 """A rate over a shorter span (a burst of latched messages) would mislead."""
+FOXGLOVE_LAYOUT = Path(__file__).resolve().parent / "foxglove" / "pepa-layout.json"
+"""Import it in Foxglove (Layouts, Import from file) after opening a recording."""
 
 
 class RecordingError(ValueError):
@@ -49,6 +53,9 @@ class RecordingSummary(BaseModel):
     messages: int
     duration_s: float
     topics: list[TopicSummary]
+    foxglove_layout: str = Field(
+        default=str(FOXGLOVE_LAYOUT), description="the layout to import in Foxglove"
+    )
 
     def topic(self, name: str) -> TopicSummary | None:
         return next((t for t in self.topics if t.topic == name), None)
@@ -178,6 +185,7 @@ def format_summary(summary: RecordingSummary) -> str:
     for t in summary.topics:
         rate = f"{t.rate_hz:8.2f} Hz" if t.rate_hz is not None else "        -   "
         lines.append(f"  {t.topic:<{width}}  {t.count:7d}  {rate}  {t.type}")
+    lines.append(f"Foxglove layout (Layouts > Import from file): {summary.foxglove_layout}")
     return "\n".join(lines)
 
 
