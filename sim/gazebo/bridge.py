@@ -32,58 +32,65 @@ class BridgeEntry(BaseModel):
     direction: Direction
 
 
+#: The robot's interface: (ROS topic, Gazebo topic, ROS type, Gazebo type, direction); the
+#: clock's Gazebo topic carries the world's name.
+ROBOT_TOPICS: tuple[tuple[str, str, str, str, Direction], ...] = (
+    (
+        "/cmd_vel",
+        names.ROBOT_CMD_VEL,
+        "geometry_msgs/msg/Twist",
+        "gz.msgs.Twist",
+        Direction.ROS_TO_GZ,
+    ),
+    (
+        "/odom",
+        names.ROBOT_ODOMETRY,
+        "nav_msgs/msg/Odometry",
+        "gz.msgs.Odometry",
+        Direction.GZ_TO_ROS,
+    ),
+    (
+        "/camera/image_raw",
+        names.CAMERA_IMAGE,
+        "sensor_msgs/msg/Image",
+        "gz.msgs.Image",
+        Direction.GZ_TO_ROS,
+    ),
+    (
+        "/camera/camera_info",
+        names.CAMERA_INFO,
+        "sensor_msgs/msg/CameraInfo",
+        "gz.msgs.CameraInfo",
+        Direction.GZ_TO_ROS,
+    ),
+)
+
+
 def bridge_entries(building: Building) -> list[BridgeEntry]:
     world = names.world_name(building.name)
-    out = [
-        BridgeEntry(
-            ros_topic_name="/cmd_vel",
-            gz_topic_name=names.ROBOT_CMD_VEL,
-            ros_type_name="geometry_msgs/msg/Twist",
-            gz_type_name="gz.msgs.Twist",
-            direction=Direction.ROS_TO_GZ,
-        ),
-        BridgeEntry(
-            ros_topic_name="/odom",
-            gz_topic_name=names.ROBOT_ODOMETRY,
-            ros_type_name="nav_msgs/msg/Odometry",
-            gz_type_name="gz.msgs.Odometry",
-            direction=Direction.GZ_TO_ROS,
-        ),
-        BridgeEntry(
-            ros_topic_name="/camera/image_raw",
-            gz_topic_name=names.CAMERA_IMAGE,
-            ros_type_name="sensor_msgs/msg/Image",
-            gz_type_name="gz.msgs.Image",
-            direction=Direction.GZ_TO_ROS,
-        ),
-        BridgeEntry(
-            ros_topic_name="/camera/camera_info",
-            gz_topic_name=names.CAMERA_INFO,
-            ros_type_name="sensor_msgs/msg/CameraInfo",
-            gz_type_name="gz.msgs.CameraInfo",
-            direction=Direction.GZ_TO_ROS,
-        ),
-        BridgeEntry(
-            ros_topic_name="/clock",
-            gz_topic_name=names.clock_topic(world),
-            ros_type_name="rosgraph_msgs/msg/Clock",
-            gz_type_name="gz.msgs.Clock",
-            direction=Direction.GZ_TO_ROS,
+    rows = [
+        *ROBOT_TOPICS,
+        (
+            "/clock",
+            names.clock_topic(world),
+            "rosgraph_msgs/msg/Clock",
+            "gz.msgs.Clock",
+            Direction.GZ_TO_ROS,
         ),
     ]
     for e in building.elevators:
-        topics = [names.car_topic(e.id)] + [names.door_topic(e.id, f) for f in e.floors]
-        out += [
-            BridgeEntry(
-                ros_topic_name=t,
-                gz_topic_name=t,
-                ros_type_name="std_msgs/msg/Float64",
-                gz_type_name="gz.msgs.Double",
-                direction=Direction.ROS_TO_GZ,
-            )
-            for t in topics
-        ]
-    return out
+        for t in [names.car_topic(e.id)] + [names.door_topic(e.id, f) for f in e.floors]:
+            rows.append((t, t, "std_msgs/msg/Float64", "gz.msgs.Double", Direction.ROS_TO_GZ))
+    return [
+        BridgeEntry(
+            ros_topic_name=ros,
+            gz_topic_name=gz,
+            ros_type_name=ros_type,
+            gz_type_name=gz_type,
+            direction=direction,
+        )
+        for ros, gz, ros_type, gz_type, direction in rows
+    ]
 
 
 def bridge_yaml(building: Building) -> str:

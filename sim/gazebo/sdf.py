@@ -86,6 +86,24 @@ def box(
             sub(contact, "collide_bitmask", f"0x{bitmask:02x}")
 
 
+def prism(
+    link: ET.Element,
+    name: str,
+    rect: tuple[float, float, float, float],
+    z0: float,
+    z1: float,
+    rgba: Rgba,
+    *,
+    bitmask: int | None = BUILDING_BITMASK,
+    transparency: float = 0.0,
+) -> None:
+    """A box over the footprint ``rect`` (x0, y0, x1, y1) from height ``z0`` up to ``z1``."""
+    x0, y0, x1, y1 = rect
+    size = (x1 - x0, y1 - y0, z1 - z0)
+    at = ((x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2)
+    box(link, name, size, at, rgba, bitmask=bitmask, transparency=transparency)
+
+
 def inertial(link: ET.Element, mass: float, size: tuple[float, float, float]) -> None:
     """A solid box's inertia (the bodies here are boxes, wheels near enough)."""
     x, y, z = size

@@ -34,6 +34,7 @@ from sim.gazebo.sdf import (
     merge_intervals,
     plugin,
     pose,
+    prism,
     rect_minus,
     sub,
     vec,
@@ -251,14 +252,8 @@ class WorldBuilder:
         model = sub(self.world, "model", name=f"floor_{names.level_token(level)}")
         sub(model, "static", "true")
         link = sub(model, "link", name="structure")
-        for i, (x0, y0, x1, y1) in enumerate(rect_minus(self.b.extent, slab_holes(self.b, level))):
-            box(
-                link,
-                f"slab_{i}",
-                (x1 - x0, y1 - y0, SLAB_M),
-                ((x0 + x1) / 2, (y0 + y1) / 2, z0 - SLAB_M / 2),
-                SLAB_RGBA,
-            )
+        for i, rect in enumerate(rect_minus(self.b.extent, slab_holes(self.b, level))):
+            prism(link, f"slab_{i}", rect, z0 - SLAB_M, z0, SLAB_RGBA)
         t = self.b.spec.wall_thickness_m
         wall_h = st.height_m - SLAB_M
         for i, w in enumerate(wall_pieces(self.b, level)):
@@ -323,46 +318,18 @@ class WorldBuilder:
                 link, f"down_{names.level_token(upper)}", s.down_flight, s, "down", z0, z1 - z0
             )
             mid = (z0 + z1) / 2
-            mx0, my0, mx1, my1 = s.mid_landing
-            box(
-                link,
-                f"landing_{tok}",
-                (mx1 - mx0, my1 - my0, SLAB_M),
-                ((mx0 + mx1) / 2, (my0 + my1) / 2, mid - SLAB_M / 2),
-                STAIRS_RGBA,
-            )
-        rx0, ry0, rx1, ry1 = rail
+            prism(link, f"landing_{tok}", s.mid_landing, mid - SLAB_M, mid, STAIRS_RGBA)
         for level in order:
             z0 = self.elevation[level]
             above = self.storeys[level].height_m - SLAB_M if level != order[-1] else GUARD_HEIGHT_M
-            box(
-                link,
-                f"railing_{names.level_token(level)}",
-                (rx1 - rx0, ry1 - ry0, above),
-                ((rx0 + rx1) / 2, (ry0 + ry1) / 2, z0 + above / 2),
-                WALL_RGBA,
-            )
+            prism(link, f"railing_{names.level_token(level)}", rail, z0, z0 + above, WALL_RGBA)
         bottom, top = order[0], order[-1]
         if len(order) > 1:
-            below = self.elevation[order[1]] - self.elevation[bottom]
-            bx0, by0, bx1, by1 = s.down_flight
             zb = self.elevation[bottom]
-            box(
-                link,
-                "blocked_bottom",
-                (bx1 - bx0, by1 - by0, below / 2 - RAMP_M),
-                ((bx0 + bx1) / 2, (by0 + by1) / 2, zb + (below / 2 - RAMP_M) / 2),
-                STAIRS_RGBA,
-            )
-        tx0, ty0, tx1, ty1 = s.up_flight
+            under = (self.elevation[order[1]] - zb) / 2 - RAMP_M  # below the next flight down
+            prism(link, "blocked_bottom", s.down_flight, zb, zb + under, STAIRS_RGBA)
         zt = self.elevation[top]
-        box(
-            link,
-            "blocked_top",
-            (tx1 - tx0, ty1 - ty0, GUARD_HEIGHT_M),
-            ((tx0 + tx1) / 2, (ty0 + ty1) / 2, zt + GUARD_HEIGHT_M / 2),
-            WALL_RGBA,
-        )
+        prism(link, "blocked_top", s.up_flight, zt, zt + GUARD_HEIGHT_M, WALL_RGBA)
 
     @staticmethod
     def _ramp(
@@ -402,18 +369,11 @@ class WorldBuilder:
     # --- landmarks and markers ----------------------------------------------------------------
 
     def _landmark(self, lid: str, level: int, footprint: Rect, height: float) -> None:
-        x0, y0, x1, y1 = footprint
         model = sub(self.world, "model", name=f"landmark_{lid}")
         sub(model, "static", "true")
         link = sub(model, "link", name="body")
         z0 = self.elevation[level]
-        box(
-            link,
-            "body",
-            (x1 - x0, y1 - y0, height),
-            ((x0 + x1) / 2, (y0 + y1) / 2, z0 + height / 2),
-            OBJECT_RGBA,
-        )
+        prism(link, "body", footprint, z0, z0 + height, OBJECT_RGBA)
 
     @staticmethod
     def _face(x: float, y: float, facing: float, depth: float) -> tuple[float, float]:
@@ -568,14 +528,10 @@ class WorldBuilder:
             sub(model, "static", "true")
             link = sub(model, "link", name="marking")
             x0, y0, x1, y1 = rect
-            box(
-                link,
-                "marking",
-                (x1 - x0 - 2 * half, y1 - y0 - 2 * half, 0.01),
-                ((x0 + x1) / 2, (y0 + y1) / 2, self.elevation[level] + 0.005),
-                FORBIDDEN_RGBA,
-                bitmask=None,
-                transparency=0.6,
+            z = self.elevation[level]
+            inner = (x0 + half, y0 + half, x1 - half, y1 - half)
+            prism(
+                link, "marking", inner, z, z + 0.01, FORBIDDEN_RGBA, bitmask=None, transparency=0.6
             )
 
 
