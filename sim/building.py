@@ -12,6 +12,7 @@ Errors in a file name the file, the field and the problem, and nothing starts.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import re
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import numpy as np
 import yaml
@@ -636,6 +637,14 @@ class Building:
 
 
 def _check(spec: BuildingSpec, source: str) -> None:
+    problems = _problems(spec)
+    if problems:
+        raise BuildingError(source, problems)
+
+
+def _problems(spec: BuildingSpec, broken: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Every semantic problem of ``spec`` (reachability included). Rooms named in ``broken``
+    were in the file but failed the schema: references to them are not reported again."""
     problems: list[tuple[str, str]] = []
     levels = [f.level for f in spec.floors]
     if len(set(levels)) != len(levels):
@@ -662,7 +671,7 @@ def _check(spec: BuildingSpec, source: str) -> None:
                 problems.append((f"rooms[{i}].rect", f"room {a.id!r} overlaps room {b.id!r}"))
 
     def need_room(field: str, rid: str | None, floor: int | None = None) -> RoomSpec | None:
-        if rid is None:
+        if rid is None or rid in broken:
             return None
         if rid not in rooms:
             problems.append((field, f"unknown room {rid!r}"))
@@ -741,6 +750,18 @@ def _check(spec: BuildingSpec, source: str) -> None:
         srooms = [need_room(f"stairs[{i}].rooms[{j}]", rid) for j, rid in enumerate(s.rooms)]
         if sorted(r.floor for r in srooms if r) != sorted(s.floors):
             problems.append((f"stairs[{i}].rooms", "need one stairwell room per floor served"))
+        # a flight climbs exactly one storey: the levels served must follow one another
+        if s.floors and sorted(s.floors) != list(range(min(s.floors), max(s.floors) + 1)):
+            problems.append(
+                (
+                    f"stairs[{i}].floors",
+                    f"stairs join consecutive levels; {sorted(s.floors)} skips some "
+                    "(give each run of levels its own stairwell)",
+                )
+            )
+        for f in s.floors:
+            if f not in levels:
+                problems.append((f"stairs[{i}].floors", f"unknown floor {f}"))
         ok = [r for r in srooms if r]
         for r in ok:
             for fl in (s.up_flight, s.down_flight, s.mid_landing):
@@ -802,7 +823,7 @@ def _check(spec: BuildingSpec, source: str) -> None:
         if z.floor is not None and z.floor not in levels:
             problems.append((f"forbidden_zones[{i}].floor", f"unknown floor {z.floor}"))
 
-    if spec.entrance in adj and not problems:
+    if spec.entrance in adj:
         seen = {spec.entrance}
         todo = deque([spec.entrance])
         while todo:
@@ -819,8 +840,7 @@ def _check(spec: BuildingSpec, source: str) -> None:
                         f"{spec.entrance!r} (no door, elevator or stairs lead to it)",
                     )
                 )
-    if problems:
-        raise BuildingError(source, problems)
+    return problems
 
 
 def door_approaches(spec: BuildingSpec) -> Iterator[tuple[str, int, Rect]]:
@@ -875,21 +895,115 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return re.sub(r"\.\[", "[", out) or "<top level>"
 
 
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The model a field holds (directly, in a list or as an optional)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_field(loc: tuple[int | str, ...]) -> str:
+    """'unknown field' with the nearest known name of that place in the format as a hint."""
+    model: type[BaseModel] | None = BuildingSpec
+    for part in loc[:-1]:
+        if isinstance(part, str) and model is not None:
+            field = model.model_fields.get(part)
+            model = _model_in(field.annotation) if field is not None else None
+    name = str(loc[-1])
+    known = list(model.model_fields) if model is not None else []
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown field {name!r}; did you mean {close[0]!r}?"
+    return f"unknown field {name!r}; the fields here are: {', '.join(known)}"
+
+
+# The format's lists and the model of their items: a broken item is left out of the second,
+# semantic pass so the rest of the file is still checked.
+_LISTS: dict[str, type[_Spec]] = {
+    "floors": FloorSpec,
+    "rooms": RoomSpec,
+    "doors": DoorSpec,
+    "elevators": ElevatorSpec,
+    "stairs": StairsSpec,
+    "landmarks": LandmarkSpec,
+    "people": PersonSpec,
+    "forbidden_zones": ForbiddenZoneSpec,
+}
+_STAND_IN = {  # the smallest valid lists, to validate the top-level fields on their own
+    "floors": [{"level": 0, "name": "-"}],
+    "rooms": [{"id": "x", "name": "-", "kind": "-", "floor": 0, "rect": [0, 0, 1, 1]}],
+}
+
+
+def _semantic_problems_of_the_valid_parts(data: dict) -> list[tuple[str, str]]:
+    """The semantic problems of a file that failed the schema, found on the items that passed
+    it (problem locations keep the file's own indices)."""
+    top = {k: v for k, v in data.items() if k in BuildingSpec.model_fields and k not in _LISTS}
+    try:
+        spec = BuildingSpec.model_validate(top | _STAND_IN)
+    except ValidationError:
+        return []  # a top-level field is wrong: its error is reported already
+    kept: dict[str, list] = {}
+    index: dict[str, list[int]] = {}
+    broken: set[str] = set()
+    for name, model in _LISTS.items():
+        raw = data.get(name)
+        kept[name], index[name] = [], []
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            try:
+                kept[name].append(model.model_validate(item))
+                index[name].append(i)
+            except ValidationError:
+                if name == "rooms" and isinstance(item, dict) and isinstance(item.get("id"), str):
+                    broken.add(item["id"])
+    problems = _problems(spec.model_copy(update=kept), frozenset(broken))
+
+    def renumber(field: str) -> str:
+        m = re.match(r"^(\w+)\[(\d+)\]", field)
+        if m and m.group(1) in index:
+            return f"{m.group(1)}[{index[m.group(1)][int(m.group(2))]}]" + field[m.end() :]
+        return field
+
+    return [(renumber(field), problem) for field, problem in problems]
+
+
 def parse_building(data: object, source: str = "<memory>") -> Building:
-    """Validate an already-loaded YAML document."""
+    """Validate an already-loaded YAML document, reporting every problem at once: the schema's
+    and, for the items that pass it, the semantic ones (references, geometry, reachability)."""
     try:
         spec = BuildingSpec.model_validate(data)
     except ValidationError as exc:
-        problems = [(_loc(err["loc"]), err["msg"]) for err in exc.errors()]
+        problems = [
+            (
+                _loc(err["loc"]),
+                _unknown_field(err["loc"]) if err["type"] == "extra_forbidden" else err["msg"],
+            )
+            for err in exc.errors()
+        ]
+        if isinstance(data, dict):
+            problems += _semantic_problems_of_the_valid_parts(data)
         raise BuildingError(source, problems) from None
     return Building(spec, source)
 
 
+def building_path(path: str | Path | None = None) -> Path:
+    """The building file ``path`` names (None: the default office). Every command that takes
+    a building words a missing one the same way."""
+    p = Path(path) if path is not None else DEFAULT_WORLD
+    if not p.is_file():
+        raise FileNotFoundError(
+            f"building file not found: {p} (a building file is YAML; see docs/buildings.md)"
+        )
+    return p
+
+
 def load_building(path: str | Path | None = None) -> Building:
     """Load and validate a building file (``None``: the default office)."""
-    p = Path(path) if path is not None else DEFAULT_WORLD
-    if not p.exists():
-        raise FileNotFoundError(f"building file not found: {p}")
+    p = building_path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from agent.runtime.ablation import Ablation
 from personalities import loader
 from personalities.model import Personality
-from sim.building import DEFAULT_WORLD, Building, load_building
+from sim.building import Building, building_path, load_building
 from sim.events import EventConfig
 
 
@@ -73,7 +73,9 @@ class RuntimeConfig(BaseModel):
         return EventConfig(requests_per_person_hour=self.requests_per_person_hour)
 
     def world_path(self) -> Path:
-        return Path(self.world) if self.world is not None else DEFAULT_WORLD
+        """The building file (the default office when none is named); a missing one is an
+        error worded as every command words it."""
+        return building_path(self.world)
 
     def identity(self) -> dict[str, object]:
         """What makes two runs the same run (a resume must match it)."""
@@ -101,7 +103,4 @@ def world_digest(path: Path) -> str:
 def load_inputs(config: RuntimeConfig, data_dir: Path | None) -> tuple[Personality, Building]:
     """The personality and building a run needs; every problem names its file or name."""
     personality = loader.load(config.personality, data_dir)
-    path = config.world_path()
-    if not path.is_file():
-        raise FileNotFoundError(f"world file not found: {path}")
-    return personality, load_building(path)
+    return personality, load_building(config.world_path())
