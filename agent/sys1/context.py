@@ -30,6 +30,7 @@ from sim.occupancy import CSpace
 from sim.routing import NoRouteError, Route, Router
 
 if TYPE_CHECKING:
+    from agent.sys1.navigation_backend import NavigationBackend
     from agent.sys1.skills.base import Skill
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class SkillContext:
         visits: VisitMap,
         factory: Callable[[SkillContext, SkillCall], Skill],
         planner: Planner | None = None,
+        navigation: NavigationBackend | None = None,
     ) -> None:
         self.robot = robot
         self.building = building
@@ -92,6 +94,8 @@ class SkillContext:
         self.visits = visits
         self._factory = factory
         self.planner: Planner = planner if planner is not None else InlinePlanner()
+        #: Drives same-floor legs when the robot runs its own navigation stack (else Sys1 does).
+        self.navigation = navigation
         #: Held while the map is searched or changed (a planner may search on its own thread).
         self.router_lock = threading.RLock()
         self.now = 0.0

@@ -27,6 +27,7 @@ from agent.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus
 from agent.sys1.config import Sys1Config
 from agent.sys1.context import SkillContext, navigation_map
 from agent.sys1.livelock import Livelock
+from agent.sys1.navigation_backend import NavigationBackend
 from agent.sys1.perception import (
     CameraDetector,
     Detector,
@@ -102,6 +103,7 @@ class Sys1:
         detector: Detector | None = None,
         scorer: ImportanceScorer | None = None,
         planner: Planner | None = None,
+        navigation: NavigationBackend | None = None,
         now: float = 0.0,
     ) -> None:
         self.robot = robot
@@ -139,6 +141,7 @@ class Sys1:
             self.visits,
             make_skill,
             planner,
+            navigation,
         )
         self.ctx.look = self._look
         self.ctx.refresh(now)

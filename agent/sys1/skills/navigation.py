@@ -6,7 +6,8 @@ while the robot stands, see :mod:`agent.sys1.planner`) and runs the legs: a driv
 :class:`~agent.sys1.skills.motion.FollowPath`, an elevator leg a ride (the ``ride_elevator``
 skill), a stairs leg a path over the flights. A blocked path is noted on the map and the rest
 of the way re-planned; an elevator found out of service is avoided for a while and the way
-re-planned (so the stairs take over).
+re-planned (so the stairs take over). A robot with its own navigation stack (Nav2) drives the
+drive legs through it (:mod:`agent.sys1.navigation_backend`); stairs and elevators stay here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import math
 
 from agent.messages import SkillCall, SkillStatus
 from agent.sys1.context import NoRouteError, SkillContext, Target
+from agent.sys1.skills.backend_drive import drive_leg
 from agent.sys1.skills.base import Outcome, Script, Skill, failed
 from agent.sys1.skills.leave_elevator import LeaveElevator, aboard
 from agent.sys1.skills.motion import FollowPath
@@ -79,7 +81,7 @@ class GoTo(Skill):
                 self.leg_kind = leg.kind
                 if isinstance(leg, DriveLeg):
                     tol = self.stop_short_m if (last and self.stop_short_m) else None
-                    res = yield FollowPath(ctx, leg.points, tolerance_m=tol)
+                    res = yield drive_leg(ctx, ctx.navigation, leg.points, stop_short_m=tol)
                 elif isinstance(leg, StairsLeg):
                     res = yield FollowPath(ctx, leg.points, floor_change=True, speed=0.3)
                     if not failed(res) and ctx.pose.floor != leg.to_floor:
