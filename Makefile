@@ -69,9 +69,10 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
-	@pkg-config --exists sdformat12 || { \
+	@{ command -v c++ && pkg-config --exists sdformat12; } >/dev/null 2>&1 || { \
 		apt-get update && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsdformat-dev; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			g++ pkg-config libsdformat-dev; }
 
 # The strict SDFormat checker of the exported Gazebo worlds (libsdformat's own parser).
 $(SDF_CHECK): sim/gazebo/sdf_check.cpp | system-deps $(BIN)/python
