@@ -11,7 +11,7 @@ from agent.runtime.ablation import Ablation
 from agent.runtime.trace import Activity, DayTrace, SkillEnd
 from agent.study.heatmap import HeatMap
 from agent.study.measures import CoverageGrowth, DayMeasures, RunMeasures
-from agent.study.record import DayProfile, RunRecord, RunSpec
+from agent.study.record import DayProfile, RunRecord, RunSet, RunSpec
 from sim.building import DEFAULT_WORLD, Building, load_building
 
 T0 = at(0, 8.0)
@@ -90,6 +90,7 @@ def record(
     top5: float = 0.6,
     acceptance: float = 0.8,
     jitter: float = 0.0,
+    runs: RunSet = RunSet.MAIN,
 ) -> RunRecord:
     """A run record with the given figures (everything else plausible and fixed); the per-day
     measures are the run's figures spread evenly over its days, each day's moved by
@@ -118,7 +119,7 @@ def record(
     acts = activity_days or [share] * days
     places = place_days or [{"robotics_lab": 0.5, "corridor_0": 0.5}] * days
     return RunRecord(
-        spec=RunSpec(personality=personality, seed=seed, ablation=ablation),
+        spec=RunSpec(personality=personality, seed=seed, ablation=ablation, runs=runs),
         summary=summary,
         battery_mean=min(1.0, battery_min + 0.3),
         expressions=expressions,

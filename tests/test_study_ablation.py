@@ -65,7 +65,8 @@ def test_study_specs_cover_personalities_seeds_and_ablations() -> None:
     )
     names = [s.name for s in cfg.specs()]
     assert names[:3] == ["lazy-s0", "lazy-s1", "lazy-s2"]
-    assert names[6:] == ["lazy-s0-no_memory", "curious-s0-no_memory"]
+    assert names[6:8] == ["lazy-s0-no_memory", "curious-s0-no_memory"]
+    assert names[8:] == [f"{p}-s{s}-busy" for p in ("lazy", "curious") for s in range(3)]
 
 
 def test_bad_study_input_is_named() -> None:

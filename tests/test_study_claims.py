@@ -12,6 +12,7 @@ from study_support import record
 from agent.study.analysis import analyse, samples
 from agent.study.claims import ClaimSpec, Verdict, all_claims, evaluate, load_claim_table
 from agent.study.divergence import stability
+from agent.study.record import RunSet
 from agent.study.statistics import paired_difference
 
 NAMES = ("Curious", "Working", "Playful", "Cautious", "Lazy")
@@ -19,8 +20,14 @@ SEEDS = range(3)
 
 
 def _aligned() -> list:
-    """Five personalities whose measures behave as the claims say, three seeds each."""
-    out = []
+    """Five personalities whose measures behave as the claims say, three seeds each, and their
+    busy-load runs (where Working accepts and completes the most)."""
+    out = [
+        record(n, s, days=1, runs=RunSet.BUSY, acceptance=0.9 if n == "Working" else 0.5,
+               completed=30 if n == "Working" else 10 + s)
+        for n in NAMES
+        for s in SEEDS
+    ]  # fmt: skip
     for s in SEEDS:
         j = 0.02 * s  # seeds differ a little, the order does not
         out += [
@@ -49,6 +56,17 @@ def test_every_claim_passes_when_the_measures_are_aligned() -> None:
     group = claims["conservative_lower_entropy"]
     assert len(group.differences) == 6  # Cautious and Lazy, each against three others
     assert claims["lazy_most_rest"].resampling.endswith("seed x day")
+    assert claims["working_most_completed"].runs == RunSet.BUSY
+
+
+def test_busy_claims_use_only_the_busy_runs() -> None:
+    # on the study's own runs Working completes no more than anyone (3 each): the claim is
+    # measured on the busy runs, where it does
+    recs = _aligned()
+    assert _claims(recs)["working_most_completed"].verdict == Verdict.PASS
+    main_only = [r for r in recs if r.spec.runs == RunSet.MAIN]
+    c = _claims(main_only)["working_most_completed"]
+    assert c.verdict == Verdict.SKIPPED and "no busy runs" in c.detail
 
 
 def test_overlapping_intervals_are_inconclusive_not_a_pass() -> None:
@@ -76,7 +94,7 @@ def test_a_claim_fails_when_another_personality_is_decidedly_better() -> None:
 
 
 def test_equal_values_everywhere_cannot_pass() -> None:
-    c = _claims([record(n, s) for n in NAMES for s in SEEDS])["working_most_completed"]
+    c = _claims([record(n, s) for n in NAMES for s in SEEDS])["lazy_most_rest"]
     assert c.verdict == Verdict.INCONCLUSIVE
     assert all(d.diff == 0 and d.low == d.high == 0 for d in c.differences)
 
@@ -117,6 +135,7 @@ def test_stability_claim_needs_the_gap_interval_above_zero() -> None:
     }
     ok = all_claims({}, {"activity": stability("activity", stable, samples=50)}, table=[])
     bad = all_claims({}, {"activity": stability("activity", erratic, samples=50)}, table=[])
+
     assert ok[0].id == "stable_activity" and ok[0].verdict == Verdict.PASS
     assert bad[0].verdict == Verdict.FAIL
     one_day = {n: {s: d[s][:1] for s in SEEDS} for n, d in stable.items()}

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.study.cli import _load, _worlds
+from agent.study.cli import _busy_load, _load, _worlds
+from agent.study.record import RunSet
 from agent.study.runner import LOADS, StudyConfig, generate_worlds
 from sim.building import load_building
 
@@ -22,19 +23,33 @@ def test_a_bad_load_names_the_option(text: str) -> None:
         _load(text)
 
 
-def test_the_study_defaults_to_the_busy_load_and_passes_it_to_each_run(tmp_path: Path) -> None:
-    cfg = StudyConfig(days=1, seeds=1, personalities=["Lazy"], workers=1)
-    assert cfg.requests_per_person_hour == LOADS["busy"]
-    quiet = cfg.model_copy(update={"requests_per_person_hour": 0.25})
-    (spec,) = quiet.specs()
-    job = quiet.job(spec, tmp_path)
-    assert job.requests_per_person_hour == 0.25 and job.run_dir == tmp_path / "runs" / spec.name
+def test_runs_keep_the_default_day_and_busy_runs_get_the_busy_load(tmp_path: Path) -> None:
+    cfg = StudyConfig(days=3, seeds=2, personalities=["Lazy"], workers=1)
+    main, busy = (
+        [s for s in cfg.specs() if s.runs == runs] for runs in (RunSet.MAIN, RunSet.BUSY)
+    )
+    assert len(main) == len(busy) == 2
+    job = cfg.job(main[0], tmp_path)
+    assert job.requests_per_person_hour is None and job.days == 3
+    job = cfg.job(busy[0], tmp_path)
+    assert job.requests_per_person_hour == LOADS["busy"] and job.days == cfg.busy_days == 1
+    assert job.run_dir == tmp_path / "runs" / "lazy-s0-busy"
+    rate = cfg.model_copy(update={"requests_per_person_hour": 0.25})
+    assert rate.job(main[0], tmp_path).requests_per_person_hour == 0.25
+    none = cfg.model_copy(update={"busy_requests_per_person_hour": None})
+    assert all(s.runs == RunSet.MAIN for s in none.specs())
+
+
+def test_busy_load_option() -> None:
+    assert _busy_load("busy") == LOADS["busy"] and _busy_load("none") is None
+    with pytest.raises(ValueError, match="--busy-load"):
+        _busy_load("default")
 
 
 def test_generated_worlds_give_every_run_its_building(tmp_path: Path) -> None:
     cfg = StudyConfig(days=1, seeds=2, personalities=["Lazy", "Curious"], generated_worlds=2)
     specs = cfg.specs()
-    assert len(specs) == 2 * 2 * 2 and {s.world for s in specs} == {"gen-0", "gen-1"}
+    assert len(specs) == 2 * 2 * 2 * 2 and {s.world for s in specs} == {"gen-0", "gen-1"}
     assert len({s.name for s in specs}) == len(specs)  # each run its own directory
     generate_worlds(cfg, tmp_path)
     for spec in specs:

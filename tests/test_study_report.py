@@ -33,7 +33,7 @@ def test_report_files_hold_tables_plots_and_claims(tmp_path: Path) -> None:
     page = paths["html"].read_text(encoding="utf-8")
     for title in (
         "Trait alignment",
-        "Measures (mean",
+        "Measures, main runs (mean",
         "Per personality",
         "Share of time per activity category",
         "Requests",

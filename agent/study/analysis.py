@@ -12,7 +12,7 @@ from agent.study.claims import Claim, Samples, all_claims
 from agent.study.divergence import Stability, stability
 from agent.study.measures import MEASURES, values
 from agent.study.memory_qa import accuracy
-from agent.study.record import RunRecord
+from agent.study.record import RunRecord, RunSet, full_runs
 
 STABILITY_KINDS: tuple[str, ...] = ("activity", "place")
 
@@ -31,8 +31,9 @@ class Findings(BaseModel):
     seeds: list[int]
     days: int
     table: dict[str, dict[str, Spread]]
-    measures: dict[str, dict[str, Spread]] = Field(
-        default_factory=dict, description="measure -> personality -> spread over its units"
+    measures: dict[str, dict[str, dict[str, Spread]]] = Field(
+        default_factory=dict,
+        description="run set -> measure -> personality -> spread over its units",
     )
     stability: dict[str, Stability]
     claims: list[Claim]
@@ -67,6 +68,13 @@ def samples(records: Sequence[RunRecord]) -> dict[str, Samples]:
     return out
 
 
+def _spreads(units: dict[str, Samples]) -> dict[str, dict[str, Spread]]:
+    return {
+        m: {n: Spread.of(list(per.values())) for n, per in units[m].items() if per}
+        for m in MEASURES
+    }
+
+
 def _merge(counts: list[dict[str, tuple[int, int]]]) -> dict[str, tuple[int, int]]:
     out: dict[str, tuple[int, int]] = {}
     for c in counts:
@@ -78,7 +86,7 @@ def _merge(counts: list[dict[str, tuple[int, int]]]) -> dict[str, tuple[int, int
 
 def analyse(records: Sequence[RunRecord], *, seed: int = 0) -> Findings:
     """Findings of a study; records of ablated runs go to the side-by-side comparison."""
-    full = [r for r in records if r.spec.ablation == Ablation.NONE]
+    full = full_runs(records)
     if not full:
         raise ValueError("the study has no run of the full agent (every run is an ablation)")
     table = spreads(full)
@@ -87,17 +95,16 @@ def analyse(records: Sequence[RunRecord], *, seed: int = 0) -> Findings:
     }
     variants: dict[str, dict[str, dict[str, Spread]]] = {}
     for ab in Ablation:
-        runs = [r for r in records if r.spec.ablation == ab]
+        runs = [r for r in records if r.spec.ablation == ab and r.spec.runs == RunSet.MAIN]
         if runs and ab != Ablation.NONE:
             variants[ab.value] = spreads(runs)
     if variants:
         variants = {Ablation.NONE.value: table, **variants}
     by_name = group(full)
-    units = samples(full)
-    measures = {
-        m: {n: Spread.of(list(per.values())) for n, per in units[m].items() if per}
-        for m in MEASURES
-    }
+    units = {RunSet.MAIN: samples(full)}
+    busy = full_runs(records, RunSet.BUSY)
+    if busy:
+        units[RunSet.BUSY] = samples(busy)
     qa = QAFigures(
         overall=_merge([accuracy(r.qa) for r in full]),
         by_personality={n: _merge([accuracy(r.qa) for r in runs]) for n, runs in by_name.items()},
@@ -107,7 +114,7 @@ def analyse(records: Sequence[RunRecord], *, seed: int = 0) -> Findings:
         seeds=sorted({r.spec.seed for r in full}),
         days=min(len(r.days) for r in full),
         table=table,
-        measures=measures,
+        measures={k.value: _spreads(u) for k, u in units.items()},
         stability=stab,
         claims=all_claims(units, stab, seed=seed),
         ablations=variants,

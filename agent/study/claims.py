@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from agent.study.divergence import Stability
 from agent.study.measures import MEASURES, Unit
+from agent.study.record import RunSet
 from agent.study.statistics import Difference, paired_difference
 
 CLAIMS_FILE = Path(__file__).with_name("claims.yaml")
@@ -51,6 +52,7 @@ class ClaimSpec(BaseModel):
     direction: Direction
     subjects: list[str] = Field(min_length=1)
     others: list[str] | None = Field(default=None, description="None: everyone else")
+    runs: RunSet = Field(default=RunSet.MAIN, description="busy: on the busy-load runs")
 
     @field_validator("measure")
     @classmethod
@@ -67,6 +69,7 @@ class Claim(BaseModel):
     verdict: Verdict
     measure: str = ""
     direction: Direction = Direction.HIGHER
+    runs: RunSet = RunSet.MAIN
     resampling: str = ""
     differences: list[Difference] = Field(default_factory=list)
     detail: str = ""
@@ -108,6 +111,7 @@ def evaluate(spec: ClaimSpec, samples: Samples, *, seed: int = 0) -> Claim:
         verdict=Verdict.SKIPPED,
         measure=spec.measure,
         direction=spec.direction,
+        runs=spec.runs,
         resampling=_resampling(spec.measure),
     )
     found = {s: _resolve(names, s) for s in spec.subjects}
@@ -174,7 +178,7 @@ def stability_claim(claim_id: str, stab: Stability) -> Claim:
 
 
 def all_claims(
-    samples: Mapping[str, Samples],
+    samples: Mapping[RunSet, Mapping[str, Samples]],
     stability: Mapping[str, Stability],
     table: Sequence[ClaimSpec] | None = None,
     *,
@@ -182,9 +186,25 @@ def all_claims(
 ) -> list[Claim]:
     """Every claim of the study, in table order, then the stability claims.
 
-    ``samples`` is measure -> personality -> unit -> value."""
+    ``samples`` is run set -> measure -> personality -> unit -> value; a claim on a run set
+    the study did not run is skipped."""
     specs = load_claim_table() if table is None else table
-    claims = [evaluate(s, samples.get(s.measure, {}), seed=seed) for s in specs]
+    claims = []
+    for spec in specs:
+        if spec.runs not in samples:
+            claims.append(
+                Claim(
+                    id=spec.id,
+                    statement=spec.statement,
+                    verdict=Verdict.SKIPPED,
+                    measure=spec.measure,
+                    direction=spec.direction,
+                    runs=spec.runs,
+                    detail=f"the study has no {spec.runs.value} runs",
+                )
+            )
+            continue
+        claims.append(evaluate(spec, samples[spec.runs].get(spec.measure, {}), seed=seed))
     for kind in sorted(stability):
         claims.append(stability_claim(f"stable_{kind}", stability[kind]))
     return claims

@@ -45,7 +45,7 @@ def _hours(text: str) -> dict[str, float]:
     return {"day_start_h": start, "day_end_h": end}
 
 
-def _load(text: str) -> float | None:
+def _load(text: str, option: str = "--load") -> float | None:
     from agent.study.runner import LOADS
 
     name = text.strip().lower()
@@ -55,10 +55,20 @@ def _load(text: str) -> float | None:
         rate = float(name)
     except ValueError:
         raise ValueError(
-            f"--load: expected {', '.join(LOADS)} or requests per person-hour; got {text!r}"
+            f"{option}: expected {', '.join(LOADS)} or requests per person-hour; got {text!r}"
         ) from None
     if not 0 <= rate <= 10:
-        raise ValueError(f"--load: requests per person-hour must be within 0..10; got {text!r}")
+        raise ValueError(f"{option}: requests per person-hour must be within 0..10; got {text!r}")
+    return rate
+
+
+def _busy_load(text: str) -> float | None:
+    """The busy runs' load; ``none`` runs no busy runs (the busy claims are then skipped)."""
+    if text.strip().lower() == "none":
+        return None
+    rate = _load(text, "--busy-load")
+    if rate is None:
+        raise ValueError("--busy-load: 'default' is not busy; give 'busy', a rate or 'none'")
     return rate
 
 
@@ -107,10 +117,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--load",
-        default="busy",
-        help="request load: 'default' (the simulator's day), 'busy' (more requests than any "
-        "personality can serve) or requests per person-hour (default: busy)",
+        default="default",
+        help="request load of the runs: 'default' (the simulator's day), 'busy' or requests "
+        "per person-hour (default: default)",
     )
+    p.add_argument(
+        "--busy-load",
+        default="busy",
+        help="load of the extra runs the request claims are measured on: 'busy' (more "
+        "requests than any personality can serve), requests per person-hour, or 'none'",
+    )
+    p.add_argument("--busy-days", type=int, default=1, help="days of each busy run (default 1)")
     p.add_argument("--qa", type=int, default=4, help="memory QA questions per type and run")
     p.add_argument("--out", type=Path, required=True, help="the study's directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -134,6 +151,8 @@ def _study(args: argparse.Namespace) -> int:
         "perception": args.perception,
         "qa_per_kind": args.qa,
         "requests_per_person_hour": _load(args.load),
+        "busy_requests_per_person_hour": _busy_load(args.busy_load),
+        "busy_days": args.busy_days,
         "generated_worlds": _worlds(args.worlds),
         **_hours(args.hours),
     }

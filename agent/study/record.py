@@ -5,7 +5,8 @@ memory QA. Everything is read back from the run's data directory, after the run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -25,6 +26,14 @@ TRACE_DIR = Path("runtime") / "trace"
 _TRACE = TypeAdapter(DayTrace)
 
 
+class RunSet(StrEnum):
+    """Which set of runs: the study's own (``main``) or the extra runs under the busy request
+    load that the request claims are measured on."""
+
+    MAIN = "main"
+    BUSY = "busy"
+
+
 class RunSpec(BaseModel):
     """Which run: a personality, a seed, an ablation (``none`` for the full agent) and, in a
     study over several buildings, which building."""
@@ -36,12 +45,15 @@ class RunSpec(BaseModel):
     world: str = Field(
         default="", pattern=r"^[a-z0-9-]*$", description="building label; '' for the only one"
     )
+    runs: RunSet = RunSet.MAIN
 
     @property
     def name(self) -> str:
         base = f"{self.personality.lower()}-s{self.seed}"
         if self.world:
             base = f"{self.world}-{base}"
+        if self.runs != RunSet.MAIN:
+            base = f"{base}-{self.runs.value}"
         return base if self.ablation == Ablation.NONE else f"{base}-{self.ablation.value}"
 
 
@@ -74,6 +86,11 @@ class RunRecord(BaseModel):
     qa: list[QAResult] = Field(default_factory=list)
     wall_s: float = 0.0
     cpu_s: float = Field(default=0.0, description="the worker's CPU time (user + system)")
+
+
+def full_runs(records: Iterable[RunRecord], runs: RunSet = RunSet.MAIN) -> list[RunRecord]:
+    """The full agent's runs (no ablation) of one run set."""
+    return [r for r in records if r.spec.ablation == Ablation.NONE and r.spec.runs == runs]
 
 
 def read_traces(run_dir: Path) -> list[DayTrace]:
@@ -147,4 +164,12 @@ def build_record(
     )
 
 
-__all__ = ["DayProfile", "RunRecord", "RunSpec", "build_record", "read_traces"]
+__all__ = [
+    "DayProfile",
+    "RunRecord",
+    "RunSet",
+    "RunSpec",
+    "build_record",
+    "full_runs",
+    "read_traces",
+]

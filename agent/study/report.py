@@ -28,7 +28,7 @@ from agent.study.analysis import Findings
 from agent.study.claims import Direction, Verdict
 from agent.study.heatmap import mean_heatmap
 from agent.study.measures import MEASURES
-from agent.study.record import RunRecord
+from agent.study.record import RunRecord, full_runs
 from sim.building import Building
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def request_table(f: Findings) -> Table:
 
 
 def weights_table(f: Findings, records: Sequence[RunRecord]) -> Table:
-    by_name = group([r for r in records if r.spec.ablation.value == "none"])
+    by_name = group(full_runs(records))
     features: list[str] = []
     rows = []
     for name in f.personalities:
@@ -209,28 +209,33 @@ def claims_table(f: Findings) -> Table:
     rows = []
     for c in f.claims:
         diffs = "; ".join(d.text() for d in c.differences) or c.detail
-        rows.append([c.statement, mark[c.verdict], c.measure, c.resampling, diffs])
+        rows.append([c.statement, mark[c.verdict], c.measure, c.runs.value, c.resampling, diffs])
     return Table(
         title="Claims (differences: subject − other, mean [95 % bootstrap interval], Cohen's d)",
-        headers=["claim", "verdict", "measure", "resampling unit", "differences"],
+        headers=["claim", "verdict", "measure", "runs", "resampling unit", "differences"],
         rows=rows,
     )
 
 
-def measures_table(f: Findings) -> Table:
+def measures_tables(f: Findings) -> list[Table]:
     names = f.personalities
-    rows = [
-        [MEASURES[m].label, MEASURES[m].unit.value]
-        + [f.measures[m][n].text(3) if n in f.measures.get(m, {}) else "–" for n in names]
-        for m in MEASURES
-        if m in f.measures
-    ]
-    return Table(
-        title="Measures (mean ± standard deviation over the units: seed x day, or seed for "
-        "first-day measures)",
-        headers=["measure", "per", *names],
-        rows=rows,
-    )
+    out = []
+    for runs, table in f.measures.items():
+        rows = [
+            [MEASURES[m].label, MEASURES[m].unit.value]
+            + [table[m][n].text(3) if n in table.get(m, {}) else "–" for n in names]
+            for m in MEASURES
+            if m in table
+        ]
+        out.append(
+            Table(
+                title=f"Measures, {runs} runs (mean ± standard deviation over the units: "
+                "building x seed x day, or building x seed for first-day measures)",
+                headers=["measure", "per", *names],
+                rows=rows,
+            )
+        )
+    return out
 
 
 def ablation_table(f: Findings) -> Table | None:
@@ -322,7 +327,7 @@ def plot_requests(f: Findings, out_dir: Path) -> str:
 
 
 def plot_weights(f: Findings, records: Sequence[RunRecord], out_dir: Path) -> str:
-    by_name = group([r for r in records if r.spec.ablation.value == "none"])
+    by_name = group(full_runs(records))
     names = f.personalities
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=True):
@@ -379,7 +384,7 @@ def plot_heatmaps(
 
 def plot_coverage_growth(f: Findings, records: Sequence[RunRecord], out_dir: Path) -> str:
     """The first day's coverage curve per personality (mean over seeds, band = min..max)."""
-    by_name = group([r for r in records if r.spec.ablation.value == "none"])
+    by_name = group(full_runs(records))
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for name in f.personalities:
         curves = [r.measures.growth.curve for r in by_name.get(name, [])]
@@ -475,7 +480,7 @@ def plot_ablations(f: Findings, out_dir: Path) -> str | None:
 def sections(
     f: Findings, records: Sequence[RunRecord], building: Building | None, out_dir: Path
 ) -> list[Section]:
-    full = group([r for r in records if r.spec.ablation.value == "none"])
+    full = group(full_runs(records))
     # heat maps of one building: the first of a study over several (the one ``building`` is)
     first = min((r.spec.world for r in records), default="")
     here = {n: [r for r in runs if r.spec.world == first] for n, runs in full.items()}
@@ -486,7 +491,7 @@ def sections(
             "bootstrap interval of the difference excludes zero on the claimed side; it fails "
             "when an interval excludes zero on the other side, and is inconclusive otherwise. "
             "claims.json holds every difference behind each verdict.",
-            tables=[claims_table(f), measures_table(f)],
+            tables=[claims_table(f), *measures_tables(f)],
             plots=[
                 Plot(
                     title="Claims: differences with 95 % intervals", path=plot_forest(f, out_dir)

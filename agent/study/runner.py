@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from agent.runtime.ablation import Ablation
 from agent.study.analysis import Findings, analyse
-from agent.study.record import RunRecord, RunSpec
+from agent.study.record import RunRecord, RunSet, RunSpec
 from agent.study.report import write_report
 from agent.study.worker import RECORD_FILE, WorkerJob
 from personalities import loader
@@ -49,9 +49,10 @@ THREAD_ENV: dict[str, str] = {
 }
 STDERR_TAIL = 3000
 #: Named request loads (requests per person-hour of office time); ``default`` is the
-#: simulator's own day. ``busy`` sends ten times the default office's requests: more than any
-#: personality can serve, so who accepts and completes the most can show.
-LOADS: dict[str, float | None] = {"default": None, "busy": 0.5}
+#: simulator's own day. ``busy`` sends 40 times the default office's requests, more than any
+#: personality can serve (at 0.5 a cautious robot still completed nine in ten and rested half
+#: the day), so who accepts and completes the most can show.
+LOADS: dict[str, float | None] = {"default": None, "busy": 2.0}
 
 
 class StudyConfig(BaseModel):
@@ -69,8 +70,15 @@ class StudyConfig(BaseModel):
     day_start_h: float = Field(default=8.0, ge=0.0, lt=24.0)
     day_end_h: float = Field(default=24.0, gt=0.0, le=24.0)
     requests_per_person_hour: float | None = Field(
-        default=LOADS["busy"], ge=0.0, le=10.0, description="request load; None: default day"
+        default=None, ge=0.0, le=10.0, description="request load; None: the default day"
     )
+    busy_requests_per_person_hour: float | None = Field(
+        default=LOADS["busy"],
+        ge=0.0,
+        le=10.0,
+        description="load of the extra runs the busy claims are measured on; None: none",
+    )
+    busy_days: int = Field(default=1, ge=1, le=365, description="days of each busy run")
     generated_worlds: int = Field(
         default=0, ge=0, le=50, description="run in this many generated buildings instead"
     )
@@ -114,13 +122,24 @@ class StudyConfig(BaseModel):
             for p in self.personalities
             for s in range(ab_seeds)
         ]
+        if self.busy_requests_per_person_hour is not None:
+            out += [
+                RunSpec(personality=p, seed=s, world=w, runs=RunSet.BUSY)
+                for w in self.world_labels()
+                for p in self.personalities
+                for s in range(self.seeds)
+            ]
         return out
+
+    def days_of(self, spec: RunSpec) -> int:
+        return self.busy_days if spec.runs == RunSet.BUSY else self.days
 
     def job(self, spec: RunSpec, out: Path) -> WorkerJob:
         """What the worker of ``spec`` needs, under the study's directory ``out``."""
+        busy = spec.runs == RunSet.BUSY
         return WorkerJob(
             spec=spec,
-            days=self.days,
+            days=self.days_of(spec),
             run_dir=out / RUNS_DIR / spec.name,
             world=str(self.world_file(spec.world, out)),
             llm=self.llm,
@@ -128,7 +147,9 @@ class StudyConfig(BaseModel):
             qa_per_kind=self.qa_per_kind,
             day_start_h=self.day_start_h,
             day_end_h=self.day_end_h,
-            requests_per_person_hour=self.requests_per_person_hour,
+            requests_per_person_hour=(
+                self.busy_requests_per_person_hour if busy else self.requests_per_person_hour
+            ),
         )
 
 
@@ -215,27 +236,29 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
     jobs: list[WorkerJob] = []
     for spec in specs:
         run_dir = out / RUNS_DIR / spec.name
-        rec = load_record(run_dir, spec, config.days)
+        rec = load_record(run_dir, spec, config.days_of(spec))
         if rec is not None:
             records[spec.name] = rec
             continue
         jobs.append(config.job(spec, out))
-    total = float(len(specs) * config.days)
+    total = float(sum(config.days_of(s) for s in specs))
     bar = tqdm(
         total=total,
-        initial=float(len(records) * config.days),
+        initial=float(sum(config.days_of(r.spec) for r in records.values())),
         unit="day",
         desc="study",
         disable=not show_progress,
         bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} days [{elapsed}<{remaining}]",
     )
     lock = threading.Lock()
+    spec_of = {s.name: s for s in specs}
     done_days: dict[str, float] = {}
 
     def progress(name: str) -> Callable[[float], None]:
         def update(days_done: float) -> None:
             with lock:
-                delta = max(0.0, min(float(config.days), days_done) - done_days.get(name, 0.0))
+                days = float(config.days_of(spec_of[name]))
+                delta = max(0.0, min(days, days_done) - done_days.get(name, 0.0))
                 delta = min(delta, max(0.0, total - bar.n))  # float sums must not overshoot
                 done_days[name] = done_days.get(name, 0.0) + delta
                 bar.update(delta)
@@ -254,7 +277,7 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
                 log.error("%s", exc)
                 continue
             records[job.spec.name] = rec
-            progress(job.spec.name)(float(config.days))
+            progress(job.spec.name)(float(job.days))
     bar.close()
     if failures:
         raise WorkerError(f"{len(failures)} of {len(specs)} runs failed:\n" + "\n".join(failures))
@@ -275,6 +298,8 @@ def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> Stu
     out.mkdir(parents=True, exist_ok=True)
     generate_worlds(config, out)
     world = config.world_file(config.world_labels()[0], out)
+    if not world.is_file():
+        raise FileNotFoundError(f"--world: file not found: {world}")
     building = load_building(world)  # the report draws the first building's floors
     (out / "study.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
     records = run_all(config, out, show_progress)
