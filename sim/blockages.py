@@ -17,7 +17,7 @@ import random
 import cv2
 import numpy as np
 
-from sim.building import Building, Rect, RoomSpec, _rect_slice, door_approaches
+from sim.building import Building, Rect, RoomSpec, _overlap, _rect_slice, door_approaches
 from sim.occupancy import FloorCSpace
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,6 @@ RETRIES = 20
 def along_x(rect: Rect) -> bool:
     """Whether a corridor runs east-west (its long side is along x)."""
     return rect[2] - rect[0] >= rect[3] - rect[1]
-
-
-def _overlap(a: Rect, b: Rect) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 class BlockagePlanner:

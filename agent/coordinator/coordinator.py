@@ -36,6 +36,7 @@ from agent.sys1.recorder import ExperienceRecorder
 from agent.sys1.robot import RobotPose
 from agent.sys2.deliberator import Deliberator
 from agent.world_state import WorldState
+from sim.events import PersonRequest
 
 BEDTIME_ROUTINE = SkillCall(skill="dock_and_charge")
 """What the robot does at bedtime: no new work, to the dock for the night."""
@@ -221,6 +222,18 @@ class Coordinator:
         """Request changes since the last call become episodes; the changed requests."""
         where = self.where()
         return self.requests.flush(now, self.recorder, where.pose if where else None)
+
+
+def person_request(ev: PersonRequest, knowledge: WorldKnowledge, now: float) -> UserRequest:
+    """What a person in the simulated office asked, as the request Sys2 takes (both hosts)."""
+    return UserRequest(
+        id=ev.id,
+        text=ev.text[: UserRequest.MAX_TEXT],
+        sender=ev.person_id,
+        person=ev.person_id if ev.person_id in knowledge.people else None,
+        place=ev.place if ev.place in knowledge.places else None,
+        created_at=min(ev.t, now),
+    )
 
 
 def day_seed(seed: int, day: int) -> int:

@@ -43,6 +43,7 @@ from agent.coordinator.coordinator import (
     Owner,
     Whereabouts,
     day_seed,
+    person_request,
 )
 from agent.knowledge import SKILLS, WorldKnowledge
 from agent.messages import (
@@ -477,16 +478,7 @@ class Runtime:
         for ev in world.poll_events():
             if not isinstance(ev, PersonRequest) or ev.id in sys2.queue:
                 continue
-            place = ev.place if ev.place in self.knowledge.places else None
-            req = UserRequest(
-                id=ev.id,
-                text=ev.text[: UserRequest.MAX_TEXT],
-                sender=ev.person_id,
-                person=ev.person_id if ev.person_id in self.knowledge.people else None,
-                place=place,
-                created_at=min(ev.t, now),
-            )
-            sys2.submit(req, now)
+            sys2.submit(person_request(ev, self.knowledge, now), now)
             coord.log_requests(now)
             coord.poke()
         return False

@@ -30,7 +30,9 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, CameraInfo, Image
 
 from agent.clock import at
-from agent.messages import ElevatorCall, ElevatorStatus
+from agent.coordinator.coordinator import person_request
+from agent.messages import ElevatorCall, ElevatorStatus, UserRequest
+from agent.sys2.site_map import knowledge_from_building
 from pepa_ros import params, qos
 from pepa_ros.battery_state import battery_state
 from pepa_ros.codec import JsonCodec
@@ -46,10 +48,12 @@ from pepa_ros.topics import (
     IMAGE,
     LOCALIZATION,
     ODOM,
+    REQUESTS,
     TF,
 )
 from sim.building import Building, load_building
 from sim.elevator import ElevatorError
+from sim.events import PersonRequest
 from sim.robot import CommandError
 from sim.world import RobotState, World
 
@@ -128,6 +132,11 @@ class SimNode(Node):
             callback_group=loop_group,
         )
         self._elevator_seen: dict[str, tuple[Any, ...]] = {}
+        # people's spoken requests go to the robot as anyone's requests do
+        self._knowledge = knowledge_from_building(self.building)
+        self._request_pub = self.codec.publisher(
+            self, UserRequest, REQUESTS.name, qos.profile(REQUESTS.qos)
+        )
 
         period = 1.0 / v["step_hz"]
         self.loop_stats = LoopStats(period)
@@ -209,8 +218,13 @@ class SimNode(Node):
             with self._lock:
                 self.world.step(dt_wall * self._speed)
                 state = self.world.robot_state()
+                events = self.world.poll_events()
         else:
             state = self.world.robot_state()
+            events = []
+        for ev in events:
+            if isinstance(ev, PersonRequest):
+                self._request_pub.publish(person_request(ev, self._knowledge, state.t))
         self._publish_all(state, start)
         self.loop_stats.record(late, time.monotonic() - start)
 

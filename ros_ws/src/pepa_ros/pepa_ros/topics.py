@@ -297,7 +297,17 @@ SIM_NODE = NodeInterface(
     node="pepa_sim",
     executable="sim_node",
     summary="the simulated office, speaking the robot's ROS interface",
-    publishes=(ODOM, LOCALIZATION, TF, IMAGE, CAMERA_INFO, BATTERY, CLOCK, ELEVATOR_STATE),
+    publishes=(
+        ODOM,
+        LOCALIZATION,
+        TF,
+        IMAGE,
+        CAMERA_INFO,
+        BATTERY,
+        CLOCK,
+        ELEVATOR_STATE,
+        REQUESTS,
+    ),
     subscribes=(CMD_VEL, ELEVATOR_CALL),
     parameters=SIM_PARAMETERS,
 )
