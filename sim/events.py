@@ -110,7 +110,7 @@ class EventConfig(BaseModel):
 
 _REQUEST_TEMPLATES: dict[str, tuple[str, ...]] = {
     "printer": (
-        "Could you check whether the printer on floor {floor} has paper?",
+        "Could you check whether the {name} on floor {floor} has paper?",
         "Is the {name} on floor {floor} jammed again? Please take a look.",
     ),
     "coffee_machine": (
