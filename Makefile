@@ -49,7 +49,7 @@ $(VENV)/.llm-deps: pyproject.toml $(VENV)/.test-deps
 
 # The robot living in the simulated office on real ROS 2 topics; the console at the printed
 # address. Ctrl-C stops it; the data directory keeps its memory for the next run.
-RUN_ARGS ?= --speed 4 --data data --personality Curious
+RUN_ARGS ?= --speed 4 --data data --personality Curious --warm-up-days 1
 run: $(VENV)/.run-deps $(VENV)/.interfaces
 	$(BIN)/pepa run $(RUN_ARGS)
 

@@ -51,6 +51,13 @@ class Direction(StrEnum):
         return _OPPOSITE[self]
 
 
+class Side(StrEnum):
+    """The side of a wing's corridor a room is on."""
+
+    LOW = "low"  # south of an east-west corridor, west of a north-south one
+    HIGH = "high"  # north or east
+
+
 _OPPOSITE = {
     Direction.EAST: Direction.WEST,
     Direction.WEST: Direction.EAST,
@@ -123,6 +130,11 @@ def level_tag(level: int) -> str:
     return f"b{-level}" if level < 0 else f"l{level}"
 
 
+def level_label(level: int) -> str:
+    """A level as it prefixes room numbers: ``2`` for floor 2, ``B1`` for level -1."""
+    return f"B{-level}" if level < 0 else str(level)
+
+
 def level_name(level: int) -> str:
     if level < 0:
         return f"Basement {-level}"
@@ -157,7 +169,7 @@ class _Wing:
     corridor: Rect = (0.0, 0.0, 0.0, 0.0)
     end_doors: list[tuple[int, tuple[float, float]]] = field(default_factory=list)  # to hubs
     slots: list[_Slot] = field(default_factory=list)
-    cores: dict[bool, list[_Core]] = field(default_factory=lambda: {False: [], True: []})
+    cores: dict[Side, list[_Core]] = field(default_factory=lambda: {s: [] for s in Side})
 
 
 def _r(v: float) -> float:
@@ -224,12 +236,12 @@ class _Generator:
         cores += [_Core("lift", i, LOBBY_WIDTH) for i in range(len(lobbies))]
         order = list(range(len(topology)))
         rng.shuffle(order)
-        sides: list[dict[bool, list[_Core]]] = [{False: [], True: []} for _ in topology]
+        sides: list[dict[Side, list[_Core]]] = [{s: [] for s in Side} for _ in topology]
         for k, core in enumerate(cores):
             w = order[k % len(order)]
             if core.kind == "stairs":
                 core.width = 7.0 if topology[w][1].along_x else 6.0
-            sides[w][rng.random() < 0.5].append(core)
+            sides[w][Side.HIGH if rng.random() < 0.5 else Side.LOW].append(core)
         lengths = []
         for w in range(len(topology)):
             drawn = round(rng.uniform(*self.c.wing_length_m) * 2) / 2
@@ -289,8 +301,8 @@ class _Generator:
         wing.end_doors = [(wing.hub, ends[0])]
         if wing.far_hub is not None:
             wing.end_doors.append((wing.far_hub, ends[1]))
-        for high in (False, True):
-            cores = wing.cores[high]
+        for side in Side:
+            cores = wing.cores[side]
             pinned = sum(c.width for c in cores)
             widths: list[tuple[float, _Core | None]] = [
                 (w, None) for w in _partition(self.rng, end - start - pinned)
@@ -299,18 +311,18 @@ class _Generator:
                 widths.insert(self.rng.randint(0, len(widths)), (core.width, core))
             pos = start
             for width, core in widths:
-                wing.slots.append(self._slot(wing, high, pos, pos + width, core))
+                wing.slots.append(self._slot(wing, side, pos, pos + width, core))
                 pos += width
 
-    def _slot(self, wing: _Wing, high: bool, a: float, b: float, core: _Core | None) -> _Slot:
+    def _slot(self, wing: _Wing, side: Side, a: float, b: float, core: _Core | None) -> _Slot:
         x0, y0, x1, y1 = wing.rect
         cx0, cy0, cx1, cy1 = wing.corridor
         mid = (a + b) / 2
         if wing.direction.along_x:
-            if high:
+            if side is Side.HIGH:
                 return _Slot((a, cy1, b, y1), (mid, cy1), Direction.NORTH, core)
             return _Slot((a, y0, b, cy0), (mid, cy0), Direction.SOUTH, core)
-        if high:
+        if side is Side.HIGH:
             return _Slot((cx1, a, x1, b), (cx1, mid), Direction.EAST, core)
         return _Slot((x0, a, cx0, b), (cx0, mid), Direction.WEST, core)
 
@@ -378,7 +390,7 @@ class _Generator:
                     if core and core.kind == "stairs" and lv in stairs_levels[core.index]:
                         sid = f"stairwell_{core.index}_{tag}"
                         s = stairs[core.index]
-                        geometry, door = self._stairwell(wing, slot)
+                        geometry, door = self._stairwell(wing, slot, core.index)
                         s.update(geometry)
                         s["rooms"].append(sid)
                         rooms.append(_room(sid, s["name"], "stairwell", lv, slot.rect))
@@ -415,7 +427,7 @@ class _Generator:
                 new = "robotics_lab" if (lv, key) == home else f"{kind}_{level_tag(lv)}_{n}"
                 renamed[old] = new
                 label = _KIND_LABEL.get(kind, kind.replace("_", " ").capitalize())
-                name = "Robotics lab" if (lv, key) == home else f"{label} {level_name(lv)} {n}"
+                name = "Robotics lab" if (lv, key) == home else f"{label} {level_label(lv)}.{n}"
                 rooms.append(_room(new, name, kind, lv, slot.rect))
         for d in doors:
             d["between"] = [renamed.get(r, r) for r in d["between"]]
@@ -506,13 +518,12 @@ class _Generator:
         start = sum(lobbies[:k])
         return range(start, start + lobbies[k])
 
-    def _stairwell(self, wing: _Wing, slot: _Slot) -> tuple[dict, tuple[float, float]]:
+    def _stairwell(self, wing: _Wing, slot: _Slot, index: int) -> tuple[dict, tuple[float, float]]:
         """Flights along x with the floor landing (and the door) on the corridor's side."""
         x0, y0, x1, y1 = slot.rect
         ym = (y0 + y1) / 2
-        assert slot.core is not None
         if wing.direction.along_x:
-            east = self._landing_east.setdefault(slot.core.index, self.rng.random() < 0.5)
+            east = self._landing_east.setdefault(index, self.rng.random() < 0.5)
         else:
             east = slot.outward is Direction.WEST  # the corridor is east of the room
         if east:
@@ -660,6 +671,12 @@ class _Generator:
                     room = f"hub_{h}_{tag}"
                     out.append(_landmark(f"plant_{room}", "Plant", "plant", lv, room,
                                          hx + 0.7, hy + 0.45, 90.0, (0.5, 0.5), 1.0))  # fmt: skip
+        # one name each ("Printer 2.1"): a request names a landmark by its name and floor
+        counts: dict[tuple[str, int], int] = {}
+        for lm in out:
+            key = (lm["kind"], lm["floor"])
+            counts[key] = counts.get(key, 0) + 1
+            lm["name"] = f"{lm['name']} {level_label(lm['floor'])}.{counts[key]}"
         return out
 
     def _people(self, rooms: list[dict]) -> list[dict]:

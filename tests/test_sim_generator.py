@@ -9,7 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from agent.cli import main as pepa
+from agent.messages import UserRequest
+from agent.sys2.lexicon import Lexicon
+from agent.sys2.parser import RequestParser
+from agent.sys2.site_map import SiteMap, knowledge_from_building
 from sim.building import ARUCO_DICTIONARY_SIZES, load_building, parse_building
+from sim.events import EventConfig, EventGenerator, PersonRequest
 from sim.generator import Shape, generate_building, write_building
 from sim.occupancy import CSpace
 from sim.routing import DriveLeg, Router
@@ -122,3 +127,17 @@ def test_write_building_round_trips(tmp_path) -> None:
     data = generate_building(8, floors=2)
     path = write_building(data, tmp_path / "sub" / "b.yaml")
     assert load_building(path).spec == parse_building(data).spec
+
+
+def test_peoples_requests_in_a_generated_building_are_understood() -> None:
+    b = parse_building(generate_building(0, floors=3, basements=1))
+    knowledge = knowledge_from_building(b)
+    parser = RequestParser(knowledge, Lexicon.build(SiteMap.build(knowledge, b)))
+    events = EventGenerator(b, seed=0, config=EventConfig(requests_per_hour=6.0))
+    requests = [e for d in range(3) for e in events.day(d) if isinstance(e, PersonRequest)]
+    assert len(requests) > 20
+    for r in requests:
+        task = parser.parse(UserRequest(text=r.text, sender=r.person_id), robot_floor=0)
+        assert task.status == "ok", (r.text, task.reason)
+    names = [lm.name for lm in b.landmarks]
+    assert len(set(names)) == len(names)  # a request names one landmark

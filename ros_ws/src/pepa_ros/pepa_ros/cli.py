@@ -26,6 +26,13 @@ def _positive(text: str) -> float:
     return value
 
 
+def _days(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 30:
+        raise argparse.ArgumentTypeError(f"must be 0 to 30 days, got {text}")
+    return value
+
+
 def _mcap_path(text: str) -> Path:
     if not text.endswith(".mcap"):
         raise argparse.ArgumentTypeError(f"{text!r}: a recording file must end in .mcap")
@@ -81,6 +88,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     run.add_argument(
         "--record", type=_mcap_path, metavar="FILE.mcap", help="record every topic to FILE"
+    )
+    run.add_argument(
+        "--warm-up-days",
+        type=_days,
+        default=0,
+        metavar="N",
+        help="on a fresh data directory, first live days 0..N-1 fast in this process, so "
+        "the live run starts on day N with a reflection to review (default: %(default)s)",
     )
     run.set_defaults(func=cmd_run)
 
@@ -150,6 +165,26 @@ def simulated_rates(speed: float) -> dict[str, float]:
     return {"control_rate_hz": hz, "step_hz": min(1000.0, max(50.0, wall))}
 
 
+def start_day(args: argparse.Namespace) -> int:
+    """The simulated day the live run starts on: after the warm-up on a fresh data directory,
+    else the day after the data directory's last reflection."""
+    from agent.runtime.warm_up import WarmUp, warm_up
+
+    if args.warm_up_days:
+        print(f"pepa run: warm-up of {args.warm_up_days} day(s) if {args.data_dir} is fresh")
+    day = warm_up(
+        args.data_dir,
+        WarmUp(
+            days=args.warm_up_days,
+            personality=args.personality,
+            seed=args.seed,
+            world=str(args.world) if args.world is not None else None,
+        ),
+    )
+    print(f"pepa run: the live run starts on day {day}", flush=True)
+    return day
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pepa_ros import registry
 
@@ -168,6 +203,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "sim" in names:
         parameters["use_sim_time"] = True  # the agent lives on the simulated office's clock
         parameters.update(simulated_rates(args.speed))
+        parameters["start_day"] = start_day(args)
+    elif args.warm_up_days:
+        raise ValueError("--warm-up-days: the warm-up lives in the simulated office (node sim)")
     mode = "one supervised process per node" if args.processes else "composed in one process"
     print(f"pepa run: {', '.join(names)} ({mode}), data in {args.data_dir}", flush=True)
     if "console" in names:

@@ -229,7 +229,15 @@ SIM_PARAMETERS: tuple[ParamSpec, ...] = (
         minimum=0.0,
         maximum=24.0,
         read_only=True,
-        description="time of day (hours) at which day 0 of the simulation starts",
+        description="time of day (hours) at which the simulation's first day starts",
+    ),
+    ParamSpec(
+        name="start_day",
+        default=0,
+        minimum=0,
+        maximum=100_000,
+        read_only=True,
+        description="the simulated day the run starts on (after a warm-up, or to continue)",
     ),
     BUILDING,
     ParamSpec(

@@ -85,7 +85,8 @@ class SimNode(Node):
         v = params.declare(self, params.SIM_PARAMETERS)
         self.add_post_set_parameters_callback(self._on_parameters_set)
         self.building = building or load_building(v["building"] or None)
-        self.world = World(self.building, seed=v["seed"], start_time=at(0, v["start_hour"]))
+        start = at(v["start_day"], v["start_hour"])
+        self.world = World(self.building, seed=v["seed"], start_time=start)
         self.codec = JsonCodec(log)
         self._speed = v["speed"]
         self._odom_frame, self._base_frame = v["odom_frame"], v["base_frame"]

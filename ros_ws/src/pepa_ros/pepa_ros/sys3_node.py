@@ -33,6 +33,7 @@ from agent.messages import (
     Goal,
     Reflection,
 )
+from agent.runtime.warm_up import self_dir
 from agent.sys2.site_map import knowledge_from_building
 from agent.sys3.memory_port import EpisodicMemoryPort
 from agent.sys3.system import Sys3
@@ -137,7 +138,7 @@ class Sys3Node(AgentNode):
         return Sys3(
             personality,
             self.knowledge,
-            self.data_dir / "self" / personality.name.lower(),
+            self_dir(self.data_dir, personality.name),
             EpisodicMemoryPort(self.memory),
             self.clock_source,
             seed=self.values["seed"],
