@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from agent.cli import main as pepa
+from agent.clock import at
 from agent.messages import UserRequest
 from agent.sys2.lexicon import Lexicon
 from agent.sys2.parser import RequestParser
@@ -18,6 +19,8 @@ from sim.events import EventConfig, EventGenerator, PersonRequest
 from sim.generator import Shape, generate_building, write_building
 from sim.occupancy import CSpace
 from sim.routing import DriveLeg, Router
+from sim.tour import TourConfig, TourController
+from sim.world import World
 
 # (seed, floors, basements, shape): every shape, one to six levels, with and without basements
 CASES = [
@@ -141,3 +144,13 @@ def test_peoples_requests_in_a_generated_building_are_understood() -> None:
         assert task.status == "ok", (r.text, task.reason)
     names = [lm.name for lm in b.landmarks]
     assert len(set(names)) == len(names)  # a request names one landmark
+
+
+@pytest.mark.parametrize(("seed", "shape"), [(30, "l"), (31, "t"), (32, "u"), (33, "bar")])
+def test_the_robot_drives_to_every_level_of_a_generated_building(seed, shape) -> None:
+    b = parse_building(generate_building(seed, floors=4, basements=1, shape=shape))
+    world = World(b, seed=seed, start_time=at(0, 7.9))
+    tour = TourController(world, TourConfig(targets_per_floor=1))
+    tour.run(at(0, 10.0))
+    assert sorted(world.summary()["floors_visited"]) == b.floor_levels
+    assert tour.targets_skipped == 0 and tour.targets_reached >= len(b.floor_levels)
