@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+import yaml
+from l_building import l_building_spec
 from sys1_support import office, rig
 
+from agent.experiment import run_experiment
 from agent.messages import SkillCall, SkillStatus
 from agent.metrics import summarize
+from agent.oscillation import oscillations
+from agent.runtime.config import RuntimeConfig
 from agent.runtime.trace import DayTrace
 from agent.sys1.config import LivelockConfig
 from agent.sys1.executor import HandleState
@@ -50,6 +58,15 @@ def test_returns_spread_out_elsewhere_or_of_another_kind_are_no_livelock() -> No
     for i in range(3):  # other floors, other kinds at the same spot
         guard.floor_changed(t + 20 + i, 2, 3, 5.0, 3.0)
         guard.blocked(t + 20 + i, 2, 5.0, 3.0)
+    assert guard.pending is None
+
+
+def test_a_step_that_succeeds_between_returns_is_progress() -> None:
+    guard = LivelockGuard(CFG)
+    for i in range(3 * CFG.returns):
+        guard.floor_changed(10.0 * i, 2 + i % 2, 3 - i % 2, 1.6, 4.6)
+        if i % (CFG.returns - 1) == CFG.returns - 2:
+            guard.progress()  # e.g. each explore of the floor above succeeded
     assert guard.pending is None
 
 
@@ -104,3 +121,21 @@ def test_the_summary_counts_the_livelocks_of_every_day() -> None:
     ]
     summary = summarize(days, [], office(), personality="Curious", seed=0)
     assert summary.livelocks_stopped == 3
+
+
+@pytest.mark.slow
+def test_a_normal_morning_of_curious_in_an_l_shaped_building_trips_no_livelock(
+    tmp_path: Path,
+) -> None:
+    world = tmp_path / "l_building.yaml"
+    world.write_text(yaml.safe_dump(l_building_spec()), encoding="utf-8")
+    config = RuntimeConfig(
+        personality="curious", seed=1, world=str(world), day_start_h=8.0, day_end_h=13.0
+    )
+    summary = run_experiment(config, 1, tmp_path / "run")
+    assert summary.stairs_climbs > 0, "the morning never used the stairs"
+    assert summary.livelocks_stopped == 0 and summary.rescues == 0
+    trace = DayTrace.model_validate_json(
+        next((tmp_path / "run").rglob("day-0000.json")).read_text(encoding="utf-8")
+    )
+    assert not oscillations(trace)

@@ -331,7 +331,9 @@ class Sys1:
         self.results.append(res)
         self.recorder.skill_ended(res, self.ctx.pose, self.ctx.battery.soc)
         self.skill = None
-        if res.status != SkillStatus.SUCCESS:
+        if res.status == SkillStatus.SUCCESS:
+            self.ctx.livelock.progress()
+        else:
             state = (
                 HandleState.CANCELLED
                 if res.status == SkillStatus.CANCELLED

@@ -5,9 +5,11 @@ same stairs back and forth, a doorway that keeps blocking sends it to the same s
 again. No single failure says so; the repetition does. Sys1 reports every *return* — a change
 of floor off the elevators (which two floors, where; a car moves only when called, so a ride
 is a transfer) and every blocked spot it notes — and the same return
-``returns`` times within ``window_s`` of simulated time is a livelock: Sys1 stops the running
-work with a failure and a reason (so Sys2 replans with something else), records it as an
-experience and counts it.
+``returns`` times within ``window_s`` of simulated time, with no step of work succeeding in
+between, is a livelock: Sys1 stops the running work with a failure and a reason (so Sys2
+replans with something else), records it as an experience and counts it. A step that succeeds
+is progress and clears the count: a robot sent up and down the same stairs by one errand after
+another (each explore of the floor above succeeding) is busy, not stuck.
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ class LivelockGuard:
             count=len(same),
             since=same[0].time,
         )
+
+    def progress(self) -> None:
+        """A step of work succeeded: what came back before it was on the way there."""
+        self._recent.clear()
+        self.pending = None
 
     def take(self) -> Livelock | None:
         """The livelock waiting to be acted on (once): the caller stops the work."""
