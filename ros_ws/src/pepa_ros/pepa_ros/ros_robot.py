@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 DEFAULT_CAPACITY_WH = 100.0
 """Battery capacity when the robot does not report one (BatteryState.capacity is in Ah)."""
 CAMERA_MOUNT_M = 0.5
+# odometry height noise tolerated at a floor: a robot standing on the ground floor is not in
+# the basement below it because its odometry reads -2 cm
+FLOOR_Z_TOLERANCE_M = 0.1
 
 
 class NoOdometryError(RuntimeError):
@@ -80,11 +83,12 @@ class RosRobot:
         return self.adapter.odometry() is not None and self.adapter.battery() is not None
 
     def floor_at(self, z: float) -> int:
-        """The floor whose elevation is nearest below the body (half a storey counts up)."""
+        """The floor whose elevation is nearest below the body (within odometry noise; half a
+        storey counts up)."""
         best = self._elevations[0][1]
         for i, (elevation, level) in enumerate(self._elevations):
             nxt = self._elevations[i + 1][0] if i + 1 < len(self._elevations) else math.inf
-            if z >= elevation - 1e-6:
+            if z >= elevation - FLOOR_Z_TOLERANCE_M:
                 best = level
                 if z < (elevation + nxt) / 2:
                     break
