@@ -8,10 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from agent.clock import SimClock, at
+from agent.console.app import create_app
 from agent.console.floor_maps import floor_map
+from agent.console.inprocess import InProcessBackend
+from agent.console.live_agent import LiveAgent, LiveAgentConfig
 from agent.messages import ElevatorCall, Experience, Pose, UserRequest
 from agent.runtime.checkpoint import RobotSnapshot
 from agent.sys2.lexicon import Lexicon
@@ -21,7 +25,7 @@ from memory.cli import parse_place
 from memory.episodic import EpisodicMemory
 from memory.query import MemoryQuery, Near
 from sim.building import parse_building
-from sim.generator import generate_building
+from sim.generator import generate_building, write_building
 from sim.tour import TourConfig, TourController
 from sim.world import World
 
@@ -137,3 +141,23 @@ def test_a_basement_in_a_building_without_one_is_an_unknown_floor() -> None:
     parser = RequestParser(knowledge, Lexicon.build(SiteMap.build(knowledge, building)))
     task = parser.parse(UserRequest(text="explore the basement", sender="x"), robot_floor=0)
     assert task.status == "clarification" and "unknown floor 'the basement'" in task.reason
+
+
+def test_the_console_lists_basements_and_takes_a_request_for_one(tmp_path: Path) -> None:
+    world = write_building(generate_building(5, floors=2, basements=1), tmp_path / "b.yaml")
+    agent = LiveAgent(LiveAgentConfig(data_dir=tmp_path / "data", world=str(world), seed=5))
+    try:
+        with TestClient(create_app(InProcessBackend(agent)), base_url="http://127.0.0.1") as c:
+            floors = c.get("/api/v1/floors").json()
+            assert [(f["floor"], f["name"]) for f in floors[:1]] == [(-1, "Basement 1")]
+            png = c.get("/api/v1/floors/-1/map.png")
+            assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+            sent = c.post(
+                "/api/v1/requests",
+                json={"text": "explore the basement"},
+                headers={"X-Pepa-Console": "1"},
+            ).json()
+            (queued,) = [r for r in c.get("/api/v1/requests").json() if r["id"] == sent["id"]]
+            assert queued["state"] not in ("clarification", "rejected"), queued
+    finally:
+        agent.stop()
