@@ -437,10 +437,14 @@ class _Generator:
         people = self._people(rooms)
         self._number_markers(landmarks, elevators, people)
         used = len(landmarks) + len(people) + sum(len(e["doors"]) for e in elevators)
-        dictionary = min(
-            (n for n, size in ARUCO_DICTIONARY_SIZES.items() if size >= used + SPARE_MARKERS),
-            key=lambda n: ARUCO_DICTIONARY_SIZES[n],
-        )
+        fits = [n for n, size in ARUCO_DICTIONARY_SIZES.items() if size >= used + SPARE_MARKERS]
+        if not fits:
+            raise ValueError(
+                f"{used} markers (landmarks, call panels, badges) do not fit the largest ArUco "
+                f"dictionary ({max(ARUCO_DICTIONARY_SIZES.values())}): ask for fewer people, "
+                "levels or shorter wings"
+            )
+        dictionary = min(fits, key=ARUCO_DICTIONARY_SIZES.__getitem__)
         hx, hy, hx1, hy1 = home_slot.rect
         theta = {Direction.NORTH: -90, Direction.SOUTH: 90, Direction.EAST: 180}.get(
             home_slot.outward, 0

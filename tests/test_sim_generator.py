@@ -154,3 +154,8 @@ def test_the_robot_drives_to_every_level_of_a_generated_building(seed, shape) ->
     tour.run(at(0, 10.0))
     assert sorted(world.summary()["floors_visited"]) == b.floor_levels
     assert tour.targets_skipped == 0 and tour.targets_reached >= len(b.floor_levels)
+
+
+def test_more_markers_than_any_dictionary_holds_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="do not fit the largest ArUco dictionary"):
+        generate_building(0, floors=20, basements=5, people=200, wing_length_m=(110, 120))
