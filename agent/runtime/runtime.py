@@ -14,6 +14,11 @@ and episodic memory together, and runs the robot's days:
   consolidated, the day's trace is saved, the night is skipped in one jump (charging), and
   the next morning's checkpoint is written.
 
+The runtime is the clock-and-world driver: each morning it builds a
+:class:`~agent.runtime.day.Day` (that day's world, Sys1, Sys2, coordinator and trace, which
+ticks the three systems through :mod:`agent.coordinator`, as the ROS nodes do), and each
+evening it ends it. The console's read views are :mod:`agent.runtime.views`.
+
 It can run flat out (:meth:`Runtime.run_days`) or be driven by a wall clock
 (:meth:`Runtime.advance_to`, e.g. from a ROS timer at a speed factor); a console reads
 :meth:`status`, :meth:`pose`, :meth:`people`, :meth:`elevators`, :meth:`decisions`,
@@ -38,37 +43,30 @@ from pydantic import TypeAdapter
 from agent.clock import DAY_S, SimClock, at, format_time
 from agent.coordinator.cadence import Cadence
 from agent.coordinator.coordinator import (
-    BEDTIME_ROUTINE,
     Coordinator,
-    Owner,
     Whereabouts,
     day_seed,
-    person_request,
 )
-from agent.knowledge import SKILLS, WorldKnowledge
+from agent.knowledge import WorldKnowledge
 from agent.messages import (
     AgentStatus,
     Decision,
     ElevatorStatus,
     ExperienceSource,
-    PlanSource,
     Pose,
     Reflection,
     RequestPriority,
-    SkillCall,
-    SkillResult,
-    SkillStatus,
     UserRequest,
 )
-from agent.policy.teacher import intentions_of
-from agent.runtime import sys1_state
+from agent.runtime import sys1_state, views
 from agent.runtime.ablation import Ablation, RecallOff, goal_day, reflects, shuffled_personality
 from agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
 from agent.runtime.config import RuntimeConfig, load_inputs
+from agent.runtime.day import Day
 from agent.runtime.memory_sink import BatchedMemorySink
-from agent.runtime.trace import DayTrace, TraceRecorder, plan_category
+from agent.runtime.trace import DayTrace, TraceRecorder
 from agent.sys1.config import PerceptionConfig, Sys1Config
-from agent.sys1.executor import HandleState, SkillHandle, Sys1
+from agent.sys1.executor import SkillHandle, Sys1
 from agent.sys1.sim_robot import SimRobot, WorldTruth
 from agent.sys2.config import Sys2Config
 from agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
@@ -79,7 +77,7 @@ from agent.sys3.system import Sys3
 from agent.world_state import WorldState
 from memory.episodic import EpisodicMemory
 from sim.battery import BatteryConfig
-from sim.events import ObjectAppeared, PersonRequest
+from sim.events import ObjectAppeared
 from sim.robot import RobotBase
 from sim.world import World
 
@@ -98,13 +96,6 @@ MANAGED_FILES: tuple[Path, ...] = (
 )
 MAX_SAME_TIME_STEPS = 32
 _DAY_TRACE = TypeAdapter(DayTrace)
-_END_STATUS = {
-    HandleState.SUCCESS: SkillStatus.SUCCESS,
-    HandleState.FAILURE: SkillStatus.FAILURE,
-    HandleState.REFUSED: SkillStatus.FAILURE,
-    HandleState.CANCELLED: SkillStatus.CANCELLED,
-}
-"""How a finished handle counts for the decision cadence (a refused plan failed)."""
 _SIM_REQUEST = re.compile(r"^req-\d+-\d+$")
 
 
@@ -186,13 +177,8 @@ class Runtime:
             {"config": config.model_dump(mode="json"), "identity": identity},
         )
         self.phase = Phase.MORNING
-        self.world: World | None = None
-        self.sys1: Sys1 | None = None
-        self.sys2: Deliberator | None = None
-        self.trace: TraceRecorder | None = None
-        self.coordinator: Coordinator | None = None
-        self.handle: SkillHandle | None = None
-        self._forwarded = 0
+        self.today: Day | None = None
+        """The day being lived (kept after its evening until the next morning)."""
         self._same_time_steps = 0
         self._last_flush = 0.0
         self.decision_log: deque[Decision] = deque(maxlen=200)
@@ -253,13 +239,12 @@ class Runtime:
         for raw in cp.world_objects:
             ob = ObjectAppeared.model_validate(raw)
             world.extra_objects[ob.object_id] = ob
-        self.world = world
         robot = SimRobot(world)
         s1cfg = Sys1Config(
             perception=PerceptionConfig(mode=cfg.perception), seed=day_seed(cfg.seed, day)
         )
         self.sink.begin_day(day)
-        self.sys1 = Sys1(
+        sys1 = Sys1(
             robot,
             self.building,
             config=s1cfg,
@@ -269,8 +254,8 @@ class Runtime:
         )
         saved = sys1_state.load(self.data_dir)
         if saved is not None:
-            sys1_state.apply(self.sys1, saved)
-        self.sys2 = Deliberator(
+            sys1_state.apply(sys1, saved)
+        sys2 = Deliberator(
             self.knowledge,
             personality=self.personality,
             reward=self.sys3.reward,
@@ -280,27 +265,39 @@ class Runtime:
             llm=self.llm2,
         )
         for req in self._carried_requests:
-            if req.id not in self.sys2.queue:
-                self.sys2.queue.add(req, world.now)
+            if req.id not in sys2.queue:
+                sys2.queue.add(req, world.now)
         self._carried_requests = []
-        self.sys2.queue.recover(world.now)
-        sys1 = self.sys1
-        self.coordinator = Coordinator(
-            self.sys2,
+        sys2.queue.recover(world.now)
+        coordinator = Coordinator(
+            sys2,
             self.cadence,
             sys1.recorder,
             self.knowledge,
             lambda: Whereabouts(sys1.ctx.pose, sys1.public.read().battery),
         )
         goals = self.sys3.daily_goals(goal_day(cfg.ablation, day))
-        self.sys2.set_goals(goals)
-        self.trace = TraceRecorder(day, world.now)
-        self.handle = None
-        self._forwarded = 0
+        sys2.set_goals(goals)
+        trace = TraceRecorder(day, world.now)
+        self.today = Day(
+            number=day,
+            who=self.personality.name,
+            clock=self.clock,
+            building=self.building,
+            knowledge=self.knowledge,
+            world=world,
+            sys1=sys1,
+            sys2=sys2,
+            sys3=self.sys3,
+            coordinator=coordinator,
+            trace=trace,
+            fast_path=self.fast_path,
+            decision_log=self.decision_log,
+        )
         self.cadence.begin_day(world.now)
         self._last_flush = world.now
         pose = robot.pose()
-        self.sys1.recorder.record(
+        sys1.recorder.record(
             time=world.now,
             pose=pose,
             kind="day_start",
@@ -308,7 +305,7 @@ class Runtime:
             battery=world.battery.soc,
             source=ExperienceSource.SYS3,
         )
-        self.trace.begin(world.now, "idle", "idle", "idle")
+        trace.begin(world.now, "idle", "idle", "idle")
         log.info("%s day %d begins (%d goals)", self.personality.name, day, len(goals))
         self.phase = Phase.DAY
 
@@ -317,6 +314,28 @@ class Runtime:
     @property
     def now(self) -> float:
         return self.clock.now()
+
+    # the day's parts, for readers (console, tests); None before the first morning
+
+    @property
+    def world(self) -> World | None:
+        return self.today.world if self.today is not None else None
+
+    @property
+    def sys1(self) -> Sys1 | None:
+        return self.today.sys1 if self.today is not None else None
+
+    @property
+    def sys2(self) -> Deliberator | None:
+        return self.today.sys2 if self.today is not None else None
+
+    @property
+    def trace(self) -> TraceRecorder | None:
+        return self.today.trace if self.today is not None else None
+
+    @property
+    def handle(self) -> SkillHandle | None:
+        return self.today.handle if self.today is not None else None
 
     def day_end(self, day: int | None = None) -> float:
         return at(self.day if day is None else day, self.config.day_end_h)
@@ -334,8 +353,8 @@ class Runtime:
         while self.day < days:
             with self._lock:
                 self._step(math.inf)
-            if progress is not None and self.world is not None:
-                t = self.world.now
+            if progress is not None and self.today is not None:
+                t = self.today.world.now
                 if t - last_report >= 600.0 or self.phase == Phase.MORNING:
                     last_report = t
                     start = at(self.day, self.config.day_start_h)
@@ -362,8 +381,10 @@ class Runtime:
         return self._tick(limit)
 
     def _tick(self, limit: float) -> bool:
-        world, sys1 = self.world, self.sys1
-        assert world is not None and sys1 is not None
+        d = self.today
+        if d is None:
+            raise RuntimeError("Runtime._tick: no day has begun")
+        world, sys1 = d.world, d.sys1
         now = world.now
         end = self.day_end()
         if now >= end:
@@ -372,16 +393,16 @@ class Runtime:
         self.ticks += 1
         looked = sys1.perception.updates
         wake = sys1.tick(now)
-        if sys1.perception.updates != looked and self.trace is not None:
+        if sys1.perception.updates != looked:
             p = sys1.ctx.pose
-            self.trace.look(now, p.floor, p.x, p.y, p.theta)
-        changed = self._collect(now)
-        changed |= self._events(now)
+            d.trace.look(now, p.floor, p.x, p.y, p.theta)
+        changed = d.collect(now)
+        d.take_requests(now)
         if now >= at(self.day, self.config.bedtime):
-            changed |= self._bedtime(now)
+            changed |= d.bedtime(now)
         else:
-            changed |= self._deliberate(now)
-        self._record_pose(now)
+            changed |= d.deliberate(now)
+        d.record_pose(now)
         if now - self._last_flush >= self.config.checkpoint_every_s:
             self.sink.submit()  # written beside the day; flush() waits before memory is read
             self._last_flush = now
@@ -390,7 +411,7 @@ class Runtime:
             return True  # tick again at this instant: a plan just started or ended
         self._same_time_steps = 0
         nxt = min(wake, end, limit)
-        if self.handle is None and not self.cadence.bedtime_started:
+        if d.handle is None and not self.cadence.bedtime_started:
             nxt = min(nxt, max(self.cadence.next_decide, now + 1e-3))
         if nxt <= now:
             if limit <= now:
@@ -402,168 +423,19 @@ class Runtime:
             world.skip(nxt)
         return True
 
-    # --- the day's parts ---------------------------------------------------------------------
-
-    def _state(self) -> WorldState:
-        assert self.sys1 is not None and self.sys2 is not None
-        open_n = len(self.sys2.queue.open())
-        self.sys1.pending_requests = open_n
-        state = self.sys1.public.read()
-        if state.pending_requests != open_n or state.time != self.now:
-            state = state.model_copy(update={"pending_requests": open_n, "time": self.now})
-        return state
-
-    def _collect(self, now: float) -> bool:
-        """Skill results: into the trace, and (for Sys2's plans) back to Sys2."""
-        sys1, trace, coord = self.sys1, self.trace, self.coordinator
-        assert sys1 is not None and trace is not None and coord is not None
-        changed = False
-        for h in sys1.drain_finished():
-            for res in h.results:
-                spec = SKILLS.get(res.call.skill)
-                person = res.call.args.get("person")
-                trace.skill(
-                    res.ended_at,
-                    res.call.skill,
-                    res.status.value,
-                    spec.category if spec else "move",
-                    [str(person)] if person is not None else [],
-                )
-        h = self.handle
-        if h is None:
-            if sys1.busy and trace.activity is not None and trace.activity.kind == "idle":
-                trace.begin(now, "charge", "safety: dock and charge", "safety")
-                changed = True
-            elif not sys1.busy and trace.activity is not None and trace.activity.kind == "safety":
-                trace.begin(now, "idle", "idle", "idle")
-                coord.poke()
-                changed = True
-            return changed
-        if coord.owner == Owner.SYS2:
-            while self._forwarded < len(h.results) and self.handle is h:
-                res = h.results[self._forwarded]
-                self._forwarded += 1
-                repair = coord.forward(res, self._state(), now)
-                if repair is not None:
-                    self._start(repair, now)
-                    return True
-            if self.handle is h and h.state == HandleState.REFUSED:
-                call = h.plan.steps[0] if h.plan.steps else SkillCall(skill="wait")
-                refused = SkillResult(
-                    call=call,
-                    status=SkillStatus.FAILURE,
-                    reason=f"refused by the safety guard: {h.reason}",
-                    started_at=now,
-                    ended_at=now,
-                )
-                self._forwarded = len(h.results)
-                repair = coord.forward(refused, self._state(), now)
-                if repair is not None:
-                    self._start(repair, now)
-                    return True
-        if self.handle is h and h.done:
-            self.handle = None
-            coord.ended(now, _END_STATUS[h.state])
-            if sys1.busy:  # Sys1 took over (battery reserve)
-                trace.begin(now, "charge", "safety: dock and charge", "safety")
-            else:
-                trace.begin(now, "rest" if coord.bedtime else "idle", "idle", "idle")
-            changed = True
-        return changed
-
-    def _events(self, now: float) -> bool:
-        """People's spontaneous requests from the simulator go into Sys2's queue."""
-        world, sys2, coord = self.world, self.sys2, self.coordinator
-        assert world is not None and sys2 is not None and coord is not None
-        for ev in world.poll_events():
-            if not isinstance(ev, PersonRequest) or ev.id in sys2.queue:
-                continue
-            sys2.submit(person_request(ev, self.knowledge, now), now)
-            coord.log_requests(now)
-            coord.poke()
-        return False
-
-    def _deliberate(self, now: float) -> bool:
-        sys1, coord = self.sys1, self.coordinator
-        assert sys1 is not None and coord is not None
-        decision = coord.decide(now, self._state, sys1_busy=sys1.busy)
-        if decision is not None:
-            self._start(decision, now)
-            return True
-        return not sys1.busy and self._follow_policy(now)
-
-    def _start(self, decision: Decision, now: float) -> None:
-        sys1, trace, coord = self.sys1, self.trace, self.coordinator
-        assert sys1 is not None and trace is not None and coord is not None
-        self.decision_log.append(decision)
-        plan = decision.plan
-        self.handle = sys1.run(plan, source=decision.source)
-        self._forwarded = 0
-        category = plan_category(plan, decision.chosen.kind)
-        trace.begin(now, category, decision.chosen.label[:80], decision.chosen.kind.value)
-        self.sys3.update(self._state())
-        coord.started(decision, now)
-
-    def _follow_policy(self, now: float) -> bool:
-        """Between deliberations, Sys1 runs the onboard policy's proposal (the guard admits)."""
-        sys1, sys2, trace, coord = self.sys1, self.sys2, self.trace, self.coordinator
-        assert sys1 is not None and sys2 is not None and trace is not None and coord is not None
-        if self.fast_path is None or not coord.policy_turn(now):
-            return False
-        frame = sys1.robot.camera_frame()
-        if frame is None:
-            return False
-        state = self._state()
-        call = self.fast_path.propose(state, frame, intentions_of(sys2, state, self.knowledge))
-        if call is None:
-            return False
-        self.handle = sys1.run(call, source=PlanSource.POLICY)
-        coord.took_over(Owner.POLICY, self.handle.plan.id)
-        self._forwarded = 0
-        spec = SKILLS.get(call.skill)
-        trace.begin(now, spec.category if spec else "move", f"policy: {call.label()}"[:80], "idle")
-        return True
-
-    def _bedtime(self, now: float) -> bool:
-        """Stop taking new work and dock for the night."""
-        sys1, trace, coord = self.sys1, self.trace, self.coordinator
-        assert sys1 is not None and trace is not None and coord is not None
-
-        def drop_plan(reason: str) -> None:
-            sys1.cancel(reason)
-            self._collect(now)
-
-        coord.begin_bedtime(now, drop_plan)
-        if self.handle is not None:
-            return False
-        if not coord.dock_due(now, sys1_busy=sys1.busy, charging=sys1.ctx.battery.charging):
-            return False
-        self.handle = sys1.run(BEDTIME_ROUTINE, source=PlanSource.RULE)
-        coord.took_over(Owner.ROUTINE, self.handle.plan.id)
-        self._forwarded = 0
-        trace.begin(now, "charge", "bedtime: dock and charge", "routine")
-        return True
-
-    def _record_pose(self, now: float) -> None:
-        world, trace = self.world, self.trace
-        assert world is not None and trace is not None
-        r = world.robot
-        if trace.pose(now, r.floor, r.x, r.y, r.theta, world.battery.soc):
-            room = self.building.room_at(r.floor, r.x, r.y)
-            trace.room(now, room.id if room is not None else None)
-
     def _end_day(self) -> None:
         cfg = self.config
-        world, sys1, sys2, trace = self.world, self.sys1, self.sys2, self.trace
-        assert world is not None and sys1 is not None and sys2 is not None and trace is not None
+        d = self.today
+        if d is None:
+            raise RuntimeError("Runtime._end_day: no day has begun")
+        world, sys1, sys2, trace = d.world, d.sys1, d.sys2, d.trace
         day = self.day
         now = world.now
         if sys1.busy:
             sys1.cancel("the day is over")
-            if self.coordinator is not None:
-                self.coordinator.let_go()  # nothing more goes to Sys2 today
-            self._collect(now)
-        self._night_rescue(now)
+            d.coordinator.let_go()  # nothing more goes to Sys2 today
+            d.collect(now)
+        d.night_rescue(now)
         day_trace = trace.finish(
             now, world.robot.distance_m, world.stats.elevator_rides, world.stats.stairs_climbs
         )
@@ -606,46 +478,6 @@ class Runtime:
         self.store.save(self._checkpoint, list(MANAGED_FILES))
         self._fresh_morning = False
 
-    def _night_rescue(self, now: float) -> None:
-        """Carry a robot that cannot get itself to the dock there for the night.
-
-        A robot that ends its day off the dock but able to move stays where it is and starts
-        tomorrow with what charge it has (it will go and charge: that is its own doing). One
-        with an empty battery, or stranded in an elevator car or on the stairs, would stay
-        dead or stuck for the rest of the run, and every later day would measure only that;
-        so, as the office staff would, someone carries it to the dock, where it charges
-        overnight. The rescue is in the world log and in memory (the robot knows it failed
-        to get home), and counted in the trace.
-        """
-        world, sys1, trace = self.world, self.sys1, self.trace
-        assert world is not None and sys1 is not None and trace is not None
-        r = world.robot
-        if world.charging:
-            return
-        if r.stopped:
-            reason = "its battery was empty"
-        elif world.aboard is not None:
-            reason = f"it was shut in elevator {world.aboard}"
-        elif r.on_stairs:
-            reason = "it was stuck on the stairs"
-        else:
-            return
-        where = self.building.room_at(r.floor, r.x, r.y)
-        sys1.recorder.record(
-            time=now,
-            pose=sys1.ctx.pose,
-            kind="routine",
-            outcome="failure",
-            caption=f"did not make it to the dock tonight ({reason}, in "
-            f"{where.id if where else f'floor {r.floor}'}): carried there by the staff",
-            battery=world.battery.soc,
-            source=ExperienceSource.SYS1,
-        )
-        world.carry_to_dock(reason)
-        sys1.ctx.refresh(now)
-        trace.trace.rescues += 1
-        log.warning("%s day %d: %s, carried to the dock", self.personality.name, self.day, reason)
-
     def flush(self) -> None:
         """Write buffered episodes to memory."""
         with self._lock:
@@ -672,78 +504,25 @@ class Runtime:
 
     def world_state(self) -> WorldState | None:
         with self._lock:
-            return None if self.sys1 is None else self._state()
+            return None if self.today is None else self.today.state()
 
     def pose(self) -> Pose | None:
         with self._lock:
-            if self.world is None:
-                return None
-            r = self.world.robot
-            return Pose(x=r.x, y=r.y, theta=r.theta, floor=r.floor)
+            return None if self.today is None else views.pose_of(self.today)
 
     def status(self) -> AgentStatus:
         with self._lock:
-            world, sys1, sys2 = self.world, self.sys1, self.sys2
-            pose = self.pose() or Pose(x=0.0, y=0.0, floor=0)
-            room = self.building.room_at(pose.floor, pose.x, pose.y) if world else None
-            h = self.handle
             last = self.decision_log[-1] if self.decision_log else None
-            return AgentStatus(
-                time=self.now,
-                personality=self.personality.name,
-                pose=pose,
-                room=room.id if room is not None else None,
-                battery=min(1.0, world.battery.soc) if world else 1.0,
-                charging=world.charging if world else False,
-                current_skill=sys1.current_skill if sys1 else None,
-                current_goal=h.plan.goal_id if h is not None else None,
-                plan=h.plan if h is not None else None,
-                decision=last.explanation if last is not None else None,
-                queue=sys2.queue_counts() if sys2 else {},
-            )
+            return views.status_of(self.today, self.personality.name, self.now, last)
 
     def people(self) -> list[dict[str, object]]:
         """Where everyone is (the simulator's truth, for the console's map)."""
         with self._lock:
-            if self.world is None:
-                return []
-            out = []
-            for p in self.world.people_states():
-                room = self.building.room_at(p.floor, p.x, p.y)
-                out.append(
-                    {
-                        "id": p.id,
-                        "floor": p.floor,
-                        "x": round(p.x, 2),
-                        "y": round(p.y, 2),
-                        "room": room.id if room is not None else None,
-                    }
-                )
-            return out
+            return [] if self.today is None else views.people_of(self.today)
 
     def elevators(self) -> list[ElevatorStatus]:
         with self._lock:
-            if self.world is None:
-                return []
-            out = []
-            for eid in sorted(self.world.elevators):
-                st = self.world.elevator_status(eid)
-                out.append(
-                    ElevatorStatus(
-                        elevator=st.id,
-                        time=self.now,
-                        floor=st.floor,
-                        state="out_of_service" if st.out_of_service else st.state,
-                        direction=st.direction,  # type: ignore[arg-type]
-                        doors_open=st.doors_open,
-                        hall_calls=list(st.hall_calls),
-                        car_calls=list(st.car_calls),
-                        load=st.load,
-                        capacity=st.capacity,
-                        robot_aboard=self.world.aboard == eid,
-                    )
-                )
-            return out
+            return [] if self.today is None else views.elevators_of(self.today, self.now)
 
     def decisions(self, limit: int = 20) -> list[Decision]:
         with self._lock:
@@ -751,8 +530,8 @@ class Runtime:
 
     def requests(self) -> list[UserRequest]:
         with self._lock:
-            if self.sys2 is not None:
-                return [r.model_copy(deep=True) for r in self.sys2.requests()]
+            if self.today is not None:
+                return [r.model_copy(deep=True) for r in self.today.sys2.requests()]
         return RequestQueue(self.data_dir / SYS2_DIR / QUEUE_FILE).all()
 
     def reflections(self) -> list[Reflection]:
@@ -770,10 +549,12 @@ class Runtime:
     ) -> UserRequest:
         """A console request: parsed, judged and persisted before this returns."""
         with self._lock:
-            if self.sys2 is None:
+            if self.today is None:
                 self._step(self.now)  # the morning has to be set up to take requests
-            assert self.sys2 is not None
-            req = self.sys2.submit_text(
+            d = self.today
+            if d is None:
+                raise RuntimeError("Runtime.submit_request: the morning did not begin")
+            req = d.sys2.submit_text(
                 text,
                 self.now,
                 sender=sender,
@@ -782,8 +563,7 @@ class Runtime:
                 priority=priority,
                 deadline=deadline,
             )
-            if self.coordinator is not None:
-                self.coordinator.log_requests(self.now)
+            d.coordinator.log_requests(self.now)
             self.cadence.poke()
             log.info("%s: request %s is %s", format_time(self.now), req.id, req.state.value)
             return req.model_copy(deep=True)
@@ -792,16 +572,16 @@ class Runtime:
         self, request_id: str, reason: str = "cancelled by the user"
     ) -> UserRequest:
         with self._lock:
-            if self.sys2 is None:
+            d = self.today
+            if d is None:
                 raise ValueError("the runtime has not started a day yet")
-            running = self.handle is not None and self.handle.plan.request_id == request_id
-            req = self.sys2.cancel(request_id, self.now, reason)
-            if running and self.sys1 is not None and self.coordinator is not None:
-                self.coordinator.let_go()  # Sys2 already dropped the plan
-                self.sys1.cancel(reason)
-                self._collect(self.now)
-            if self.coordinator is not None:
-                self.coordinator.log_requests(self.now)
+            running = d.handle is not None and d.handle.plan.request_id == request_id
+            req = d.sys2.cancel(request_id, self.now, reason)
+            if running:
+                d.coordinator.let_go()  # Sys2 already dropped the plan
+                d.sys1.cancel(reason)
+                d.collect(self.now)
+            d.coordinator.log_requests(self.now)
             self.cadence.poke()
             return req.model_copy(deep=True)
 
