@@ -31,7 +31,7 @@ from typing import Any
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
-from agent.clock import format_time
+from agent.clock import day_of, format_time
 from agent.coordinator.cadence import Cadence
 from agent.coordinator.coordinator import (
     BEDTIME_ROUTINE,
@@ -88,6 +88,8 @@ log = logging.getLogger(__name__)
 
 SYS1_NODE = "pepa_sys1"
 STATUS_PERIOD_S = 0.5
+DAILY_GOALS_WAIT_S = 300.0
+"""At most this long (simulated) a day's first decision waits for Sys3's goals of the day."""
 
 
 class ReflectedWeights:
@@ -122,6 +124,7 @@ class Sys2Node(AgentNode):
         self.reward = ReflectedWeights(self.personality)
         self.state: WorldState | None = None
         self._goals: dict[str, DailyGoal] = {}
+        self._goals_wait_from: float | None = None
         self.cadence = Cadence()
         self.cadence.poke()  # decide as soon as Sys1's first state arrives
         self._sys1_boot: str | None = None
@@ -330,9 +333,25 @@ class Sys2Node(AgentNode):
             return
         if coord.bedtime:
             self.cadence.begin_day(now)  # morning: the day's work again
+        if not self._goals_known(now):
+            return
         decision = coord.decide(now, lambda: state, sys1_busy=not state.idle)
         if decision is not None:
             self._start(decision, now)
+
+    def _goals_known(self, now: float) -> bool:
+        """Today's goals have come from Sys3, or waiting for them is over.
+
+        In-process the day's goals are set before its first decision; here they come from the
+        Sys3 node, which may be up later than Sys1: deciding without them, the same agent
+        would start its day with another choice than in-process.
+        """
+        day = day_of(now)
+        if any(g.day == day for g in self._goals.values()):
+            return True
+        if self._goals_wait_from is None or day_of(self._goals_wait_from) != day:
+            self._goals_wait_from = now
+        return now - self._goals_wait_from >= DAILY_GOALS_WAIT_S
 
     def _start(self, decision: Decision, now: float) -> None:
         self.coordinator.started(decision, now)
