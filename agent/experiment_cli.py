@@ -7,10 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from agent.experiment import SUMMARY_FILE, run_experiment
 from agent.runtime.config import RuntimeConfig, load_inputs
+from agent.runtime.progress import day_progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -62,26 +61,10 @@ def main(args: argparse.Namespace) -> int:
         policy_model=args.policy_model,
     )
     load_inputs(config, args.out)  # unknown personality or bad world: fail before anything
-    hours = config.day_hours
-    bar = tqdm(
-        total=round(args.days * hours, 1),
-        unit="h",
-        desc=f"{config.personality} seed {args.seed}",
-        disable=args.no_progress,
-        file=sys.stderr,
-        bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} sim h [{elapsed}<{remaining}]",
-    )
-
-    def progress(day: int, fraction: float) -> None:
-        done = min(args.days * hours, (day + fraction) * hours)
-        if done > bar.n:
-            bar.update(round(done - bar.n, 2))
-            bar.set_postfix_str(f"day {day}")
-
-    try:
+    with day_progress(
+        args.days, config.day_hours, f"{config.personality} seed {args.seed}", not args.no_progress
+    ) as progress:
         summary = run_experiment(config, args.days, args.out, progress)
-    finally:
-        bar.close()
     print(json.dumps(summary.model_dump(mode="json", exclude={"per_day"}), indent=1))
     print(f"wrote {args.out / SUMMARY_FILE}", file=sys.stderr)
     return 0

@@ -97,8 +97,9 @@ class LiveStatus(View):
     running: bool = True
 
 
-class ElevatorShape(View):
-    """An elevator shaft's footprint on the map (metres), to colour by the car's state."""
+class Footprint(View):
+    """Something's rectangle on the map (metres): an elevator shaft, coloured by the car's
+    state, or a room, shaded by the time spent there."""
 
     id: str
     name: str
@@ -107,16 +108,10 @@ class ElevatorShape(View):
     x1: float
     y1: float
 
-
-class RoomShape(View):
-    """A room's footprint on the map (metres), to shade it by the time spent there."""
-
-    id: str
-    name: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
+    @classmethod
+    def of(cls, ident: str, name: str, rect: tuple[float, float, float, float]) -> Footprint:
+        x0, y0, x1, y1 = rect
+        return cls(id=ident, name=name, x0=x0, y0=y0, x1=x1, y1=y1)
 
 
 class FloorInfo(View):
@@ -130,8 +125,8 @@ class FloorInfo(View):
     height_m: float = Field(gt=0)
     image_width: int = Field(gt=0)
     image_height: int = Field(gt=0)
-    elevators: list[ElevatorShape] = Field(default_factory=list)
-    rooms: list[RoomShape] = Field(default_factory=list)
+    elevators: list[Footprint] = Field(default_factory=list)
+    rooms: list[Footprint] = Field(default_factory=list)
 
 
 class Directory(View):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import cv2
 
-from agent.console.backend import ElevatorShape, FloorInfo, NotFoundError, RoomShape
+from agent.console.backend import FloorInfo, Footprint, NotFoundError
 from sim.building import Building
 from sim.floor_map import draw_floor_map
 
@@ -38,16 +38,9 @@ def floor_map(
         image_width=w,
         image_height=h,
         elevators=[
-            ElevatorShape(
-                id=e.id, name=e.name, x0=e.shaft[0], y0=e.shaft[1], x1=e.shaft[2], y1=e.shaft[3]
-            )
-            for e in building.elevators
-            if floor in e.floors
+            Footprint.of(e.id, e.name, e.shaft) for e in building.elevators if floor in e.floors
         ],
-        rooms=[
-            RoomShape(id=r.id, name=r.name, x0=r.rect[0], y0=r.rect[1], x1=r.rect[2], y1=r.rect[3])
-            for r in building.rooms_on(floor)
-        ],
+        rooms=[Footprint.of(r.id, r.name, r.rect) for r in building.rooms_on(floor)],
     )
     return info, png.tobytes()
 

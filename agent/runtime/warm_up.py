@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sys
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
-from tqdm import tqdm
 
 from agent.runtime.config import RuntimeConfig, load_inputs
+from agent.runtime.progress import day_progress
 from agent.runtime.runtime import Runtime
 from agent.sys3.reflection_log import SUBDIR as REFLECTIONS_DIR
 from agent.sys3.reflection_log import ReflectionLog
@@ -89,27 +88,13 @@ def warm_up(data_dir: Path, plan: WarmUp) -> int:
         log.info("%s: continuing on day %d (no warm-up)", data_dir, day)
         return day
     config = config.model_copy(update={"personality": name})
-    hours = config.day_hours
-    bar = tqdm(
-        total=round(plan.days * hours, 1),
-        unit="h",
-        desc=f"warm-up: {name} lives day 0" + (f"-{plan.days - 1}" if plan.days > 1 else ""),
-        disable=not plan.progress,
-        file=sys.stderr,
-        bar_format="{l_bar}{bar}| {n:.1f}/{total:.0f} sim h [{elapsed}<{remaining}]",
-    )
-
-    def progress(day: int, fraction: float) -> None:
-        done = min(plan.days * hours, (day + fraction) * hours)
-        if done > bar.n:
-            bar.update(round(done - bar.n, 2))
-
+    desc = f"warm-up: {name} lives day 0" + (f"-{plan.days - 1}" if plan.days > 1 else "")
     runtime = Runtime(config, data_dir)
     try:
-        runtime.run_days(plan.days, progress)
+        with day_progress(plan.days, config.day_hours, desc, plan.progress) as progress:
+            runtime.run_days(plan.days, progress)
     finally:
         runtime.close()
-        bar.close()
     _hand_over(data_dir, name)
     day = live_start_day(data_dir, name)
     log.info("%s: warmed up %d day(s) as %s; live from day %d", data_dir, plan.days, name, day)
