@@ -30,6 +30,7 @@ hour, no goal decided more than 3 times in 10 minutes, time shares within +-0.10
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -392,6 +393,9 @@ def main() -> int:
     ap.add_argument("--hours", type=float, default=4.0, help="simulated hours from 08:00")
     ap.add_argument("--speed", type=float, default=5.0, help="the ROS hosts' speed factor")
     ap.add_argument("--hosts", default=",".join(HOSTS), help="comma-separated: " + ",".join(HOSTS))
+    ap.add_argument(
+        "--out", type=Path, help="keep each run's data and stack log here (default: none kept)"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     hosts = [h.strip() for h in args.hosts.split(",") if h.strip()]
@@ -403,12 +407,13 @@ def main() -> int:
     names = list(PROTOTYPES) if args.personality == "all" else [args.personality]
     load_before = os.getloadavg()[0]
     result: dict[str, dict[str, Figures]] = {}
-    with tempfile.TemporaryDirectory(prefix="host-equivalence-") as tmp:
+    kept = contextlib.nullcontext(args.out) if args.out is not None else None
+    with kept or tempfile.TemporaryDirectory(prefix="host-equivalence-") as tmp:
         for name in names:
             per_host: dict[str, Figures] = {}
             for host in hosts:
                 data = Path(tmp) / f"{name}-{host}"
-                data.mkdir()
+                data.mkdir(parents=True)
                 if host == "inprocess":
                     obs = run_inprocess(name, args.seed, args.hours, data)
                 else:
