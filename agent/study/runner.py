@@ -241,6 +241,9 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
             records[spec.name] = rec
             continue
         jobs.append(config.job(spec, out))
+    # seed by seed (every personality's seed 0 first, the busy runs last), so a study cut
+    # short still compares every personality, on fewer seeds
+    jobs.sort(key=lambda j: (j.spec.runs != RunSet.MAIN, j.spec.seed))
     total = float(sum(config.days_of(s) for s in specs))
     bar = tqdm(
         total=total,
