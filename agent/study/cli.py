@@ -87,7 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="run every personality x seed for N days and report stability and trait claims",
     )
     p.add_argument("--days", type=int, required=True, help="simulated days per run")
-    p.add_argument("--seeds", type=int, required=True, help="seeds per personality (0..K-1)")
+    p.add_argument(
+        "--seeds", type=int, default=3, help="seeds per personality, 0..K-1 (default: 3)"
+    )
     p.add_argument(
         "--personalities", default="all", help="'all' or names, comma-separated (default: all)"
     )
