@@ -50,7 +50,7 @@ def _sections(path: Path) -> list[dict[str, str]]:
         fields = {}
         for line in part.splitlines():
             line = line.split("#", 1)[0].strip()
-            if line and "=" not in line:
+            if line and not re.match(r"^\S+ [A-Z0-9_]+=", line):  # not a constant
                 typ, name = line.split()
                 fields[name] = typ
         out.append(fields)

@@ -4,7 +4,9 @@
 * Time: the core objects read an :class:`agent.clock.ExternalClock` set from the node's ROS
   clock — simulated time from ``/clock`` with ``use_sim_time`` — while the node's own loops
   run on timers of the steady wall clock, so a sped-up simulation does not speed them up.
-* Health: the JSON codec's bad-message counts and the node's boot id, on ``/pepa/health``.
+* Health: the JSON codec's bad-message counts and the node's boot id, on ``/pepa/health``;
+  and for ROS tools, ``/diagnostics`` at 1 Hz from :meth:`AgentNode.diagnostic_readings`
+  (judged by :mod:`pepa_ros.diagnostics`), which each node extends with what it holds.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.callback_groups import CallbackGroup
 from rclpy.clock import Clock, ClockType
 from rclpy.context import Context
@@ -22,11 +25,11 @@ from rclpy.timer import Timer
 
 from agent.clock import ExternalClock
 from agent.messages import new_id
-from pepa_ros import params, qos
+from pepa_ros import diagnostics, params, qos
 from pepa_ros.codec import JsonCodec
 from pepa_ros.health import NodeHealth
 from pepa_ros.params import ParamSpec
-from pepa_ros.topics import HEALTH
+from pepa_ros.topics import DIAGNOSTICS, HEALTH
 from sim.building import Building, load_building
 
 
@@ -54,6 +57,12 @@ class AgentNode(Node):
         self._health = self.codec.publisher(
             self, NodeHealth, HEALTH.name, qos.profile(HEALTH.qos, HEALTH.depth)
         )
+        self._llm_clients: list[Any] = []
+        self._diagnostics = diagnostics.NodeDiagnostics(name)
+        self._diagnostics_pub = self.create_publisher(
+            DiagnosticArray, DIAGNOSTICS.name, qos.profile(DIAGNOSTICS.qos, DIAGNOSTICS.depth)
+        )
+        self.every(diagnostics.PERIOD_S, self.publish_diagnostics)
 
     def load_building(self) -> Building:
         return load_building(self.values.get("building") or None)
@@ -73,7 +82,9 @@ class AgentNode(Node):
                 "base_url": self.values.get(f"{system}_llm_base_url") or None,
             }
         )
-        return LLMClient(settings, system)
+        client = LLMClient(settings, system)
+        self._llm_clients.append(client)
+        return client
 
     def now(self) -> float | None:
         """ROS time in seconds (simulated with use_sim_time), or None before the first /clock."""
@@ -101,3 +112,22 @@ class AgentNode(Node):
 
     def publish_health(self, **extra: Any) -> None:
         self._health.publish(self.health(**extra))
+
+    def diagnostic_readings(self) -> tuple[dict[str, float], dict[str, float]]:
+        """This node's cumulative counters and present gauges (see pepa_ros.diagnostics);
+        a node extends them with what it holds (loop, queue, memory, battery)."""
+        counters: dict[str, float] = {"bad_messages": float(self.codec.bad_messages)}
+        if self._llm_clients:
+            stats = [c.stats for c in self._llm_clients]
+            counters["llm_calls"] = float(sum(s.calls for s in stats))
+            counters["llm_fallbacks"] = float(
+                sum(n for s in stats for why, n in s.fallbacks.items() if why != "offline")
+            )
+            counters["llm_latency_s"] = sum(s.latency_total_s for s in stats)
+        return counters, {}
+
+    def publish_diagnostics(self) -> None:
+        wall_s = self.wall_clock.now().nanoseconds * 1e-9
+        reports = self._diagnostics.report(wall_s, *self.diagnostic_readings())
+        stamp = self.get_clock().now().to_msg()
+        self._diagnostics_pub.publish(diagnostics.to_message(reports, stamp))

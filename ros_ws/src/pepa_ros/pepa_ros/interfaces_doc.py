@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pepa_ros import qos
+from pepa_ros import diagnostics, qos, ros_schema
 from pepa_ros.params import AGENT_PARAMETERS, ParamSpec
 from pepa_ros.topics import COGNITIVE_TOPICS, MODELS, NODES, NodeInterface, TopicSpec
 
@@ -99,6 +99,48 @@ def _node_section(node: NodeInterface) -> list[str]:
     return out
 
 
+def _typed_section() -> list[str]:
+    """pepa_interfaces: the action, the services and the messages, as their files define them."""
+    package = ros_schema.default_package_dir()
+    out = [
+        "## Typed interfaces (`pepa_interfaces`)",
+        "",
+        "The request action, the services and typed messages for other ROS nodes, rqt and "
+        "Foxglove. The messages are generated from the models below (`python -m "
+        "pepa_ros.ros_schema`): a string enum is a `string` with a constant per value, an "
+        "optional string is empty for none, an optional number or message is a sequence of at "
+        "most one, a dictionary is a sequence of `SkillArg`, `NamedCount` or `NamedValue`, a "
+        "C++ keyword field gets `_value` appended (`WeightChange.new_value`), and "
+        "`schema_version` is left out (the type hash refuses another definition).",
+        "",
+    ]
+    for kind in ("action", "srv", "msg"):
+        for path in sorted((package / kind).glob("*.*")):
+            out += [
+                f"### `pepa_interfaces/{kind}/{path.stem}`",
+                "",
+                "```",
+                path.read_text(encoding="utf-8").rstrip("\n"),
+                "```",
+                "",
+            ]
+    return out
+
+
+def _diagnostics_section() -> list[str]:
+    return [
+        "## Diagnostics",
+        "",
+        "Every agent node publishes `diagnostic_msgs/DiagnosticArray` on `/diagnostics` once a "
+        "second: one status per area, named `<node>: <area>`, whose level is the worst of its "
+        "values. Counts are judged over the last minute, so a burst raises the level and it "
+        "falls back a minute later.",
+        "",
+        *diagnostics.threshold_rows(),
+        "",
+    ]
+
+
 def render() -> str:
     lines = [HEADER]
     lines += ["| kind | profile | used for |", "| --- | --- | --- |"]
@@ -119,6 +161,8 @@ def render() -> str:
         "",
         *_param_rows(AGENT_PARAMETERS),
         "",
+        *_diagnostics_section(),
+        *_typed_section(),
         "## Message schemas",
         "",
         "JSON Schema of each model (pydantic), as carried on the `/pepa/` topics.",

@@ -403,6 +403,20 @@ SYS1_PARAMETERS: tuple[ParamSpec, ...] = (
         read_only=True,
         description="Sys1's perception: ArUco markers on the camera frames",
     ),
+    ParamSpec(
+        name="navigation",
+        default="pepa",
+        choices=("pepa", "nav2"),
+        read_only=True,
+        description="who drives same-floor legs: Sys1's own path following, or Nav2's "
+        "navigate_to_pose action (floors, stairs and elevators stay Sys1's)",
+    ),
+    ParamSpec(
+        name="nav2_action",
+        default="navigate_to_pose",
+        read_only=True,
+        description="Nav2's NavigateToPose action (with navigation:=nav2)",
+    ),
 )
 
 SYS2_PARAMETERS: tuple[ParamSpec, ...] = (

@@ -52,6 +52,7 @@ from pepa_ros.agent_node import AgentNode
 from pepa_ros.codec import JsonPublisher
 from pepa_ros.entry import node_main
 from pepa_ros.loop_stats import LoopStats, TimerDeadlines
+from pepa_ros.nav2_backend import Nav2Backend
 from pepa_ros.params import SYS1_PARAMETERS
 from pepa_ros.robot_adapters import GenericRosRobotAdapter, SimOfficeAdapter
 from pepa_ros.ros_robot import RosRobot
@@ -97,6 +98,11 @@ class Sys1Node(AgentNode):
         else:
             self.adapter = GenericRosRobotAdapter(self)
         self.robot = RosRobot(self.adapter, self.building)
+        self.navigation = (
+            Nav2Backend(self, v["nav2_action"], callback_group=self.group)
+            if v["navigation"] == "nav2"
+            else None
+        )
         self.config = Sys1Config(
             control=ControlConfig(control_hz=v["control_rate_hz"]),
             perception=PerceptionConfig(mode="camera"),
@@ -151,6 +157,7 @@ class Sys1Node(AgentNode):
             config=self.config,
             sink=self.sink,
             planner=self.planner,
+            navigation=self.navigation,
             now=now,
         )
         try:
@@ -327,6 +334,14 @@ class Sys1Node(AgentNode):
         if time.monotonic() >= self._next_save:
             self._next_save = time.monotonic() + SAVE_PERIOD_S
             self._save_state_later()
+
+    def diagnostic_readings(self) -> tuple[dict[str, float], dict[str, float]]:
+        counters, gauges = super().diagnostic_readings()
+        counters["loop_ticks"] = float(self.loop_stats.ticks)
+        counters["loop_misses"] = float(self.loop_stats.misses)
+        if self.sys1 is not None:
+            gauges["battery"] = self.sys1.ctx.battery.soc
+        return counters, gauges
 
     def destroy_node(self) -> None:
         try:

@@ -1,12 +1,15 @@
 """Sys2 as a ROS 2 node: a thin adapter around :class:`agent.sys2.deliberator.Deliberator`.
 
-Requests arrive on ``/pepa/requests`` (any publisher) or through the ``submit`` call (the
-console, which needs the judged request back); Sys1's belief on ``/pepa/world_state``; Sys3's
-daily goals, ultimate goal (whose personality Sys2 follows) and reflections (whose reward
-weights Sys2 scores with). Decisions go out on ``/pepa/decisions``; each skill result Sys1
-reports for the current plan is handed to the Deliberator, which advances, completes or
-repairs the plan. Every request change goes out on ``/pepa/request_updates`` and, as an
-episode, on ``/pepa/experiences``. The node also publishes the agent's status.
+Requests arrive on ``/pepa/requests`` (any publisher), as goals of the ``/pepa/request``
+action (``pepa_interfaces/action/Request``: feedback at each state change, the result at the
+end; see pepa_ros.request_action, which also serves ``/pepa/request/cancel``) or through the
+``submit`` call (the console, which needs the judged request back); Sys1's belief on
+``/pepa/world_state``; Sys3's daily goals, ultimate goal (whose personality Sys2 follows) and
+reflections (whose reward weights Sys2 scores with). Decisions go out on
+``/pepa/decisions``; each skill result Sys1 reports for the current plan is handed to the
+Deliberator, which advances, completes or repairs the plan. Every request change goes out on
+``/pepa/request_updates`` and, as an episode, on ``/pepa/experiences``. The node also
+publishes the agent's status.
 
 When to decide, who owns the running plan, the backoff after a failed plan, bedtime (no new
 work from ``bedtime_hour`` to ``day_start_hour``, the robot docks) and the "decided" and
@@ -49,6 +52,7 @@ from agent.messages import (
     Goal,
     Reflection,
     RequestPriority,
+    RequestState,
     SkillStatus,
     StepResult,
     UserRequest,
@@ -64,15 +68,18 @@ from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
 from pepa_ros.health import NodeHealth
 from pepa_ros.params import SYS2_PARAMETERS
+from pepa_ros.request_action import RequestActions, RequestGoal
 from pepa_ros.rpc import RpcClient, RpcServer
 from pepa_ros.sys1_node import TopicSink
 from pepa_ros.topics import (
+    CANCEL_REQUEST,
     DAILY_GOALS,
     DECISIONS,
     EXPERIENCES,
     GOAL,
     HEALTH,
     REFLECTIONS,
+    REQUEST_ACTION,
     REQUEST_UPDATES,
     REQUESTS,
     STATUS,
@@ -179,6 +186,17 @@ class Sys2Node(AgentNode):
                 "request": self._rpc_request,
             },
             self.group,
+        )
+        self.request_actions = RequestActions(
+            self,
+            REQUEST_ACTION.name,
+            CANCEL_REQUEST.name,
+            self.submit,
+            self.cancel,
+            self.request,
+            places=self.knowledge.places,
+            people=self.knowledge.people,
+            callback_group=self.group,
         )
         self.every(1.0 / v["decide_rate_hz"], self._deliberate, self.group)
         self.every(STATUS_PERIOD_S, self._report, self.group)
@@ -383,38 +401,59 @@ class Sys2Node(AgentNode):
         """Publish each request that changed (each change is an episode too)."""
         for req in self.coordinator.log_requests(self._time()):
             self._update_pub.publish(req)
+        self.request_actions.refresh()
 
     # --- calls ----------------------------------------------------------------------------------
+
+    def submit(self, goal: RequestGoal) -> UserRequest:
+        """A request from a person (the console's call or the action); decided on at once."""
+        now = self._time()
+        with self._changing():
+            req = self.sys2.submit_text(
+                goal.text,
+                now,
+                sender=goal.sender,
+                place=goal.place,
+                person=goal.person,
+                priority=goal.priority,
+            )
+            self.coordinator.poke()
+            self._consider()
+        return req
+
+    def cancel(self, rid: str, reason: str) -> UserRequest:
+        """Cancel a request (KeyError: unknown; ValueError: already over); a running one's plan
+        is dropped."""
+        now = self._time()
+        cur = self.sys2.current
+        running = cur is not None and cur.plan.request_id == rid
+        with self._changing():
+            req = self.sys2.cancel(rid, now, reason)
+            if running:
+                self._drop_plan("the request was cancelled")
+                self._consider()
+        return req
+
+    def request(self, rid: str) -> UserRequest:
+        return self.sys2.request(rid)
 
     def _rpc_submit(self, params: dict[str, Any]) -> dict[str, Any]:
         text = params.get("text")
         if not isinstance(text, str):
             raise ValueError("text: a request needs its text")
-        now = self._time()
-        with self._changing():
-            req = self.sys2.submit_text(
-                text,
-                now,
-                sender=str(params.get("sender") or "console"),
-                place=params.get("place") or None,
-                person=params.get("person") or None,
-                priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
-            )
-            self.coordinator.poke()
-            self._consider()
-        return req.model_dump(mode="json")
+        goal = RequestGoal(
+            text=text,
+            place=params.get("place") or None,
+            person=params.get("person") or None,
+            priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
+            sender=str(params.get("sender") or "console"),
+        )
+        return self.submit(goal).model_dump(mode="json")
 
     def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
         rid = str(params.get("request_id", ""))
-        now = self._time()
-        cur = self.sys2.current
-        running = cur is not None and cur.plan.request_id == rid
-        with self._changing():
-            req = self.sys2.cancel(rid, now, str(params.get("reason") or "cancelled by the user"))
-            if running:
-                self._drop_plan("the request was cancelled")
-                self._consider()
-        return req.model_dump(mode="json")
+        reason = str(params.get("reason") or "cancelled by the user")
+        return self.cancel(rid, reason).model_dump(mode="json")
 
     def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
         return [r.model_dump(mode="json") for r in self.sys2.requests()]
@@ -450,6 +489,17 @@ class Sys2Node(AgentNode):
         if status is not None:
             self._status_pub.publish(status)
         self.publish_health()
+
+    def diagnostic_readings(self) -> tuple[dict[str, float], dict[str, float]]:
+        counters, gauges = super().diagnostic_readings()
+        counts = self.sys2.queue.counts()
+        gauges["requests_waiting"] = float(
+            sum(
+                counts[s.value]
+                for s in (RequestState.QUEUED, RequestState.ACCEPTED, RequestState.DEFERRED)
+            )
+        )
+        return counters, gauges
 
     def destroy_node(self) -> None:
         try:

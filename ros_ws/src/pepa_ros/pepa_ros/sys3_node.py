@@ -3,11 +3,12 @@
 
 The node owns the memory (one ChromaDB store per data directory, so one writer): episodes
 from ``/pepa/experiences`` are written in small batches, and the memory queries of the console
-are answered through the ``/pepa/rpc/sys3`` calls. It publishes the ultimate goal (latched,
-carrying the personality Sys2 follows), today's daily goals and the reflections. When the
-simulated day rolls over it does what the in-process runtime does at night: write what is
-buffered, reflect on the day (which moves the reward weights and writes tomorrow's goals),
-consolidate the day's memory, then publish the new day's goals.
+are answered through the ``/pepa/rpc/sys3`` calls and, for any ROS client, the
+``/pepa/memory/query`` service (``pepa_interfaces/srv/QueryMemory``). It publishes the
+ultimate goal (latched, carrying the personality Sys2 follows), today's daily goals and the
+reflections. When the simulated day rolls over it does what the in-process runtime does at
+night: write what is buffered, reflect on the day (which moves the reward weights and writes
+tomorrow's goals), consolidate the day's memory, then publish the new day's goals.
 
 Data layout as the in-process console's: ``memory/`` for episodes, ``self/<personality>/`` for
 that personality's Sys3 (ultimate goal, reward weights, daily goals, reflection log), so a
@@ -19,6 +20,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from pepa_interfaces.srv import QueryMemory
+from pydantic import ValidationError
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
@@ -39,7 +42,8 @@ from agent.sys3.memory_port import EpisodicMemoryPort
 from agent.sys3.system import Sys3
 from agent.world_state import WorldState
 from memory.episodic import EpisodicMemory
-from pepa_ros import qos
+from memory.query import Recall
+from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
 from pepa_ros.params import SYS3_PARAMETERS
@@ -49,6 +53,7 @@ from pepa_ros.topics import (
     DECISIONS,
     EXPERIENCES,
     GOAL,
+    MEMORY_QUERY,
     REFLECTIONS,
     SYS3_RPC,
     WORLD_STATE,
@@ -78,6 +83,7 @@ class Sys3Node(AgentNode):
         self.memory = EpisodicMemory(self.clock_source, self.data_dir, known_places=places)
         self.pending: list[Experience] = []
         self.stored = 0
+        self.episodes_at_start = self.memory.count()
         self.state: WorldState | None = None
         self.day: int | None = None
         self.personality = loader.load(self.values["personality"], self.data_dir)
@@ -128,10 +134,13 @@ class Sys3Node(AgentNode):
             },
             self.group,
         )
+        self.create_service(
+            QueryMemory, MEMORY_QUERY.name, self._srv_query, callback_group=self.group
+        )
         self.every(TICK_S, self._tick, self.group)
         self.get_logger().info(
             f"Sys3 for {self.personality.name}; memory in {self.data_dir} "
-            f"({self.memory.count()} episodes)"
+            f"({self.episodes_at_start} episodes)"
         )
 
     def _self_for(self, personality: Personality) -> Sys3:
@@ -226,14 +235,40 @@ class Sys3Node(AgentNode):
 
     # --- calls ----------------------------------------------------------------------------------
 
-    def _rpc_search(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        query = MemorySearch.model_validate(params)
+    def _search(self, query: MemorySearch) -> list[Recall]:
         self.flush()
-        found = self.memory.search(query.to_query())
+        return self.memory.search(query.to_query())
+
+    def _rpc_search(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        found = self._search(MemorySearch.model_validate(params))
         return [
             {"episode": r.episode.model_dump(mode="json"), "score": round(r.score, 4)}
             for r in found
         ]
+
+    def _srv_query(self, request: Any, response: Any) -> Any:
+        """``/pepa/memory/query``: a refused query answers INVALID naming the field."""
+        params = {
+            "text": request.text or None,
+            "place": request.place or None,
+            "floor": request.floor[0] if len(request.floor) else None,
+            "start": request.start[0] if len(request.start) else None,
+            "end": request.end[0] if len(request.end) else None,
+            "k": request.k or 20,
+        }
+        try:
+            query = MemorySearch.model_validate(params)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            response.code = response.INVALID
+            response.field = ".".join(str(p) for p in err["loc"])
+            response.message = err["msg"]
+            return response
+        found = self._search(query)
+        response.code = response.OK
+        response.episodes = [typed_codec.to_ros(r.episode) for r in found]
+        response.scores = [float(r.score) for r in found]
+        return response
 
     def _rpc_episode(self, params: dict[str, Any]) -> dict[str, Any]:
         self.flush()
@@ -324,6 +359,12 @@ class Sys3Node(AgentNode):
             self._publish_self(self.day)
         self.get_logger().info(f"personality switched from {old} to {new.name}")
         return self._rpc_personality({})
+
+    def diagnostic_readings(self) -> tuple[dict[str, float], dict[str, float]]:
+        counters, gauges = super().diagnostic_readings()
+        gauges["memory_pending"] = float(len(self.pending))
+        gauges["memory_episodes"] = float(self.episodes_at_start + self.stored)
+        return counters, gauges
 
     def destroy_node(self) -> None:
         try:

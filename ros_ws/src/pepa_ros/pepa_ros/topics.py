@@ -234,6 +234,14 @@ HEALTH = TopicSpec(
     model="NodeHealth",
     description="each agent node's bad-message count, control-loop deadlines and boot id",
 )
+DIAGNOSTICS = TopicSpec(
+    name="/diagnostics",
+    type="diagnostic_msgs/msg/DiagnosticArray",
+    qos="event",
+    depth=50,
+    description="each agent node's health at 1 Hz, one status per area (messages, control "
+    "loop, requests, llm, memory, battery) at OK/WARN/ERROR by the thresholds below",
+)
 
 
 def _rpc_topics(service: str, what: str) -> tuple[TopicSpec, TopicSpec]:
@@ -254,6 +262,26 @@ def _rpc_topics(service: str, what: str) -> tuple[TopicSpec, TopicSpec]:
         ),
     )
 
+
+MEMORY_QUERY = ServiceSpec(
+    name="/pepa/memory/query",
+    type="pepa_interfaces/srv/QueryMemory",
+    description="search the episodic memory by text, place, floor and time window; a refused "
+    "query answers code INVALID with the field named",
+)
+
+REQUEST_ACTION = ServiceSpec(
+    name="/pepa/request",
+    type="pepa_interfaces/action/Request",
+    description="action: a person's request; feedback at each state change, the result when "
+    "it ends; a goal with empty or oversized text or an unknown place, person or priority is "
+    "rejected (the log names the field)",
+)
+CANCEL_REQUEST = ServiceSpec(
+    name="/pepa/request/cancel",
+    type="pepa_interfaces/srv/CancelRequest",
+    description="cancel a request by id; UNKNOWN_REQUEST or ALREADY_FINISHED when it cannot be",
+)
 
 SYS1_RPC = "/pepa/rpc/sys1"
 SYS2_RPC = "/pepa/rpc/sys2"
@@ -344,7 +372,16 @@ SYS1_NODE = NodeInterface(
     executable="sys1_node",
     summary="Sys1 around agent.sys1.executor.Sys1: runs Sys2's plans with skills, perception "
     "and the safety guard on a 20 Hz control loop, records experiences",
-    publishes=(CMD_VEL, ELEVATOR_CALL, PLAN, STEP_RESULTS, WORLD_STATE, EXPERIENCES, HEALTH),
+    publishes=(
+        CMD_VEL,
+        ELEVATOR_CALL,
+        PLAN,
+        STEP_RESULTS,
+        WORLD_STATE,
+        EXPERIENCES,
+        HEALTH,
+        DIAGNOSTICS,
+    ),
     subscribes=(
         ODOM,
         LOCALIZATION,
@@ -370,7 +407,7 @@ SYS2_NODE = NodeInterface(
     executable="sys2_node",
     summary="Sys2 around agent.sys2.deliberator.Deliberator: takes requests, arbitrates "
     "between them and the daily goals, plans, re-plans; publishes the agent's status",
-    publishes=(DECISIONS, REQUEST_UPDATES, STATUS, EXPERIENCES, HEALTH, SYS1_CALL),
+    publishes=(DECISIONS, REQUEST_UPDATES, STATUS, EXPERIENCES, HEALTH, DIAGNOSTICS, SYS1_CALL),
     subscribes=(
         REQUESTS,
         WORLD_STATE,
@@ -389,6 +426,8 @@ SYS2_NODE = NodeInterface(
             description=RPC_NOTE + "`submit` {text, place, person, priority}, `cancel` "
             "{request_id}, `requests`, `request` {request_id}",
         ),
+        REQUEST_ACTION,
+        CANCEL_REQUEST,
     ),
     parameters=SYS2_PARAMETERS,
 )
@@ -398,7 +437,7 @@ SYS3_NODE = NodeInterface(
     executable="sys3_node",
     summary="Sys3 around agent.sys3.system.Sys3 and the episodic memory (memory.episodic): "
     "ultimate and daily goals, reflection at the end of each day, memory queries",
-    publishes=(GOAL, DAILY_GOALS, REFLECTIONS, HEALTH),
+    publishes=(GOAL, DAILY_GOALS, REFLECTIONS, HEALTH, DIAGNOSTICS),
     subscribes=(EXPERIENCES, WORLD_STATE, DECISIONS, CLOCK),
     services=(
         ServiceSpec(
@@ -409,6 +448,7 @@ SYS3_NODE = NodeInterface(
             "`reflection.feedback` {day, text}, `personality`, `personality.switch` "
             "{name, reason}",
         ),
+        MEMORY_QUERY,
     ),
     parameters=SYS3_PARAMETERS,
 )
@@ -418,7 +458,7 @@ CONSOLE_NODE = NodeInterface(
     executable="console_bridge",
     summary="the web console (agent.console) over ROS: status, requests, memory, "
     "reflections and personality through the topics and calls of Sys2 and Sys3",
-    publishes=(SYS2_CALL, SYS3_CALL),
+    publishes=(SYS2_CALL, SYS3_CALL, DIAGNOSTICS),
     subscribes=(
         STATUS,
         DECISIONS,
