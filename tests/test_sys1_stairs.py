@@ -9,6 +9,8 @@ ways and an elevator serving only the lower floors.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from l_building import ELEVATOR_FLOORS, l_building, l_building_spec
 from sys1_support import QUIET, Rig, office
@@ -235,3 +237,21 @@ def test_the_robot_reaches_every_level_of_a_generated_building(
         assert robot.floor == level
     assert r.call("navigate", place="dock", limit_s=3600).state == HandleState.SUCCESS
     assert not r.sys1.ctx.livelock.stopped
+
+
+def test_exploring_a_floor_again_and_again_is_never_drawn_back_to_its_stairwell() -> None:
+    """Cells over a flight can be planned to only as far as the landing and may stay unseen
+    from there; once been to, they must not draw every later explore back (a regression in
+    which Curious spent a day going to the stairwell landing of a floor it had seen a third
+    of)."""
+    building = office()
+    r = _rig(building)
+    floor = 2
+    fv = r.sys1.visits.floors[floor]
+    seen = [fv.coverage()]
+    for _ in range(8):  # arriving from another floor each time, as Curious does
+        for f in (floor, 0):
+            h = r.call("explore", floor=f, limit_s=1800)
+            assert h.state == HandleState.SUCCESS, h.reason
+        seen.append(fv.coverage())
+    assert all(b > a for a, b in itertools.pairwise(seen)), seen

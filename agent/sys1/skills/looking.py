@@ -139,6 +139,10 @@ class Explore(Skill):
             reached += 1
             yield Turn(ctx, by=math.pi)
             ctx.look()
+            # been there: a spot whose own cell stays unseen (behind the robot, or where no
+            # floor holds a goal, such as over a flight) must not draw every explore back
+            cell = fv.cell_of(x, y)
+            fv.counts[cell] = max(1, fv.counts[cell])
         if reached == 0:
             return Outcome(False, f"could not reach any unexplored spot on floor {floor}")
         gain = fv.coverage() - before
