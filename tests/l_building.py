@@ -108,27 +108,32 @@ def l_building_spec(floors: int = FLOORS) -> dict:
             }
         ],
         "stairs": [
-            {  # landing to the east, like the default office's
-                "id": "stairs_west",
-                "name": "West stairwell",
-                "rooms": [f"stairwell_west_{f}" for f in levels],
-                "floors": levels,
-                "up_flight": [1.6, 0.1, 4.5, 2.9],
-                "down_flight": [1.6, 3.1, 4.5, 5.9],
-                "mid_landing": [0, 0, 1.6, 6],
-                "landing_side": "east",
-            },
-            {  # landing to the west, the mirror image
-                "id": "stairs_east",
-                "name": "East stairwell",
-                "rooms": [f"stairwell_east_{f}" for f in levels],
-                "floors": levels,
-                "up_flight": [43.5, 32.1, 46.4, 34.9],
-                "down_flight": [43.5, 35.1, 46.4, 37.9],
-                "mid_landing": [46.4, 32, 48, 38],
-                "landing_side": "west",
-            },
+            # landing to the east, like the default office's; then its mirror image
+            _stairs("west", levels, (1.6, 4.5), 0.0, (0.0, 1.6), "east"),
+            _stairs("east", levels, (43.5, 46.4), 32.0, (46.4, 48.0), "west"),
         ],
+    }
+
+
+def _stairs(
+    side: str,
+    levels: list[int],
+    flights_x: tuple[float, float],
+    y0: float,
+    mid_x: tuple[float, float],
+    landing: str,
+) -> dict:
+    """A 6 m deep stairwell from ``y0``: two flights along x and the mid landing beside them."""
+    fx0, fx1 = flights_x
+    return {
+        "id": f"stairs_{side}",
+        "name": f"{side.capitalize()} stairwell",
+        "rooms": [f"stairwell_{side}_{f}" for f in levels],
+        "floors": levels,
+        "up_flight": [fx0, y0 + 0.1, fx1, y0 + 2.9],
+        "down_flight": [fx0, y0 + 3.1, fx1, y0 + 5.9],
+        "mid_landing": [mid_x[0], y0, mid_x[1], y0 + 6.0],
+        "landing_side": landing,
     }
 
 

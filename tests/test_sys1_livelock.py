@@ -32,8 +32,8 @@ def test_the_same_floor_change_n_times_within_the_window_is_a_livelock() -> None
         assert guard.pending is None
     guard.floor_changed(300.0, 4, 3, 10.5, 2.6)
     lock = guard.take()
-    assert lock is not None and lock.kind == ReturnKind.FLOOR_CHANGE
-    assert lock.floors == (3, 4) and lock.count == 4
+    assert lock is not None and lock.last.kind == ReturnKind.FLOOR_CHANGE
+    assert lock.last.floors == (3, 4) and lock.count == 4
     assert "floor 3 and floor 4" in lock.reason and lock.reason.startswith("livelock")
     assert guard.take() is None and guard.stopped == [lock]
 
@@ -43,7 +43,7 @@ def test_the_same_blocked_spot_n_times_is_a_livelock() -> None:
     for i in range(4):
         guard.blocked(60.0 * i, 2, 63.8, 2.6)
     lock = guard.take()
-    assert lock is not None and lock.kind == ReturnKind.BLOCKED
+    assert lock is not None and lock.last.kind == ReturnKind.BLOCKED
     assert "blocked at floor 2 (63.8, 2.6)" in lock.reason
 
 

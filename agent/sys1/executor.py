@@ -388,7 +388,7 @@ class Sys1:
     def livelock_rows(self) -> list[tuple[float, int, float, float]]:
         """(time, floor, x, y) of each livelock stopped so far, for the day's trace."""
         return [
-            (round(k.time, 2), k.floors[0], round(k.x, 2), round(k.y, 2))
+            (round(k.last.time, 2), k.last.floors[0], round(k.last.x, 2), round(k.last.y, 2))
             for k in self.ctx.livelock.stopped
         ]
 

@@ -49,22 +49,19 @@ class Return:
 
 @dataclass(frozen=True)
 class Livelock:
-    """A detected livelock: the return that completed it and how many there were."""
+    """A detected livelock: the return that completed it, how many there were, since when."""
 
-    time: float
-    kind: ReturnKind
-    floors: tuple[int, int]
-    x: float
-    y: float
+    last: Return
     count: int
     since: float
 
     @property
     def reason(self) -> str:
-        lo, hi = self.floors
-        minutes = (self.time - self.since) / 60.0
-        where = f"({self.x:.1f}, {self.y:.1f})"
-        if self.kind == ReturnKind.FLOOR_CHANGE:
+        ev = self.last
+        lo, hi = ev.floors
+        minutes = (ev.time - self.since) / 60.0
+        where = f"({ev.x:.1f}, {ev.y:.1f})"
+        if ev.kind == ReturnKind.FLOOR_CHANGE:
             what = f"changed between floor {lo} and floor {hi} at {where}"
         else:
             what = f"was blocked at floor {lo} {where}"
@@ -100,15 +97,7 @@ class LivelockGuard:
             return
         # counted once: the next livelock at this spot needs as many returns again
         self._recent = deque(r for r in recent if not r.same_spot(ev, c.spot_m))
-        self.pending = Livelock(
-            time=ev.time,
-            kind=ev.kind,
-            floors=ev.floors,
-            x=ev.x,
-            y=ev.y,
-            count=len(same),
-            since=same[0].time,
-        )
+        self.pending = Livelock(last=ev, count=len(same), since=same[0].time)
 
     def progress(self) -> None:
         """A step of work succeeded: what came back before it was on the way there."""
