@@ -111,7 +111,8 @@ def main() -> None:
         "personalities": resolve_personalities("all"),
         "workers": args.workers,
         "qa_per_kind": 0,
-        "requests_per_person_hour": None,  # the simulator's own day, not the study's busy one
+        "requests_per_person_hour": None,  # the simulator's own day
+        "busy_requests_per_person_hour": None,  # and none of the study's extra busy runs
     }
     generated = StudyConfig(**common, generated_worlds=args.buildings)
     about = write_buildings(generated, out / "generated", args.first_seed)
