@@ -79,6 +79,8 @@ class Coordinator:
         self.recorder = recorder
         self.where = where
         self.requests = RequestLog(sys2.queue, knowledge)
+        #: Requests changed since the host last asked (changes logged inside decide/forward too).
+        self._changed: dict[str, UserRequest] = {}
         self.owner: Owner | None = None
         self.plan_id: str | None = None
 
@@ -113,7 +115,7 @@ class Coordinator:
 
     def _ask(self, now: float, state: Callable[[], WorldState]) -> Decision | None:
         decision = self.sys2.decide(state(), now)
-        self.log_requests(now)
+        self._log(now)
         return decision
 
     def policy_turn(self, now: float) -> bool:
@@ -158,7 +160,7 @@ class Coordinator:
     ) -> Decision | None:
         """A result of Sys2's plan: to the deliberator; a repaired plan to start, or None."""
         repair = self.sys2.on_skill_result(result, state)
-        self.log_requests(now)
+        self._log(now)
         return repair
 
     @property
@@ -218,10 +220,18 @@ class Coordinator:
 
     # --- requests --------------------------------------------------------------------------------
 
-    def log_requests(self, now: float) -> list[UserRequest]:
-        """Request changes since the last call become episodes; the changed requests."""
+    def _log(self, now: float) -> None:
         where = self.where()
-        return self.requests.flush(now, self.recorder, where.pose if where else None)
+        for req in self.requests.flush(now, self.recorder, where.pose if where else None):
+            self._changed[req.id] = req
+
+    def log_requests(self, now: float) -> list[UserRequest]:
+        """Request changes since the last call become episodes; the requests changed since the
+        host last asked, including those changed while deciding or forwarding a result (a ROS
+        host publishes each of them)."""
+        self._log(now)
+        changed, self._changed = list(self._changed.values()), {}
+        return changed
 
 
 def person_request(ev: PersonRequest, knowledge: WorldKnowledge, now: float) -> UserRequest:
