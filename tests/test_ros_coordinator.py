@@ -18,6 +18,7 @@ import pytest
 from pepa_ros import qos
 from pepa_ros.background_spin import spinning
 from pepa_ros.codec import JsonCodec
+from pepa_ros.managed import bring_up
 from pepa_ros.sys2_node import Sys2Node
 from pepa_ros.topics import DAILY_GOALS, DECISIONS, STEP_RESULTS, WORLD_STATE
 from rclpy.executors import MultiThreadedExecutor
@@ -65,6 +66,7 @@ def test_a_goal_whose_skill_fails_at_once_is_decided_again_only_after_its_backof
             "decide_rate_hz": 20.0,
         },
     )
+    bring_up(sys2)  # a managed node: configured and activated as `pepa run` does
     probe = Node("coordinator_probe", context=ros_context)
     codec = JsonCodec()
     clock = probe.create_publisher(Clock, "/clock", qos.profile("clock"))

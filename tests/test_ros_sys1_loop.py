@@ -17,6 +17,7 @@ from geometry_msgs.msg import Twist
 from pepa_ros import qos
 from pepa_ros.background_spin import spinning
 from pepa_ros.codec import JsonCodec
+from pepa_ros.managed import bring_up
 from pepa_ros.sys1_node import Sys1Node
 from pepa_ros.topics import DECISIONS
 from rclpy.executors import MultiThreadedExecutor
@@ -47,6 +48,7 @@ def test_control_loop_keeps_its_rate_while_routes_are_searched(
     sys1 = Sys1Node(
         context=ros_context, parameters={"data_dir": str(tmp_path), "use_sim_time": True}
     )
+    bring_up(sys1)  # a managed node: configured and activated as `pepa run` does
     probe = Node("sys1_loop_probe", context=ros_context)
     moves: list[float] = []  # wall times of moving commands
     probe.create_subscription(

@@ -1,6 +1,9 @@
-"""What every agent node (Sys1, Sys2, Sys3, console bridge) shares: parameters, time, health.
+"""What every agent node (Sys1, Sys2, Sys3, console bridge) shares: lifecycle, parameters,
+time, health.
 
-* Parameters are declared and validated from the node's spec table (pepa_ros.params).
+* Lifecycle: each is a managed node (pepa_ros.managed); its parameters are declared and
+  validated from the node's spec table (pepa_ros.params) at construction, so a bad value stops
+  it at once, and read again with the files on configure.
 * Time: the core objects read an :class:`agent.clock.ExternalClock` set from the node's ROS
   clock — simulated time from ``/clock`` with ``use_sim_time`` — while the node's own loops
   run on timers of the steady wall clock, so a sped-up simulation does not speed them up.
@@ -20,7 +23,6 @@ from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.callback_groups import CallbackGroup
 from rclpy.clock import Clock, ClockType
 from rclpy.context import Context
-from rclpy.node import Node
 from rclpy.timer import Timer
 
 from agent.clock import ExternalClock
@@ -28,13 +30,16 @@ from agent.messages import new_id
 from pepa_ros import diagnostics, params, qos
 from pepa_ros.codec import JsonCodec
 from pepa_ros.health import NodeHealth
+from pepa_ros.managed import ManagedNode
 from pepa_ros.params import ParamSpec
 from pepa_ros.topics import DIAGNOSTICS, HEALTH
 from sim.building import Building, load_building
 
 
-class AgentNode(Node):
-    """Base of the agent's nodes; see the module docstring."""
+class AgentNode(ManagedNode):
+    """Base of the agent's nodes; see the module docstring. A managed (lifecycle) node: the
+    parameters are declared and checked at construction, everything else is made on
+    configure (see pepa_ros.managed)."""
 
     def __init__(
         self,
@@ -47,18 +52,25 @@ class AgentNode(Node):
             name, context=context, parameter_overrides=params.overrides(parameters or {})
         )
         self.log = logging.getLogger(f"pepa_ros.{name}")
+        self.specs = tuple(specs)
         self.values = params.declare(self, specs)
         self.codec = JsonCodec(self.log)
         self.clock_source = ExternalClock()
         self.wall_clock = Clock(clock_type=ClockType.STEADY_TIME)
         self.boot = new_id("boot")
+        self._llm_clients: list[Any] = []
+
+    def configure(self) -> None:
+        """The parameters as they are now, the data directory, health and diagnostics; a node
+        builds its own part after this."""
+        self.values = {spec.name: self.get_parameter(spec.name).value for spec in self.specs}
         self.data_dir = Path(self.values["data_dir"]).expanduser()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._health = self.codec.publisher(
             self, NodeHealth, HEALTH.name, qos.profile(HEALTH.qos, HEALTH.depth)
         )
-        self._llm_clients: list[Any] = []
-        self._diagnostics = diagnostics.NodeDiagnostics(name)
+        self._llm_clients = []
+        self._diagnostics = diagnostics.NodeDiagnostics(self.get_name())
         self._diagnostics_pub = self.create_publisher(
             DiagnosticArray, DIAGNOSTICS.name, qos.profile(DIAGNOSTICS.qos, DIAGNOSTICS.depth)
         )

@@ -458,6 +458,9 @@ class ConsoleBridgeNode(AgentNode):
 
     def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
         super().__init__("pepa_console", CONSOLE_PARAMETERS, context, parameters)
+
+    def configure(self) -> None:
+        super().configure()
         self.building = self.load_building()
         replies = ReentrantCallbackGroup()
         self.sys2 = RpcClient(self, self.codec, SYS2_RPC, replies)
@@ -487,11 +490,8 @@ class ConsoleBridgeNode(AgentNode):
         print(announce(settings, generated).replace(settings.url(), self.url + "/"), flush=True)
         self.every(1.0, self.publish_health)
 
-    def destroy_node(self) -> None:
-        try:
-            self.server.stop()
-        finally:
-            super().destroy_node()
+    def cleanup(self) -> None:
+        self.server.stop()
 
 
 def create(context: Context, parameters: dict[str, Any]) -> ConsoleBridgeNode:

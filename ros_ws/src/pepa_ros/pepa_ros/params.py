@@ -369,12 +369,21 @@ PERSONALITY = ParamSpec(
 
 LLM_PARAMETERS: tuple[ParamSpec, ...] = (*_llm_specs("sys2"), *_llm_specs("sys3"))
 
+AUTOSTART = ParamSpec(
+    name="autostart",
+    default=True,
+    read_only=True,
+    description="configure and activate the (lifecycle) node at start; false: it waits "
+    "unconfigured for ~/change_state, as the launch files drive it",
+)
+
 AGENT_PARAMETERS: tuple[ParamSpec, ...] = (
     PERSONALITY,
     DATA_DIR,
     *LLM_PARAMETERS,
     BUILDING,
     SEED,
+    AUTOSTART,
 )
 
 SYS1_PARAMETERS: tuple[ParamSpec, ...] = (

@@ -115,9 +115,11 @@ class RequestActions:
         lookup: Callable[[str], UserRequest],
         places: Collection[str],
         people: Collection[str],
+        is_active: Callable[[], bool],
         callback_group: CallbackGroup | None = None,
     ) -> None:
         self._node_name = node.get_name()
+        self._is_active = is_active
         self._submit = submit
         self._cancel = cancel
         self._lookup = lookup
@@ -141,6 +143,9 @@ class RequestActions:
     # --- the action -----------------------------------------------------------------------
 
     def _on_goal(self, goal: Any) -> GoalResponse:
+        if not self._is_active():
+            log.warning("request goal rejected: %s is not active", self._node_name)
+            return GoalResponse.REJECT
         try:
             check_goal(goal, self.places, self.people, self._node_name)
         except GoalRefusedError as exc:

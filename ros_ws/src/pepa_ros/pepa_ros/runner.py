@@ -32,7 +32,9 @@ from rclpy.node import Node
 from rclpy.utilities import remove_ros_args
 
 from pepa_ros import registry
+from pepa_ros.agent_node import AgentNode
 from pepa_ros.background_spin import spinning
+from pepa_ros.managed import LifecycleError, bring_up
 from pepa_ros.params import ParameterError
 
 log = logging.getLogger(__name__)
@@ -54,11 +56,15 @@ search runs beside it (measured with bench/ros_latency.py under load: request p9
 
 
 def build_nodes(names: Sequence[str], context: Context, parameters: dict[str, Any]) -> list[Node]:
-    """Build every node, or none: a node that refuses its parameters stops the whole set."""
+    """Build every node, or none: a node that refuses its parameters stops the whole set. The
+    agent's (lifecycle) nodes are configured and activated unless ``autostart`` is false."""
     nodes: list[Node] = []
     try:
         for name in names:
-            nodes.append(registry.build(name, context, parameters))
+            node = registry.build(name, context, parameters)
+            nodes.append(node)
+            if isinstance(node, AgentNode) and node.values["autostart"]:
+                bring_up(node)
     except BaseException:
         for node in reversed(nodes):
             node.destroy_node()
@@ -107,15 +113,15 @@ def run_composed(
     duration: float | None = None,
 ) -> int:
     """Run ``names`` in this process, each node on its own executor and thread; return 0, or 2
-    when a node refused its parameters. A callback that raises stops them all and is re-raised
-    here (a supervised child then exits and is restarted)."""
+    when a node refused its parameters or failed to configure. A callback that raises stops
+    them all and is re-raised here (a supervised child then exits and is restarted)."""
     sys.setswitchinterval(GIL_SWITCH_S)
     context = Context()
     rclpy.init(args=list(args) if args is not None else None, context=context)
     try:
         try:
             nodes = build_nodes(names, context, parameters or {})
-        except (ParameterError, registry.UnknownNodeError) as exc:
+        except (ParameterError, registry.UnknownNodeError, LifecycleError) as exc:
             log.error("%s", exc)
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -90,6 +90,9 @@ class Sys1Node(AgentNode):
 
     def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
         super().__init__("pepa_sys1", SYS1_PARAMETERS, context, parameters)
+
+    def configure(self) -> None:
+        super().configure()
         v = self.values
         self.building = self.load_building()
         self.group = MutuallyExclusiveCallbackGroup()
@@ -343,15 +346,18 @@ class Sys1Node(AgentNode):
             gauges["battery"] = self.sys1.ctx.battery.soc
         return counters, gauges
 
-    def destroy_node(self) -> None:
-        try:
-            self.planner.close()
-            self._writer.shutdown(wait=True)
-            self.save_state()
-            if self.sys1 is not None:
-                self.robot.set_cmd_vel(0.0, 0.0)
-        finally:
-            super().destroy_node()
+    def activate(self) -> None:
+        # the control timer starts now: its deadline grid with it
+        self._deadlines = TimerDeadlines(self.period_s, time.monotonic())
+
+    def deactivate(self) -> None:
+        """One zero velocity command, then the control loop stops (its timer is cancelled)."""
+        self.robot.set_cmd_vel(0.0, 0.0)
+
+    def cleanup(self) -> None:
+        self.planner.close()
+        self._writer.shutdown(wait=True)
+        self.save_state()
 
 
 def create(context: Context, parameters: dict[str, Any]) -> Sys1Node:

@@ -122,6 +122,9 @@ class Sys2Node(AgentNode):
 
     def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
         super().__init__("pepa_sys2", SYS2_PARAMETERS, context, parameters)
+
+    def configure(self) -> None:
+        super().configure()
         v = self.values
         self.building = self.load_building()
         self.knowledge = knowledge_from_building(self.building)
@@ -196,6 +199,7 @@ class Sys2Node(AgentNode):
             self.request,
             places=self.knowledge.places,
             people=self.knowledge.people,
+            is_active=lambda: self.active,
             callback_group=self.group,
         )
         self.every(1.0 / v["decide_rate_hz"], self._deliberate, self.group)
@@ -501,13 +505,10 @@ class Sys2Node(AgentNode):
         )
         return counters, gauges
 
-    def destroy_node(self) -> None:
-        try:
-            self.sys2.queue.save()
-            if self.llm is not None:
-                self.llm.close()
-        finally:
-            super().destroy_node()
+    def cleanup(self) -> None:
+        self.sys2.queue.save()
+        if self.llm is not None:
+            self.llm.close()
 
 
 def create(context: Context, parameters: dict[str, Any]) -> Sys2Node:

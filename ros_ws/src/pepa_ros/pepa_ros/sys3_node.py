@@ -73,6 +73,9 @@ class Sys3Node(AgentNode):
 
     def __init__(self, context: Context | None = None, parameters: dict[str, Any] | None = None):
         super().__init__("pepa_sys3", SYS3_PARAMETERS, context, parameters)
+
+    def configure(self) -> None:
+        super().configure()
         self.building = self.load_building()
         self.knowledge = knowledge_from_building(self.building)
         self.llm = self.llm_client("sys3")
@@ -366,13 +369,10 @@ class Sys3Node(AgentNode):
         gauges["memory_episodes"] = float(self.episodes_at_start + self.stored)
         return counters, gauges
 
-    def destroy_node(self) -> None:
-        try:
-            self.flush()
-            if self.llm is not None:
-                self.llm.close()
-        finally:
-            super().destroy_node()
+    def cleanup(self) -> None:
+        self.flush()
+        if self.llm is not None:
+            self.llm.close()
 
 
 def create(context: Context, parameters: dict[str, Any]) -> Sys3Node:
