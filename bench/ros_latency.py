@@ -151,7 +151,7 @@ def measure_agent(
 
     import rclpy
     from geometry_msgs.msg import Twist
-    from pepa_ros import qos
+    from pepa_ros import qos, typed_codec
     from pepa_ros.background_spin import spinning
     from pepa_ros.codec import JsonCodec
     from pepa_ros.health import NodeHealth
@@ -215,7 +215,7 @@ def measure_agent(
         lambda st: living.append(True) if st.decision else None,
         qos.profile(STATUS.qos),
     )
-    pub = codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
+    pub = typed_codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
     sys2 = RpcClient(node, codec, SYS2_RPC)
     executor = MultiThreadedExecutor(num_threads=2, context=context)
     executor.add_node(node)

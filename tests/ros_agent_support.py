@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pepa_ros import qos
+from pepa_ros import qos, typed_codec
 from pepa_ros.codec import JsonCodec
 from pepa_ros.health import NodeHealth
 from pepa_ros.rpc import RpcClient
@@ -120,7 +120,7 @@ class Probe:
             (NodeHealth, HEALTH),
         ):
             self.watch(model, spec.name, qos.profile(spec.qos, spec.depth))
-        self.requests = self.codec.publisher(
+        self.requests = typed_codec.publisher(
             self.node, UserRequest, REQUESTS.name, qos.profile(REQUESTS.qos)
         )
         self.sys2 = RpcClient(self.node, self.codec, SYS2_RPC)

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from pepa_ros import qos
+from pepa_ros import qos, typed_codec
 from pepa_ros.replay import summarise
 from pepa_ros.topics import (
     DAILY_GOALS,
@@ -168,15 +168,22 @@ def test_malformed_messages_are_counted_and_do_not_stop_the_nodes(
         return probe.messages(STATUS.name)[-1].bad_messages
 
     before = bad_count()
-    topics = [REQUESTS, WORLD_STATE, STEP_RESULTS, DAILY_GOALS]
+    topics = [WORLD_STATE, STEP_RESULTS, DAILY_GOALS]
     pubs = [
         probe.node.create_publisher(String, t.name, qos.profile(t.qos, t.depth)) for t in topics
     ]
-    wait_for(lambda: all(p.get_subscription_count() > 0 for p in pubs), 10.0)
+    # /pepa/requests is typed: a request in a state no request starts in is refused
+    typed = probe.node.create_publisher(
+        typed_codec.message_class(UserRequest), REQUESTS.name, qos.profile(REQUESTS.qos)
+    )
+    bad_request = typed_codec.to_ros(UserRequest(text="x", sender="test"))
+    bad_request.state = "teleported"
+    wait_for(lambda: all(p.get_subscription_count() > 0 for p in [*pubs, typed]), 10.0)
     for pub in pubs:
         pub.publish(String(data="{not json"))
         pub.publish(String(data=json.dumps({"schema_version": 99, "text": "x"})))
-    assert wait_for(lambda: bad_count() >= before + 2 * len(pubs), 15.0), bad_count()
+    typed.publish(bad_request)
+    assert wait_for(lambda: bad_count() >= before + 2 * len(pubs) + 1, 15.0), bad_count()
     last = probe.messages(STATUS.name)[-1].time
     assert wait_for(lambda: probe.messages(STATUS.name)[-1].time > last, 10.0)
     assert stack.proc.poll() is None

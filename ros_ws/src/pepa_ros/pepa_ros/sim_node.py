@@ -33,7 +33,7 @@ from agent.clock import at
 from agent.coordinator.coordinator import person_request
 from agent.messages import ElevatorCall, ElevatorStatus, UserRequest
 from agent.sys2.site_map import knowledge_from_building
-from pepa_ros import params, qos
+from pepa_ros import params, qos, typed_codec
 from pepa_ros.battery_state import battery_state
 from pepa_ros.codec import JsonCodec
 from pepa_ros.entry import node_main
@@ -135,7 +135,7 @@ class SimNode(Node):
         self._elevator_seen: dict[str, tuple[Any, ...]] = {}
         # people's spoken requests go to the robot as anyone's requests do
         self._knowledge = knowledge_from_building(self.building)
-        self._request_pub = self.codec.publisher(
+        self._request_pub = typed_codec.publisher(
             self, UserRequest, REQUESTS.name, qos.profile(REQUESTS.qos)
         )
 

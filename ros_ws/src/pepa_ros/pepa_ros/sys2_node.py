@@ -63,7 +63,7 @@ from agent.sys2.config import Sys2Config
 from agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
 from agent.sys2.site_map import knowledge_from_building
 from agent.world_state import WorldState
-from pepa_ros import qos
+from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
 from pepa_ros.health import NodeHealth
@@ -159,8 +159,16 @@ class Sys2Node(AgentNode):
         self.day = 0
         self.sys2 = self._deliberator(self.personality, self.day)
         self.coordinator = self._coordinator()
+        typed_codec.subscribe(
+            self,
+            self.codec,
+            UserRequest,
+            REQUESTS.name,
+            self._on_request,
+            qos.profile(REQUESTS.qos, REQUESTS.depth),
+            callback_group=self.group,
+        )
         subs: list[tuple[type, Any, Any]] = [
-            (UserRequest, REQUESTS, self._on_request),
             (WorldState, WORLD_STATE, self._on_state),
             (StepResult, STEP_RESULTS, self._on_step),
             (Goal, GOAL, self._on_goal),

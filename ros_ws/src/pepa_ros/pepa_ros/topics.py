@@ -147,10 +147,11 @@ ELEVATOR_JOINTS = TopicSpec(
 
 REQUESTS = TopicSpec(
     name="/pepa/requests",
-    type=STRING,
+    type="pepa_interfaces/msg/UserRequest",
     qos="event",
     model="UserRequest",
-    description="new user requests (console, or people the robot meets)",
+    description="new user requests from any node (people the robot meets); typed, the "
+    "model's fields as pepa_interfaces/msg/UserRequest lays them out",
 )
 REQUEST_UPDATES = TopicSpec(
     name="/pepa/request_updates",
