@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -387,10 +387,17 @@ def coverage_auc(curve: Sequence[tuple[float, float]]) -> float:
     return area / span
 
 
-def visit_counts(traces: Iterable[DayTrace]) -> dict[str, int]:
-    """How often each place was entered (a stay in one place is one visit)."""
+def visits(traces: Iterable[DayTrace], passing: Collection[str] = ()) -> list[str]:
+    """The places visited, in order: room entries except those of ``passing`` places
+    (corridors, lobbies, stairwells: going through them is travel, not a visit, and would
+    make the robot that travels most look the most concentrated)."""
+    return [r for r in room_entries(traces) if r not in passing]
+
+
+def visit_counts(traces: Iterable[DayTrace], passing: Collection[str] = ()) -> dict[str, int]:
+    """How often each place was visited (a stay in one place is one visit)."""
     out: dict[str, int] = {}
-    for room in room_entries(traces):
+    for room in visits(traces, passing):
         out[room] = out.get(room, 0) + 1
     return out
 

@@ -92,3 +92,24 @@ def test_a_robot_standing_still_all_day_has_a_flat_curve() -> None:
 def test_coverage_growth_rejects_a_bad_step() -> None:
     with pytest.raises(ValueError, match="step_s"):
         metrics.coverage_growth(hand_made_trace(), office(), step_s=0)
+
+
+def test_passing_through_transit_spaces_is_not_a_visit() -> None:
+    # a traveller crosses the corridor between every two of five offices
+    offices = [f"office_{i}" for i in range(5)]
+    rooms = [r for o in offices for r in (o, "corridor")][:-1]
+    trace = _stay(rooms, [(0, 10, 10)], 8)
+    traveller = metrics.visit_counts([trace], passing={"corridor"})
+    assert traveller == dict.fromkeys(offices, 1)
+    assert metrics.visits([trace], passing={"corridor"}) == offices
+    # counted as visits, the corridor would make the traveller look concentrated
+    with_transit = metrics.visit_counts([trace])
+    assert metrics.top_share(with_transit, 1) > metrics.top_share(traveller, 1)
+
+
+def test_run_measures_leave_the_buildings_transit_spaces_out() -> None:
+    from agent.study.measures import run_measures
+
+    day = run_measures([hand_made_trace()], [], office()).days[0]
+    assert day.rooms == 1  # the robotics lab; corridor_0 is a corridor
+    assert day.visit_entropy == 0.0 and day.top5_share == 1.0

@@ -18,6 +18,7 @@ from agent import metrics
 from agent.clock import day_of
 from agent.messages import RequestState, UserRequest
 from agent.runtime.trace import DayTrace
+from agent.sys2.site_map import TRANSIT_KINDS
 from sim.building import Building
 
 _ACCEPTED = {RequestState.ACCEPTED, RequestState.IN_PROGRESS}
@@ -28,7 +29,7 @@ class DayMeasures(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     day: int = Field(ge=0)
-    rooms: int = Field(ge=0, description="distinct places entered")
+    rooms: int = Field(ge=0, description="distinct places visited (transit spaces aside)")
     visit_entropy: float = Field(ge=0.0, description="bits, over the places' visit counts")
     top5_share: float = Field(ge=0.0, le=1.0)
     rest_share: float = Field(ge=0.0, le=1.0)
@@ -101,7 +102,8 @@ def run_measures(
     safety_times: Iterable[float] = (),
 ) -> RunMeasures:
     """Every day's measures; a request belongs to the day it was sent, a safety override to
-    the day it happened."""
+    the day it happened. Visits leave out the building's transit spaces (corridors, elevator
+    lobbies, stairwells)."""
     if not traces:
         raise ValueError("run_measures: the run has no day traces")
     traces = sorted(traces, key=lambda t: t.day)
@@ -113,9 +115,10 @@ def run_measures(
         overrides[day_of(t)] = overrides.get(day_of(t), 0) + 1
     days: list[DayMeasures] = []
     previous: list[str] | None = None
+    passing = {r.id for r in building.rooms if r.kind in TRANSIT_KINDS}
     for tr in traces:
-        counts = metrics.visit_counts([tr])
-        sequence = metrics.room_entries([tr])
+        counts = metrics.visit_counts([tr], passing)
+        sequence = metrics.visits([tr], passing)
         days.append(
             DayMeasures(
                 day=tr.day,
