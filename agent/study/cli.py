@@ -133,6 +133,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--qa", type=int, default=4, help="memory QA questions per type and run")
     p.add_argument("--out", type=Path, required=True, help="the study's directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run the runs as Ray tasks: on the cluster at ADDRESS (e.g. HEAD:6379), or on a "
+        "new local Ray without one (needs the 'ray' extra)",
+    )
     p.set_defaults(func=_study)
 
 
@@ -167,7 +176,9 @@ def _study(args: argparse.Namespace) -> int:
         where = ".".join(str(x) for x in err["loc"]) or "arguments"
         raise ValueError(f"--{where.replace('_', '-')}: {err['msg']}") from None
     try:
-        result = run_study(config, args.out, show_progress=not args.no_progress)
+        result = run_study(
+            config, args.out, show_progress=not args.no_progress, ray_address=args.ray
+        )
     except WorkerError as exc:
         print(f"pepa study: error: {exc}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
@@ -203,7 +204,8 @@ class WorkerError(RuntimeError):
     pass
 
 
-def _run_worker(job: WorkerJob, on_progress: Callable[[float], None]) -> RunRecord:
+def run_worker(job: WorkerJob, on_progress: Callable[[float], None]) -> RunRecord:
+    """One run in its own worker process (on this machine, or inside a Ray task)."""
     cmd = [sys.executable, "-m", "agent.study.worker", job.model_dump_json()]
     job.run_dir.mkdir(parents=True, exist_ok=True)
     err_path = job.run_dir / "worker.stderr"
@@ -229,8 +231,11 @@ def _run_worker(job: WorkerJob, on_progress: Callable[[float], None]) -> RunReco
     return rec
 
 
-def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[RunRecord]:
-    """Every run of the study (finished ones read back from disk)."""
+def run_all(
+    config: StudyConfig, out: Path, show_progress: bool = True, ray_address: str | None = None
+) -> list[RunRecord]:
+    """Every run of the study (finished ones read back from disk); on Ray at ``ray_address``
+    when given (:mod:`agent.study.ray_runner`), else in a local pool of worker processes."""
     specs = config.specs()
     records: dict[str, RunRecord] = {}
     jobs: list[WorkerJob] = []
@@ -269,8 +274,15 @@ def run_all(config: StudyConfig, out: Path, show_progress: bool = True) -> list[
         return update
 
     failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=config.workers) as pool:
-        futures = {pool.submit(_run_worker, j, progress(j.spec.name)): j for j in jobs}
+    with ExitStack() as stack:
+        if ray_address is None or not jobs:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=config.workers))
+            futures = {pool.submit(run_worker, j, progress(j.spec.name)): j for j in jobs}
+        else:
+            from agent.study import ray_runner
+
+            ray = stack.enter_context(ray_runner.ray_session(ray_address))
+            futures = ray_runner.submit(ray, jobs)
         for fut in as_completed(futures):
             job = futures[fut]
             try:
@@ -295,7 +307,9 @@ class StudyResult(BaseModel):
     cpu_s: float = Field(description="CPU time of every run's worker, summed")
 
 
-def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> StudyResult:
+def run_study(
+    config: StudyConfig, out: Path, show_progress: bool = True, ray_address: str | None = None
+) -> StudyResult:
     """Runs (or resumes) the study and writes its report into ``out``."""
     t0 = time.perf_counter()  # the study's wall time, reported to the user
     out.mkdir(parents=True, exist_ok=True)
@@ -305,7 +319,7 @@ def run_study(config: StudyConfig, out: Path, show_progress: bool = True) -> Stu
         raise FileNotFoundError(f"--world: file not found: {world}")
     building = load_building(world)  # the report draws the first building's floors
     (out / "study.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
-    records = run_all(config, out, show_progress)
+    records = run_all(config, out, show_progress, ray_address)
     findings = analyse(records)
     wall = time.perf_counter() - t0
     paths = write_report(findings, records, out, building=building, wall_s=wall)
