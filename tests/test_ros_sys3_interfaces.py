@@ -110,3 +110,68 @@ def test_memory_query_service_and_diagnostics_of_a_flood(
         client.pub.publish(client.String(data="{not json"))
     assert wait_for(lambda: client.level("pepa_sys3: messages") == 2, 30.0), output_of(sys3)
     assert sys3.poll() is None, "a flood of malformed messages stopped Sys3"
+
+
+def test_an_llm_server_that_never_answers_raises_the_llm_status(
+    children: Children, ros_context: Any, tmp_path: Path
+) -> None:
+    """Sys3 on an OpenAI-compatible endpoint that accepts connections and never replies: its
+    calls time out and fall back, and ``<node>: llm`` goes to ERROR."""
+    import socket
+
+    from rosgraph_msgs.msg import Clock
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hold() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])  # never answered
+            except TimeoutError:
+                continue
+            except OSError:  # closed at the end of the test
+                return
+
+    accepting = threading.Thread(target=accept_and_hold, daemon=True)
+    accepting.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+    children.env["OPENAI_API_KEY"] = "not-used"
+    sys3 = children.runner(
+        "sys3",
+        ros_args=(
+            "-p", f"data_dir:={tmp_path / 'data'}",
+            "-p", "personality:=Working",
+            "-p", "use_sim_time:=true",
+            "-p", "sys3_llm_backend:=openai",
+            "-p", "sys3_llm_model:=silent",
+            "-p", f"sys3_llm_base_url:={url}",
+        ),
+    )  # fmt: skip
+    client = Client(ros_context)
+    clock = client.node.create_publisher(Clock, "/clock", qos.profile("clock"))
+    t = [8 * 3600.0]
+
+    def tick() -> None:
+        t[0] += 1.0
+        msg = Clock()
+        msg.clock.sec = int(t[0])
+        clock.publish(msg)
+
+    client.node.create_timer(0.1, tick)
+    try:
+        assert wait_for(lambda: client.level("pepa_sys3: llm") == 2, 150.0), output_of(sys3)
+        with client.lock:
+            status = client.statuses["pepa_sys3: llm"]
+        assert "fell back" in status.message, status.message
+        assert sys3.poll() is None, output_of(sys3)
+    finally:
+        stop.set()
+        accepting.join(timeout=5)
+        for conn in held:
+            conn.close()
+        server.close()
