@@ -160,3 +160,14 @@ def test_decisions_are_deterministic_per_seed() -> None:
         return out
 
     assert run() == run()
+
+
+def test_a_wider_battery_reserve_tops_up_earlier() -> None:
+    builder = deliberator("working").options
+    narrow, wide = builder.top_up_level(0.2), builder.top_up_level(0.5)
+    assert narrow < wide < 1.0 and wide == pytest.approx(0.5 + 0.6 * 0.5)
+    between = state(battery=(narrow + wide) / 2)
+    # idle at a charge between the two levels, only the robot with the wider reserve tops up
+    (top_up,) = builder.need_options(between, to_dock=0.01, reserve=0.5)
+    assert top_up.kind == CandidateKind.IDLE and top_up.steps[0].skill == "dock_and_charge"
+    assert builder.need_options(between, to_dock=0.01, reserve=0.2) == []

@@ -168,6 +168,12 @@ class OptionBuilder:
             )
         return out
 
+    def top_up_level(self, reserve: float) -> float:
+        """Below this charge an idle robot may top up: its own reserve plus a share of the span
+        above it, so a robot that keeps a wider reserve also keeps a wider margin (a fixed
+        level made every personality's lowest charge the same)."""
+        return reserve + self.config.top_up_share * (1.0 - reserve)
+
     def need_options(self, state: WorldState, to_dock: float, reserve: float) -> list[Option]:
         margin = state.battery - to_dock - reserve
         charge = (SkillCall(skill="dock_and_charge"),)
@@ -187,7 +193,7 @@ class OptionBuilder:
                     why=f"battery {state.battery:.0%}, reserve {reserve:.0%}",
                 )
             ]
-        if state.battery < 0.8:
+        if state.battery < self.top_up_level(reserve):
             return [
                 Option(
                     kind=CandidateKind.IDLE,

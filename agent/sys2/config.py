@@ -72,6 +72,12 @@ class Sys2Config(BaseModel):
     charge_need_margin: float = Field(
         default=0.12, ge=0, le=0.5, description="offer charging this far above the reserve"
     )
+    top_up_share: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="offer a top-up below the reserve plus this share of the span above it",
+    )
     max_replans: int = Field(default=2, ge=0, le=10)
     max_parse_chars: int = Field(default=500, ge=20, le=2000)
     idle_rest_s: float = Field(default=600.0, gt=0)
