@@ -45,9 +45,13 @@ _CLASSES: dict[EmbedderKind, type[MiniLMEmbedder] | type[StaticEmbedder]] = {
 }
 
 
-@cache
 def embedder(kind: EmbedderKind = DEFAULT_EMBEDDER) -> Embedder:
     """The process's one embedder of ``kind`` (each loads its model or table once)."""
+    return _one(EmbedderKind(kind))
+
+
+@cache
+def _one(kind: EmbedderKind) -> Embedder:
     return _CLASSES[kind]()
 
 
