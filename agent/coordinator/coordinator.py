@@ -32,6 +32,7 @@ from agent.messages import (
     SkillStatus,
     UserRequest,
 )
+from agent.sys1.executor import SkillHandle
 from agent.sys1.recorder import ExperienceRecorder
 from agent.sys1.robot import RobotPose
 from agent.sys2.deliberator import Deliberator
@@ -232,6 +233,17 @@ class Coordinator:
         self._log(now)
         changed, self._changed = list(self._changed.values()), {}
         return changed
+
+
+def refusal(handle: SkillHandle, now: float) -> SkillResult:
+    """A plan the safety guard refused, as the failed result of its first step Sys2 judges."""
+    return SkillResult(
+        call=handle.plan.steps[0] if handle.plan.steps else SkillCall(skill="wait"),
+        status=SkillStatus.FAILURE,
+        reason=f"refused by the safety guard: {handle.reason}",
+        started_at=now,
+        ended_at=now,
+    )
 
 
 def person_request(ev: PersonRequest, knowledge: WorldKnowledge, now: float) -> UserRequest:

@@ -15,14 +15,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from agent.clock import SimClock
-from agent.coordinator.coordinator import BEDTIME_ROUTINE, Coordinator, Owner, person_request
+from agent.coordinator.coordinator import (
+    BEDTIME_ROUTINE,
+    Coordinator,
+    Owner,
+    person_request,
+    refusal,
+)
 from agent.knowledge import SKILLS, WorldKnowledge
 from agent.messages import (
     Decision,
     ExperienceSource,
     PlanSource,
-    SkillCall,
-    SkillResult,
     SkillStatus,
 )
 from agent.policy.teacher import intentions_of
@@ -117,16 +121,8 @@ class Day:
                     self.start(repair, now)
                     return True
             if self.handle is h and h.state == HandleState.REFUSED:
-                call = h.plan.steps[0] if h.plan.steps else SkillCall(skill="wait")
-                refused = SkillResult(
-                    call=call,
-                    status=SkillStatus.FAILURE,
-                    reason=f"refused by the safety guard: {h.reason}",
-                    started_at=now,
-                    ended_at=now,
-                )
                 self.forwarded = len(h.results)
-                repair = coord.forward(refused, self.state(), now)
+                repair = coord.forward(refusal(h, now), self.state(), now)
                 if repair is not None:
                     self.start(repair, now)
                     return True

@@ -522,7 +522,7 @@ class Runtime:
 
     def elevators(self) -> list[ElevatorStatus]:
         with self._lock:
-            return [] if self.today is None else views.elevators_of(self.today, self.now)
+            return [] if self.today is None else views.elevators_of(self.today)
 
     def decisions(self, limit: int = 20) -> list[Decision]:
         with self._lock:

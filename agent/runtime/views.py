@@ -60,24 +60,6 @@ def people_of(day: Day) -> list[dict[str, object]]:
     return out
 
 
-def elevators_of(day: Day, now: float) -> list[ElevatorStatus]:
-    world = day.world
-    out = []
-    for eid in sorted(world.elevators):
-        st = world.elevator_status(eid)
-        out.append(
-            ElevatorStatus(
-                elevator=st.id,
-                time=now,
-                floor=st.floor,
-                state="out_of_service" if st.out_of_service else st.state,
-                direction=st.direction,  # type: ignore[arg-type]
-                doors_open=st.doors_open,
-                hall_calls=list(st.hall_calls),
-                car_calls=list(st.car_calls),
-                load=st.load,
-                capacity=st.capacity,
-                robot_aboard=world.aboard == eid,
-            )
-        )
-    return out
+def elevators_of(day: Day) -> list[ElevatorStatus]:
+    """Every elevator as Sys1's robot reads it (the simulator's truth)."""
+    return [day.sys1.robot.elevator_status(eid) for eid in sorted(day.world.elevators)]

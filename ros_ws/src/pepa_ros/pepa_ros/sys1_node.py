@@ -33,13 +33,11 @@ from typing import Any
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
+from agent.coordinator.coordinator import refusal
 from agent.messages import (
     Decision,
     Experience,
     Plan,
-    SkillCall,
-    SkillResult,
-    SkillStatus,
     StepResult,
 )
 from agent.runtime import sys1_state
@@ -277,17 +275,8 @@ class Sys1Node(AgentNode):
                 self._results_pub.publish(StepResult(plan_id=h.plan.id, result=res))
             self._forwarded[h.id] = len(h.results)
             if h.state == HandleState.REFUSED and sent == 0 and not h.results:
-                call = h.plan.steps[0] if h.plan.steps else SkillCall(skill="wait")
-                t = sys1.ctx.now
-                refused = SkillResult(
-                    call=call,
-                    status=SkillStatus.FAILURE,
-                    reason=f"refused by the safety guard: {h.reason}",
-                    started_at=t,
-                    ended_at=t,
-                )
                 self._results_pub.publish(
-                    StepResult(plan_id=h.plan.id, result=refused, refused=True)
+                    StepResult(plan_id=h.plan.id, result=refusal(h, sys1.ctx.now), refused=True)
                 )
                 self._forwarded[h.id] = 1
             if h.done:
