@@ -151,13 +151,20 @@ def measure_agent(
 
     import rclpy
     from geometry_msgs.msg import Twist
+    from pepa_interfaces.srv import CancelRequest
     from pepa_ros import qos, typed_codec
     from pepa_ros.background_spin import spinning
     from pepa_ros.codec import JsonCodec
     from pepa_ros.health import NodeHealth
-    from pepa_ros.rpc import RpcClient
     from pepa_ros.supervisor import child_environment
-    from pepa_ros.topics import DECISIONS, HEALTH, REQUEST_UPDATES, REQUESTS, STATUS, SYS2_RPC
+    from pepa_ros.topics import (
+        CANCEL_REQUEST,
+        DECISIONS,
+        HEALTH,
+        REQUEST_UPDATES,
+        REQUESTS,
+        STATUS,
+    )
     from rclpy.context import Context
     from rclpy.executors import MultiThreadedExecutor
 
@@ -216,7 +223,7 @@ def measure_agent(
         qos.profile(STATUS.qos),
     )
     pub = typed_codec.publisher(node, UserRequest, REQUESTS.name, qos.event())
-    sys2 = RpcClient(node, codec, SYS2_RPC)
+    cancel = node.create_client(CancelRequest, CANCEL_REQUEST.name)
     executor = MultiThreadedExecutor(num_threads=2, context=context)
     executor.add_node(node)
 
@@ -271,12 +278,12 @@ def measure_agent(
                         when = f"{req.id} sent at {sent_wall:.3f}"
                         print(f"{when}: {timed(latencies[-1], share)}", file=sys.stderr)
                 wait(lambda rid=req.id: rid in updates, 5.0)
-                try:
-                    sys2.call(
-                        "cancel", {"request_id": req.id, "reason": "benchmark"}, timeout=10.0
-                    )
-                except Exception as exc:  # a request already done cannot be cancelled
-                    print(f"cancel {req.id}: {exc}", file=sys.stderr)
+                answer = cancel.call_async(
+                    CancelRequest.Request(request_id=req.id, reason="benchmark")
+                )
+                if not wait(answer.done, 10.0) or answer.result().code != 0:
+                    # a request already done cannot be cancelled
+                    print(f"cancel {req.id}: not cancelled", file=sys.stderr)
             end_health = health["pepa_sys1"]
     finally:
         node.destroy_node()

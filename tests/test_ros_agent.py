@@ -131,6 +131,27 @@ def test_console_bridge_serves_status_and_takes_requests(stack: Stack, probe: Pr
     assert made["state"] != "queued" or made["history"], made
     assert wait_for(lambda: bool(probe.requests_seen(made["id"])), 10.0)
 
+    def post(path: str, body: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            f"{base}{path}",
+            data=json.dumps(body).encode(),
+            headers={"content-type": "application/json", "X-Pepa-Console": "1"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as resp:
+                return resp.status, json.load(resp)
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.load(exc)
+
+    # through Sys2's action and cancel service: a refusal names its field, codes become errors
+    code, body = post("/requests", {"text": "go there", "place": "no_such_place"})
+    assert code == 422 and "place" in json.dumps(body), (code, body)
+    code, body = post(f"/requests/{made['id']}/cancel", {})
+    assert (code, body.get("state")) == (200, "cancelled") or code == 409, (code, body)
+    code, _ = post("/requests/req-000000000000/cancel", {})
+    assert code == 404
+
 
 def _get(url: str) -> tuple[int, dict | list]:
     try:

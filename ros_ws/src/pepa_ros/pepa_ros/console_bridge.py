@@ -4,8 +4,10 @@ node serves the console (uvicorn in a thread) beside its ROS subscriptions.
 
 What the pages show live comes from the latched and event topics (status, decisions, request
 updates, goals, reflections, Sys1's belief, the elevators) and is pushed to the pages as it
-arrives; what the pages ask or change goes to Sys2 (requests) and Sys3 (memory, reflections,
-personality) through their ``/pepa/rpc/`` calls. The floor maps and the directory of places
+arrives; a new request goes to Sys2 as a goal of its ``/pepa/request`` action and a cancel
+through ``/pepa/request/cancel``; the rest of what the pages ask or change goes to Sys2 (the
+request list) and Sys3 (memory, reflections, personality) through their ``/pepa/rpc/`` calls,
+whose replies carry what the pages show in one answer. The floor maps and the directory of places
 and people come from the building description, as in the in-process console. People are
 drawn where the robot last saw them (its belief), since over ROS there is no simulator truth.
 
@@ -23,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from pepa_interfaces.action import Request
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.context import Context
 from sensor_msgs.msg import Image
@@ -70,19 +73,22 @@ from agent.messages import (
 from agent.runtime.trace import DayTrace, TraceRecorder, plan_category
 from agent.sys2.site_map import knowledge_from_building
 from agent.world_state import WorldState
-from pepa_ros import qos
+from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
 from pepa_ros.params import CONSOLE_PARAMETERS
+from pepa_ros.request_action import GoalRefusedError, RequestClient, check_goal
 from pepa_ros.robot_adapters import image_to_rgb
 from pepa_ros.rpc import RpcClient, RpcError
 from pepa_ros.topics import (
+    CANCEL_REQUEST,
     DAILY_GOALS,
     DECISIONS,
     ELEVATOR_STATE,
     GOAL,
     IMAGE,
     REFLECTIONS,
+    REQUEST_ACTION,
     REQUEST_UPDATES,
     STATUS,
     SYS2_RPC,
@@ -357,22 +363,34 @@ class RosConsoleBackend:
         person: str | None = None,
         priority: RequestPriority = RequestPriority.NORMAL,
     ) -> UserRequest:
-        if not text.strip():
-            raise RefusedError("text", "the request text is empty")
-        if len(text) > UserRequest.MAX_TEXT:
-            raise RefusedError("text", f"{len(text)} characters, at most {UserRequest.MAX_TEXT}")
-        raw = self._sys2(
-            "submit",
+        """Through Sys2's request action, after the same check Sys2 makes of a goal, so a
+        refusal names its field here (an action's rejection carries no reason)."""
+        goal = Request.Goal(
             text=text,
-            place=place or None,
-            person=person or None,
+            place=place or "",
+            person=person or "",
             priority=RequestPriority(priority).value,
         )
-        return self._remember(UserRequest.model_validate(raw))
+        try:
+            checked = check_goal(goal, self.knowledge.places, self.knowledge.people, "console")
+            rid = self.node.requests.submit(checked, CALL_TIMEOUT_S)
+        except GoalRefusedError as exc:
+            raise RefusedError(exc.field, exc.problem) from None
+        except TimeoutError as exc:
+            raise ConflictError("agent", str(exc)) from None
+        return self._remember(self.request(rid))
 
     def cancel_request(self, request_id: str) -> UserRequest:
-        raw = self._sys2("cancel", "request", request_id, request_id=request_id)
-        return self._remember(UserRequest.model_validate(raw))
+        """Through Sys2's cancel service: its error codes become the console's errors."""
+        try:
+            answer = self.node.requests.cancel(request_id, "cancelled by the user", CALL_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise ConflictError("agent", str(exc)) from None
+        if answer.code == answer.UNKNOWN_REQUEST:
+            raise NotFoundError("request", request_id)
+        if answer.code == answer.ALREADY_FINISHED:
+            raise ConflictError("state", answer.message)
+        return self._remember(typed_codec.from_ros(UserRequest, answer.request[0]))
 
     def _remember(self, req: UserRequest) -> UserRequest:
         with self._lock:
@@ -464,6 +482,7 @@ class ConsoleBridgeNode(AgentNode):
         self.building = self.load_building()
         replies = ReentrantCallbackGroup()
         self.sys2 = RpcClient(self, self.codec, SYS2_RPC, replies)
+        self.requests = RequestClient(self, REQUEST_ACTION.name, CANCEL_REQUEST.name, replies)
         self.sys3 = RpcClient(self, self.codec, SYS3_RPC, replies)
         self.backend = RosConsoleBackend(self)
         b = self.backend

@@ -1,5 +1,6 @@
 """A person's request as the ROS 2 action ``pepa_interfaces/action/Request``, and request cancel
-as the service ``pepa_interfaces/srv/CancelRequest``; both served by the Sys2 node.
+as the service ``pepa_interfaces/srv/CancelRequest``: both served by the Sys2 node, used by the
+console bridge (:class:`RequestClient`) and any other ROS client.
 
 A goal is checked before it is accepted: empty or oversized text, an unknown place, person or
 priority is rejected, and the log line names the field (the action protocol carries no reason
@@ -17,6 +18,7 @@ Sys2 node keeps its single-threaded executor.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -53,6 +55,7 @@ class GoalRefusedError(ValueError):
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
+        self.problem = problem
 
 
 def check_goal(
@@ -228,3 +231,68 @@ class RequestActions:
         response.message = f"request {rid} cancelled"
         response.request = [typed_codec.to_ros(req)]
         return response
+
+
+class RequestClient:
+    """The client side, for a node that takes requests from people (the console bridge):
+    submits a goal and returns the request's id once Sys2 has taken it, and cancels by id
+    through the cancel service. Call from a thread outside the node's executor."""
+
+    def __init__(
+        self,
+        node: Node,
+        action_name: str,
+        cancel_service: str,
+        callback_group: CallbackGroup | None = None,
+    ) -> None:
+        from rclpy.action import ActionClient
+
+        self.action_name = action_name
+        self.action = ActionClient(node, Request, action_name, callback_group=callback_group)
+        self.cancel_client = node.create_client(
+            CancelRequest, cancel_service, callback_group=callback_group
+        )
+
+    def submit(self, goal: RequestGoal, timeout_s: float) -> str:
+        """The id of the request ``goal`` became; TimeoutError without Sys2, GoalRefusedError
+        when it rejects the goal (a check like :func:`check_goal` before names the field)."""
+        if not self.action.wait_for_server(timeout_sec=timeout_s):
+            raise TimeoutError(f"no Sys2 serves {self.action_name} (is it active?)")
+        taken = threading.Event()
+        box: dict[str, Any] = {}
+
+        def on_feedback(message: Any) -> None:
+            box.setdefault("request_id", message.feedback.request_id)
+            taken.set()
+
+        def on_response(future: Any) -> None:
+            box["handle"] = future.result()
+            if not box["handle"].accepted:
+                taken.set()
+
+        fields = Request.Goal(
+            text=goal.text,
+            place=goal.place or "",
+            person=goal.person or "",
+            priority=goal.priority.value,
+            sender=goal.sender,
+        )
+        self.action.send_goal_async(fields, feedback_callback=on_feedback).add_done_callback(
+            on_response
+        )
+        if not taken.wait(timeout_s):
+            raise TimeoutError(f"Sys2 did not take the request within {timeout_s:.0f} s")
+        if "request_id" not in box:
+            raise GoalRefusedError("request", "Sys2 rejected the request (see its log)")
+        return str(box["request_id"])
+
+    def cancel(self, request_id: str, reason: str, timeout_s: float) -> Any:
+        """The service's answer (``code``, ``message``, ``request``)."""
+        done = threading.Event()
+        future = self.cancel_client.call_async(
+            CancelRequest.Request(request_id=request_id, reason=reason)
+        )
+        future.add_done_callback(lambda _f: done.set())
+        if not done.wait(timeout_s):
+            raise TimeoutError(f"no answer to the cancel of {request_id} within {timeout_s:.0f} s")
+        return future.result()

@@ -1,9 +1,9 @@
 """Sys2 as a ROS 2 node: a thin adapter around :class:`agent.sys2.deliberator.Deliberator`.
 
-Requests arrive on ``/pepa/requests`` (any publisher), as goals of the ``/pepa/request``
-action (``pepa_interfaces/action/Request``: feedback at each state change, the result at the
-end; see pepa_ros.request_action, which also serves ``/pepa/request/cancel``) or through the
-``submit`` call (the console, which needs the judged request back); Sys1's belief on
+Requests arrive on ``/pepa/requests`` (typed, any publisher) or as goals of the
+``/pepa/request`` action (``pepa_interfaces/action/Request``, the console's way: feedback at
+each state change, the result at the end; see pepa_ros.request_action, which also serves
+``/pepa/request/cancel``); Sys1's belief on
 ``/pepa/world_state``; Sys3's daily goals, ultimate goal (whose personality Sys2 follows) and
 reflections (whose reward weights Sys2 scores with). Decisions go out on
 ``/pepa/decisions``; each skill result Sys1 reports for the current plan is handed to the
@@ -51,7 +51,6 @@ from agent.messages import (
     Experience,
     Goal,
     Reflection,
-    RequestPriority,
     RequestState,
     SkillStatus,
     StepResult,
@@ -191,8 +190,6 @@ class Sys2Node(AgentNode):
             self.codec,
             SYS2_RPC,
             {
-                "submit": self._rpc_submit,
-                "cancel": self._rpc_cancel,
                 "requests": self._rpc_requests,
                 "request": self._rpc_request,
             },
@@ -448,24 +445,6 @@ class Sys2Node(AgentNode):
 
     def request(self, rid: str) -> UserRequest:
         return self.sys2.request(rid)
-
-    def _rpc_submit(self, params: dict[str, Any]) -> dict[str, Any]:
-        text = params.get("text")
-        if not isinstance(text, str):
-            raise ValueError("text: a request needs its text")
-        goal = RequestGoal(
-            text=text,
-            place=params.get("place") or None,
-            person=params.get("person") or None,
-            priority=RequestPriority(params.get("priority") or RequestPriority.NORMAL.value),
-            sender=str(params.get("sender") or "console"),
-        )
-        return self.submit(goal).model_dump(mode="json")
-
-    def _rpc_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
-        rid = str(params.get("request_id", ""))
-        reason = str(params.get("reason") or "cancelled by the user")
-        return self.cancel(rid, reason).model_dump(mode="json")
 
     def _rpc_requests(self, _params: dict[str, Any]) -> list[dict[str, Any]]:
         return [r.model_dump(mode="json") for r in self.sys2.requests()]

@@ -424,8 +424,8 @@ SYS2_NODE = NodeInterface(
         ServiceSpec(
             name=SYS2_RPC,
             type="RpcCall/RpcReply",
-            description=RPC_NOTE + "`submit` {text, place, person, priority}, `cancel` "
-            "{request_id}, `requests`, `request` {request_id}",
+            description=RPC_NOTE + "`requests`, `request` {request_id} (new requests and "
+            "cancels go through the action and the cancel service below)",
         ),
         REQUEST_ACTION,
         CANCEL_REQUEST,

@@ -183,6 +183,10 @@ class TypedPublisher:
         self.model = model
         self.topic = topic
 
+    def subscribers(self) -> int:
+        """How many subscriptions are matched (0 before discovery)."""
+        return self._pub.get_subscription_count()
+
     def publish(self, value: BaseModel) -> None:
         if not isinstance(value, self.model):
             raise TypeError(
