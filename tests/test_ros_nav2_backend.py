@@ -115,3 +115,52 @@ def test_the_goal_is_the_leg_end_facing_along_it_or_short_of_it() -> None:
     assert goal_of([(0.0, 0.0), (3.0, 4.0)], None) == pytest.approx((3.0, 4.0, 0.9272952))
     x, y, _ = goal_of([(0.0, 0.0), (3.0, 4.0)], 1.0)
     assert (x, y) == pytest.approx((2.4, 3.2))
+
+
+def test_the_sys1_node_with_navigation_nav2_sends_its_drive_legs_to_nav2(
+    children: Children, ros_context: Any, tmp_path: Path
+) -> None:
+    """The node as `pepa run` starts it, with ``navigation:=nav2``: a plan's drive leg becomes
+    a NavigateToPose goal on the present floor (the fake never moves the robot, so Sys1 asks
+    again after each leg it finds itself short of; the goals are what is checked)."""
+    import rclpy
+    from pepa_ros import qos
+    from pepa_ros.codec import JsonCodec
+    from pepa_ros.topics import DECISIONS
+
+    from agent.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
+    from sim.building import load_building
+
+    building = load_building()
+    floor = building.floor_levels[0]
+    room = next(r for r in building.rooms if r.floor == floor)
+    nav2 = children.start(FAKE_NAV2, "--outcome", "succeed", name="nav2")
+    children.runner("sim", ros_args=("-p", "camera_rate_hz:=0.0", "-p", "speed:=4.0"))
+    sys1 = children.runner(
+        "sys1",
+        ros_args=(
+            "-p", f"data_dir:={tmp_path}",
+            "-p", "use_sim_time:=true",
+            "-p", "speed:=4.0",
+            "-p", "navigation:=nav2",
+        ),
+    )  # fmt: skip
+    node = rclpy.create_node("pepa_test_planner", context=ros_context)
+    decisions = JsonCodec().publisher(node, Decision, DECISIONS.name, qos.profile(DECISIONS.qos))
+    decision = Decision(
+        time=0.0,
+        chosen=CandidateScore(kind=CandidateKind.GOAL, label=f"navigate {room.id}"),
+        plan=Plan(steps=[SkillCall(skill="navigate", args={"place": room.id})]),
+        explanation="test: a leg for Nav2",
+    )
+    try:
+        for _ in range(30):  # Sys1 builds itself at its first clock, then takes the decision
+            decisions.publish(decision)
+            if wait_for(lambda: "goal frame=map" in output_of(nav2), 3.0):
+                break
+        assert "goal frame=map" in output_of(nav2), output_of(sys1)[-3000:]
+        assert "goal succeeded" in output_of(nav2) or wait_for(
+            lambda: "goal succeeded" in output_of(nav2), 20.0
+        )
+    finally:
+        node.destroy_node()
