@@ -9,6 +9,7 @@ from sys1_support import Rig, rig
 
 from agent.knowledge import EMOTIONS, SKILLS
 from agent.messages import SkillCall, SkillStatus
+from agent.sys1.context import Blockage
 from agent.sys1.executor import HandleState
 from agent.sys1.skills import SKILL_CLASSES
 
@@ -107,6 +108,22 @@ def test_blocked_corridor_is_noted_and_rerouted_around(r: Rig) -> None:
     assert r.world.building.room_at(0, r.sys1.ctx.pose.x, r.sys1.ctx.pose.y).id == (
         "meeting_room_cosmos"
     )
+
+
+def test_blocked_areas_that_shut_the_robot_in_are_forgotten(r: Rig) -> None:
+    # areas noted all round the robot (as one noted in the doorway of the room it stands in,
+    # from a pose a little off): they leave no way anywhere, so they are guesses to forget,
+    # not a reason for every plan to fail at once until they expire
+    ctx = r.sys1.ctx
+    p = ctx.pose
+    a, b = 0.6, 1.6  # a ring of noted areas round the robot, which stands on free ground
+    for x0, y0, x1, y1 in ((-b, a, b, b), (-b, -b, b, -a), (a, -b, b, b), (-b, -b, -a, b)):
+        rect = (p.x + x0, p.y + y0, p.x + x1, p.y + y1)
+        ctx.blockages.append(Blockage(p.floor, rect, ctx.now + 900.0))
+        ctx.router.block(p.floor, rect, True)
+    h = r.call("explore", floor=p.floor, limit_s=1800)
+    _ok(h)
+    assert not ctx.blockages
 
 
 def test_explore_prefers_unseen_space_and_raises_coverage(r: Rig) -> None:

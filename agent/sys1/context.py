@@ -217,6 +217,20 @@ class SkillContext:
         log.info("blocked area noted on floor %d at (%.1f, %.1f)", pose.floor, cx, cy)
         return rect
 
+    def forget_blockages(self) -> int:
+        """Forget every blocked area noted (as a navigation stack clears its costmap when no
+        plan is left); return how many. The areas are guesses from where the robot got stuck,
+        noted from its own pose: one in a doorway can shut it in a room until they expire.
+        A spot that really stays blocked is noted again (the livelock guard counts it)."""
+        gone = len(self.blockages)
+        with self.router_lock:
+            for b in self.blockages:
+                self.router.block(b.floor, b.rect, False)
+        self.blockages = []
+        if gone:
+            log.info("forgot %d blocked area(s) that left no way", gone)
+        return gone
+
     def elevator_out_of_service(self, elevator: str) -> None:
         self.elevator_outages[elevator] = self.now + self.config.skills.elevator_out_of_service_s
         with self.router_lock:

@@ -5,7 +5,9 @@ router's map has the forbidden zones as walls; the search may run on the planner
 while the robot stands, see :mod:`agent.sys1.planner`) and runs the legs: a drive leg is a
 :class:`~agent.sys1.skills.motion.FollowPath`, an elevator leg a ride (the ``ride_elevator``
 skill), a stairs leg a path over the flights. A blocked path is noted on the map and the rest
-of the way re-planned; an elevator found out of service is avoided for a while and the way
+of the way re-planned (when the areas noted leave no way at all, they are forgotten and the
+way searched once more: noted from where the robot got stuck, one in a doorway would shut it
+in); an elevator found out of service is avoided for a while and the way
 re-planned (so the stairs take over). A robot with its own navigation stack (Nav2) drives the
 drive legs through it (:mod:`agent.sys1.navigation_backend`); stairs and elevators stay here.
 """
@@ -52,6 +54,7 @@ class GoTo(Skill):
         ctx = self.ctx
         c = ctx.config.control
         replans = 0
+        forgot = False
         while True:
             car = aboard(ctx)
             if car is not None:  # a car is no place to plan from: out first
@@ -70,6 +73,9 @@ class GoTo(Skill):
             try:
                 route = job.result()
             except (NoRouteError, ValueError) as exc:
+                if isinstance(exc, NoRouteError) and not forgot and ctx.forget_blockages():
+                    forgot = True  # the areas it noted itself shut the way: search once more
+                    continue
                 return Outcome(False, f"no way to {self.label}: {exc}")
             legs = route.legs
             broke = False
