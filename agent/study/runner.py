@@ -315,8 +315,6 @@ def run_study(
     out.mkdir(parents=True, exist_ok=True)
     generate_worlds(config, out)
     world = config.world_file(config.world_labels()[0], out)
-    if not world.is_file():
-        raise FileNotFoundError(f"--world: file not found: {world}")
     building = load_building(world)  # the report draws the first building's floors
     (out / "study.json").write_text(config.model_dump_json(indent=2), encoding="utf-8")
     records = run_all(config, out, show_progress, ray_address)
