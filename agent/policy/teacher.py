@@ -168,7 +168,7 @@ class DayRunner:
 
     def state(self) -> WorldState:
         open_n = len(self.sys2.queue.open())
-        st = self.sys1.public.read()
+        st = self.sys1.live_state()
         return st.model_copy(update={"pending_requests": open_n, "time": self.world.now})
 
     def run(self, on_decision: Callable[[Situation, Decision], None]) -> int:

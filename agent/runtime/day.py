@@ -82,7 +82,7 @@ class Day:
     def state(self) -> WorldState:
         open_n = len(self.sys2.queue.open())
         self.sys1.pending_requests = open_n
-        state = self.sys1.public.read()
+        state = self.sys1.live_state()
         if state.pending_requests != open_n or state.time != self.now:
             state = state.model_copy(update={"pending_requests": open_n, "time": self.now})
         return state

@@ -43,6 +43,7 @@ from agent.sys1.robot import Robot
 from agent.sys1.safety import SafetyGuard
 from agent.sys1.skills import Feedback, Skill, make_skill
 from agent.sys1.visit_map import VisitMap
+from agent.world_state import WorldState
 from memory.importance import ImportanceScorer
 from sim.building import Building
 from sim.routing import NoRouteError, Route
@@ -213,6 +214,26 @@ class Sys1:
     @property
     def feedback(self) -> Feedback | None:
         return None if self.skill is None or self.skill.done else self.skill.active_feedback
+
+    def live_state(self) -> WorldState:
+        """The state Sys2 and Sys3 decide on: the public context's latest look, with what
+        changes between looks made current — the time, pose, battery, and whether a skill runs.
+
+        The public context is written at each look; a skill that ends between two looks would
+        otherwise leave ``idle`` false and ``current_skill`` set, and a goal "when idle" would
+        not fire at the very moment the robot became idle. Every host reads this one view.
+        """
+        ctx = self.ctx
+        return self.public.read().model_copy(
+            update={
+                "time": ctx.now,
+                "pose": ctx.pose.to_pose(),
+                "battery": min(1.0, max(0.0, ctx.battery.soc)),
+                "charging": ctx.battery.charging,
+                "idle": not self.busy,
+                "current_skill": self.current_skill,
+            }
+        )
 
     def drain_finished(self) -> list[SkillHandle]:
         out = list(self.finished)

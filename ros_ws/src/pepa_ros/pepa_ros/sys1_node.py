@@ -293,20 +293,7 @@ class Sys1Node(AgentNode):
             self._plan_pub.publish(h.plan)
 
     def world_state(self) -> WorldState | None:
-        sys1 = self.sys1
-        if sys1 is None:
-            return None
-        ctx = sys1.ctx
-        return sys1.public.read().model_copy(
-            update={
-                "time": ctx.now,
-                "pose": ctx.pose.to_pose(),
-                "battery": min(1.0, max(0.0, ctx.battery.soc)),
-                "charging": ctx.battery.charging,
-                "idle": not sys1.busy,
-                "current_skill": sys1.current_skill,
-            }
-        )
+        return None if self.sys1 is None else self.sys1.live_state()
 
     def _publish_state(self) -> None:
         state = self.world_state()
