@@ -424,10 +424,11 @@ class _Generator:
                 kind = kinds[(lv, key)]
                 n = counters[(kind, lv)] = counters.get((kind, lv), 0) + 1
                 old = f"room_{key}_{level_tag(lv)}"
-                new = "robotics_lab" if (lv, key) == home else f"{kind}_{level_tag(lv)}_{n}"
+                is_home = (lv, key) == home
+                new = f"home_{kind}_{level_tag(lv)}" if is_home else f"{kind}_{level_tag(lv)}_{n}"
                 renamed[old] = new
                 label = _KIND_LABEL.get(kind, kind.replace("_", " ").capitalize())
-                name = "Robotics lab" if (lv, key) == home else f"{label} {level_label(lv)}.{n}"
+                name = "Robotics lab" if is_home else f"{label} {level_label(lv)}.{n}"
                 rooms.append(_room(new, name, kind, lv, slot.rect))
         for d in doors:
             d["between"] = [renamed.get(r, r) for r in d["between"]]
@@ -450,6 +451,7 @@ class _Generator:
             home_slot.outward, 0
         )
         server_room = renamed[f"room_{server[1]}_{level_tag(server[0])}"]
+        home_id = renamed[f"room_{home[1]}_{level_tag(home[0])}"]
         return {
             "name": f"generated_{self.c.seed}_{self.shape.value}",
             "description": (
@@ -461,10 +463,10 @@ class _Generator:
             "resolution_m": 0.1,
             "wall_thickness_m": 0.2,
             "entrance": "hub_0_l0",
-            "home": "robotics_lab",
+            "home": home_id,
             "dock": {
                 "id": "dock",
-                "room": "robotics_lab",
+                "room": home_id,
                 "x": _r((hx + hx1) / 2),
                 "y": _r((hy + hy1) / 2),
                 "theta_deg": theta,
