@@ -20,6 +20,8 @@ pytestmark = pytest.mark.ros
 
 STARTUP_S = 120.0
 GO = "please go to the ground kitchen"
+# long enough to be cancelled while it lasts, wherever the previous test left the robot
+LONG = "please patrol floor 2"
 
 
 class Client:
@@ -139,7 +141,7 @@ def test_a_goal_gets_feedback_for_each_state_and_its_result(
 def test_cancelling_a_goal_cancels_its_request(setup: tuple[Stack, Client]) -> None:
     _, client = setup
     feedback: list[Any] = []
-    handle = client.send(feedback, text=GO, sender="test")
+    handle = client.send(feedback, text=LONG, sender="test")
     assert handle.accepted
     assert wait_for(lambda: len(feedback) >= 2, 60.0)
     cancel = handle.cancel_goal_async()
