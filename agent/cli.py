@@ -10,15 +10,15 @@ from collections.abc import Sequence
 
 # Modules that provide ``register(subparsers)``; each sub-command sets ``func`` on its parser.
 COMMAND_MODULES: tuple[str, ...] = (
-    "sim.cli",
-    "agent.llm.cli",
-    "personalities.cli",
-    "memory.cli",
+    "pepa.sim.cli",
+    "pepa.agent.llm.cli",
+    "pepa.personalities.cli",
+    "pepa.memory.cli",
     "pepa_ros.cli",
-    "agent.experiment_cli",
-    "agent.study.cli",
-    "agent.console.cli",
-    "agent.policy.cli",
+    "pepa.agent.experiment_cli",
+    "pepa.agent.study.cli",
+    "pepa.agent.console.cli",
+    "pepa.agent.policy.cli",
 )
 
 

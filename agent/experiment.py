@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.metrics import Summary, summarize
-from agent.runtime.checkpoint import write_json
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.runtime import Runtime
+from pepa.agent.metrics import Summary, summarize
+from pepa.agent.runtime.checkpoint import write_json
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from agent.experiment import SUMMARY_FILE, run_experiment
-from agent.runtime.config import RuntimeConfig, load_inputs
-from agent.runtime.progress import day_progress
+from pepa.agent.experiment import SUMMARY_FILE, run_experiment
+from pepa.agent.runtime.config import RuntimeConfig, load_inputs
+from pepa.agent.runtime.progress import day_progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -1,6 +1,6 @@
 """Going nowhere, read from a day's trace: the robot travels far but stays among a few spots.
 
-The livelock guard (:mod:`agent.sys1.livelock`) watches Sys1's own reports while it runs;
+The livelock guard (:mod:`pepa.agent.sys1.livelock`) watches Sys1's own reports while it runs;
 this is the independent check afterwards, from the sampled poses alone: within any window of
 ``window_s`` the robot drove at least ``min_travel_m`` yet every pose fell into at most
 ``max_spots`` squares of ``spot_m`` — back and forth over the same ground, as on a stairwell
@@ -14,7 +14,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runtime.trace import DayTrace
+from pepa.agent.runtime.trace import DayTrace
 
 
 class OscillationRule(BaseModel):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agent.clock import day_of, hour_of_day
-from agent.messages import Message, Pose, Seconds, Unit
+from pepa.agent.clock import day_of, hour_of_day
+from pepa.agent.messages import Message, Pose, Seconds, Unit
 
 
 class WorldState(Message):

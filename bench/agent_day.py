@@ -30,10 +30,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from agent.experiment import summary_of
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.runtime import Runtime
-from agent.sys2.deliberator import Deliberator
+from pepa.agent.experiment import summary_of
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
+from pepa.agent.sys2.deliberator import Deliberator
 
 
 @contextlib.contextmanager

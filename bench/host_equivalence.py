@@ -50,10 +50,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from agent.clock import at
-from agent.coordinator.coordinator import Coordinator
-from agent.knowledge import SKILLS
-from agent.messages import (
+from pepa.agent.clock import at
+from pepa.agent.coordinator.coordinator import Coordinator
+from pepa.agent.knowledge import SKILLS
+from pepa.agent.messages import (
     AgentStatus,
     CandidateKind,
     Decision,
@@ -61,9 +61,9 @@ from agent.messages import (
     RequestState,
     UserRequest,
 )
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.runtime import Runtime
-from personalities.loader import PROTOTYPES
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
+from pepa.personalities.loader import PROTOTYPES
 
 log = logging.getLogger("host_equivalence")
 
@@ -185,7 +185,7 @@ def _decisions_started(out: list[Decision]) -> Iterator[None]:
 
 def run_inprocess(personality: str, seed: int, hours: float, data: Path) -> Observed:
     handler = _GiveUps()
-    deliberator_log = logging.getLogger("agent.sys2.deliberator")
+    deliberator_log = logging.getLogger("pepa.agent.sys2.deliberator")
     deliberator_log.addHandler(handler)
     deliberator_log.setLevel(logging.INFO)
     decided: list[Decision] = []

@@ -25,11 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.clock import SimClock, at, day_of
-from agent.messages import Experience, ExperienceSource, Pose
-from memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
-from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery
+from pepa.agent.clock import SimClock, at, day_of
+from pepa.agent.messages import Experience, ExperienceSource, Pose
+from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import MemoryQuery
 
 FLOORS = 5
 ROOMS = ("kitchen", "lobby", "lab", "meeting room", "office", "copy room", "lounge", "storage")

@@ -15,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from agent.study.runner import StudyConfig, resolve_personalities, run_study
+from pepa.agent.study.runner import StudyConfig, resolve_personalities, run_study
 
 TARGET_S = 600.0
 

@@ -33,16 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.clock import WallClock
-from agent.pipeline.metrics import Emitted
-from agent.pipeline.runner import Mode, Pipeline, PipelineConfig
-from agent.pipeline.source import Scene, SceneStream, office_scenes
-from agent.pipeline.stages import Generated, GenerationStage, PerceptionStage
-from agent.policy.store import load
-from agent.policy.teacher import building_of
-from agent.policy.training_run import TrainingRun
-from agent.sys1.config import PerceptionConfig
-from agent.sys2.site_map import knowledge_from_building
+from pepa.agent.clock import WallClock
+from pepa.agent.pipeline.metrics import Emitted
+from pepa.agent.pipeline.runner import Mode, Pipeline, PipelineConfig
+from pepa.agent.pipeline.source import Scene, SceneStream, office_scenes
+from pepa.agent.pipeline.stages import Generated, GenerationStage, PerceptionStage
+from pepa.agent.policy.store import load
+from pepa.agent.policy.teacher import building_of
+from pepa.agent.policy.training_run import TrainingRun
+from pepa.agent.sys1.config import PerceptionConfig
+from pepa.agent.sys2.site_map import knowledge_from_building
 
 HELD_OUT_DAY = 9  # training uses the first days; these situations are new to the model
 

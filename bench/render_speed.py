@@ -16,13 +16,13 @@ import time
 
 import numpy as np
 
-from agent.clock import at
-from sim.building import load_building
-from sim.camera import CameraConfig, Renderer
-from sim.camera_adapter import scene_for
-from sim.camera_scene import Scene
-from sim.tour import TourController
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim.building import load_building
+from pepa.sim.camera import CameraConfig, Renderer
+from pepa.sim.camera_adapter import scene_for
+from pepa.sim.camera_scene import Scene
+from pepa.sim.tour import TourController
+from pepa.sim.world import World
 
 
 def _tour_views(frames: int, seed: int) -> list[tuple[Scene, float, float, float]]:

@@ -7,7 +7,7 @@ x the five personalities x D days, offline engines, oracle perception, one worke
 core (the study's runner), plus the same personalities in the default office for the
 skill-failure baseline. Targets over the generated robot-days: no rescue (carried to the dock),
 no battery-empty event, no livelock left undetected (an oscillation in the trace with no
-livelock stop, :mod:`agent.oscillation`), skill failures per robot-day at most 1.5 x the
+livelock stop, :mod:`pepa.agent.oscillation`), skill failures per robot-day at most 1.5 x the
 office's, and all of it within ten minutes on two cores. Prints per-building lines and, last,
 one JSON object.
 """
@@ -22,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.oscillation import oscillations, undetected
-from agent.study.record import RunRecord, read_traces
-from agent.study.runner import RUNS_DIR, StudyConfig, resolve_personalities, run_all
-from sim.generator import Shape, generate_building, write_building
+from pepa.agent.oscillation import oscillations, undetected
+from pepa.agent.study.record import RunRecord, read_traces
+from pepa.agent.study.runner import RUNS_DIR, StudyConfig, resolve_personalities, run_all
+from pepa.sim.generator import Shape, generate_building, write_building
 
 SHAPES = (Shape.L, Shape.T, Shape.U, Shape.BAR)
 FAILURE_RATIO_TARGET = 1.5

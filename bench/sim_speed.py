@@ -16,10 +16,10 @@ import time
 
 from render_speed import measure_render_fps  # bench/ is the script's directory
 
-from agent.clock import at
-from sim.building import load_building
-from sim.tour import TourController
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim.building import load_building
+from pepa.sim.tour import TourController
+from pepa.sim.world import World
 
 
 def measure_real_time_factor(hours: float = 16.0, seed: int = 1) -> dict[str, float]:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.runtime import Runtime
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
 
 WARM_DAY = 5
 

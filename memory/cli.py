@@ -15,10 +15,10 @@ import os
 import re
 from pathlib import Path
 
-from agent.clock import HOUR_S, SimClock, at, format_time
-from memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
-from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery
+from pepa.agent.clock import HOUR_S, SimClock, at, format_time
+from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import MemoryQuery
 
 DATA_DIR_ENV = "PEPA_DATA_DIR"
 _DAY_TIME = re.compile(r"^\s*d?(\d+)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")

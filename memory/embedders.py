@@ -1,8 +1,8 @@
 """Which embedder turns captions into vectors, and how a store's recorded one is found again.
 
-Two embedders exist: the int8 MiniLM (``memory.embedding``) and the static table distilled from
-it (``memory.static_embedding``). A store records the id of the embedder that wrote it, and
-vectors of one can never be compared with the other's, so every store is opened with exactly
+Two embedders exist: the int8 MiniLM (``pepa.memory.embedding``) and the static table distilled
+from it (``pepa.memory.static_embedding``). A store records the id of the embedder that wrote it,
+and vectors of one can never be compared with the other's, so every store is opened with exactly
 one. The default was chosen by ``bench/embedding_quality.py`` (see docs/architecture.md).
 """
 
@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from memory.embedding import MiniLMEmbedder
-from memory.static_embedding import StaticEmbedder
+from pepa.memory.embedding import MiniLMEmbedder
+from pepa.memory.static_embedding import StaticEmbedder
 
 
 class Embedder(Protocol):

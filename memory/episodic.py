@@ -2,7 +2,7 @@
 
 Backed by ChromaDB: a PersistentClient under the data directory (one robot) or an HttpClient
 on a shared server (a fleet), with live episodes kept per floor and archived ones apart
-(:mod:`memory.shards` says why). :meth:`EpisodicMemory.record` returns only after ChromaDB has
+(:mod:`pepa.memory.shards` says why). :meth:`EpisodicMemory.record` returns only after ChromaDB has
 written the episode, so an acknowledged episode survives a crash. Input is validated in full
 before anything is written: one bad episode in a batch stores none of the batch.
 """
@@ -20,17 +20,17 @@ import numpy as np
 from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agent.clock import DAY_S, Clock, at, day_of
-from agent.messages import Experience
-from memory import records, scoring
-from memory.consolidation import ConsolidationConfig, Consolidator, SemanticFact
-from memory.embedders import Embedder
-from memory.embedders import embedder as default_embedder
-from memory.importance import ImportanceScorer
-from memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
-from memory.scoring import ScoreWeights
-from memory.shards import PAGE, Shards, pages
-from memory.store import collection, open_local, open_remote, recorded_embedder
+from pepa.agent.clock import DAY_S, Clock, at, day_of
+from pepa.agent.messages import Experience
+from pepa.memory import records, scoring
+from pepa.memory.consolidation import ConsolidationConfig, Consolidator, SemanticFact
+from pepa.memory.embedders import Embedder
+from pepa.memory.embedders import embedder as default_embedder
+from pepa.memory.importance import ImportanceScorer
+from pepa.memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
+from pepa.memory.scoring import ScoreWeights
+from pepa.memory.shards import PAGE, Shards, pages
+from pepa.memory.store import collection, open_local, open_remote, recorded_embedder
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The query tools' arguments and answers, as pydantic models.
 
-Sys2, Sys3 and (through :mod:`memory.tools`) an LLM ask the memory with these: by text, by
+Sys2, Sys3 and (through :mod:`pepa.memory.tools`) an LLM ask the memory with these: by text, by
 place, by time, or all combined in :class:`MemoryQuery`. Every field is validated, so a bad
 tool call from an LLM is rejected with the field's name instead of silently matching nothing.
 """
@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.messages import Experience, ExperienceSource, Level
+from pepa.agent.messages import Experience, ExperienceSource, Level
 
 Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 TopK = Annotated[int, Field(ge=1, le=200, description="how many episodes to return")]

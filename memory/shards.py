@@ -29,8 +29,8 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import GetResult
 
-from memory.embedders import Embedder
-from memory.store import StoreError, collection
+from pepa.memory.embedders import Embedder
+from pepa.memory.store import StoreError, collection
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from memory import embedding
+from pepa.memory import embedding
 
 log = logging.getLogger(__name__)
 

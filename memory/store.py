@@ -27,7 +27,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 
-from memory.embedders import Embedder, embedder, kind_of
+from pepa.memory.embedders import Embedder, embedder, kind_of
 
 log = logging.getLogger(__name__)
 

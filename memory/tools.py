@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQuery
 
 _TOOLS: dict[str, tuple[type[BaseModel], str]] = {
     "memory_by_text": (TextQuery, "Recall episodes whose captions mean something like a text."),

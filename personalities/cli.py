@@ -10,12 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from agent.sys3.comparison import PersonalityRun, compare
-from agent.sys3.conditions import describe_condition
-from agent.sys3.episode_file import read_episodes, world_from_episodes, write_episodes
-from agent.sys3.synthetic_days import office_world, synthetic_days
-from personalities.loader import available, load, load_all
-from personalities.model import FEATURES
+from pepa.agent.sys3.comparison import PersonalityRun, compare
+from pepa.agent.sys3.conditions import describe_condition
+from pepa.agent.sys3.episode_file import read_episodes, world_from_episodes, write_episodes
+from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
+from pepa.personalities.loader import available, load, load_all
+from pepa.personalities.model import FEATURES
 
 DATA_DIR_ENV = "PEPA_DATA_DIR"
 
@@ -88,7 +88,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _doc(args: argparse.Namespace) -> int:
-    from personalities.doc import main as doc_main
+    from pepa.personalities.doc import main as doc_main
 
     argv = [*(["--output", str(args.output)] if args.output else []), *(["--check"] * args.check)]
     return doc_main(argv)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from personalities.model import TRAITS, Personality
+from pepa.personalities.model import TRAITS, Personality
 
 log = logging.getLogger(__name__)
 

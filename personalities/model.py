@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from agent.knowledge import SKILLS
-from agent.messages import RequestPriority
+from pepa.agent.knowledge import SKILLS
+from pepa.agent.messages import RequestPriority
 
 Score = Annotated[float, Field(allow_inf_nan=False)]
 

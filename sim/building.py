@@ -4,8 +4,8 @@ A building is a stack of floors sharing one footprint. Rooms are axis-aligned re
 floor (so every room is convex: a straight segment between two points of a room stays in it),
 walls run along every room edge, doors are gaps in the shared wall of two rooms. Elevators
 are shafts through every floor they serve, with a door and a call panel per floor; a stairwell
-holds an up flight, a down flight and a mid landing (see :mod:`sim.robot` for how a flight lifts
-the robot). Landmarks, badges and call panels carry ArUco markers from one dictionary.
+holds an up flight, a down flight and a mid landing (see :mod:`pepa.sim.robot` for how a flight
+lifts the robot). Landmarks, badges and call panels carry ArUco markers from one dictionary.
 
 Errors in a file name the file, the field and the problem, and nothing starts.
 """
@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agent.messages import Level
+from pepa.agent.messages import Level
 
 DEFAULT_WORLD = Path(__file__).parent / "worlds" / "office.yaml"
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.camera_scene import (
+from pepa.sim.camera_scene import (
     BLOCKING_LOOKS,
     DOORWAY_LOOKS,
     LOOK_COLOURS,
@@ -32,7 +32,7 @@ from sim.camera_scene import (
     SceneMarker,
     ScenePerson,
 )
-from sim.markers import marker_texture, quiet_scale
+from pepa.sim.markers import marker_texture, quiet_scale
 
 logger = logging.getLogger(__name__)
 

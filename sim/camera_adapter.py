@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import building as bld
-from sim.building import Building
-from sim.camera_scene import Look, Scene, SceneBox, SceneMarker, ScenePerson
-from sim.world import World
+from pepa.sim import building as bld
+from pepa.sim.building import Building
+from pepa.sim.camera_scene import Look, Scene, SceneBox, SceneMarker, ScenePerson
+from pepa.sim.world import World
 
 logger = logging.getLogger(__name__)
 

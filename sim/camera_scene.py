@@ -2,7 +2,7 @@
 
 The scene is the renderer's own description, independent of how a building is stored, so the
 renderer can be tested on synthetic scenes and fed from any building model by an adapter
-(:func:`sim.camera_adapter.scene_for`). Static parts (the padded grid, the look tables, marker
+(:func:`pepa.sim.camera_adapter.scene_for`). Static parts (the padded grid, the look tables, marker
 positions snapped onto wall faces) are prepared once when the scene is built; people change
 every frame and are swapped in cheaply with :meth:`Scene.with_people`.
 """
@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.markers import DEFAULT_DICTIONARY, dictionary_size
+from pepa.sim.markers import DEFAULT_DICTIONARY, dictionary_size
 
 RGB = tuple[int, int, int]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agent.clock import at, format_time
-from sim.building import load_building
-from sim.generator import Shape, generate_building, write_building
-from sim.tour import TourConfig, TourController
-from sim.world import World
+from pepa.agent.clock import at, format_time
+from pepa.sim.building import load_building
+from pepa.sim.generator import Shape, generate_building, write_building
+from pepa.sim.tour import TourConfig, TourController
+from pepa.sim.world import World
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def describe(world_file: str | None) -> dict[str, object]:
 
 
 def export_gazebo(args: argparse.Namespace) -> int:
-    from sim.gazebo.export import export_gazebo as export
+    from pepa.sim.gazebo.export import export_gazebo as export
 
     result = export(args.world, Path(args.out), force=args.force)
     print(f"Gazebo world of {len(result.textures)} markers written to {result.out}")
@@ -151,9 +151,9 @@ def _run_rendering(
 ) -> None:
     """Run the tour, saving a camera frame and the robot's floor map every ``every_s`` seconds,
     and every floor's map at the end."""
-    from sim.camera import Renderer
-    from sim.camera_adapter import CameraScenes
-    from sim.floor_map import draw_floor_map, save_floor_map
+    from pepa.sim.camera import Renderer
+    from pepa.sim.camera_adapter import CameraScenes
+    from pepa.sim.floor_map import draw_floor_map, save_floor_map
 
     if not (math.isfinite(every_s) and every_s > 0):
         raise ValueError(f"--render-every must be a positive number of seconds, got {every_s}")

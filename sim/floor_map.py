@@ -15,9 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sim import building as bld
-from sim.building import Building
-from sim.world import World
+from pepa.sim import building as bld
+from pepa.sim.building import Building
+from pepa.sim.world import World
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sim.building import Building
-from sim.elevator import ElevatorCar
-from sim.people import PersonState
+from pepa.sim.building import Building
+from pepa.sim.elevator import ElevatorCar
+from pepa.sim.people import PersonState
 
 # How far behind the robot (along its path) a led person walks: a couple of steps, and no
 # nearer, so that the robot turning round can read their badge (1.25 m up) with a camera

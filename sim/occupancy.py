@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from sim.building import (
+from pepa.sim.building import (
     ELEVATOR_CAR,
     ELEVATOR_DOOR,
     OBJECT,

@@ -5,7 +5,7 @@ lunch, leave, with seeded jitter) as a timeline of stays and walks along routed 
 position is computed from the time on demand. A walk that takes an elevator hides the person
 for the ride (they are inside the car); stairs are walked like any path, the floor changing
 half-way up. Someone the robot leads is the exception: their position is pinned from
-outside (:mod:`sim.leading`) until released, and then a routed walk takes them back to where
+outside (:mod:`pepa.sim.leading`) until released, and then a routed walk takes them back to where
 their schedule has them before the schedule takes over again.
 """
 
@@ -18,8 +18,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from sim.building import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
-from sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
+from pepa.sim.building import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
+from pepa.sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.building import Building, Rect, StairsPart, StairsSpec
-from sim.occupancy import CSpace
+from pepa.sim.building import Building, Rect, StairsPart, StairsSpec
+from pepa.sim.occupancy import CSpace
 
 Point = tuple[float, float]
 

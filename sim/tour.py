@@ -15,8 +15,8 @@ from collections import deque
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.routing import DriveLeg, ElevatorLeg, NoRouteError, StairsLeg
-from sim.world import World
+from pepa.sim.routing import DriveLeg, ElevatorLeg, NoRouteError, StairsLeg
+from pepa.sim.world import World
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ import random
 import struct
 from dataclasses import dataclass, field
 
-from agent.clock import SimClock, at
-from sim.battery import Battery, BatteryConfig, on_charger
-from sim.building import ELEVATOR_DOOR, OBJECT, WALL, Building
-from sim.elevator import ElevatorCar, ElevatorError, ElevatorState
-from sim.events import (
+from pepa.agent.clock import SimClock, at
+from pepa.sim.battery import Battery, BatteryConfig, on_charger
+from pepa.sim.building import ELEVATOR_DOOR, OBJECT, WALL, Building
+from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
+from pepa.sim.events import (
     CorridorBlocked,
     CorridorCleared,
     ElevatorBackInService,
@@ -33,11 +33,11 @@ from sim.events import (
     ObjectAppeared,
     PersonRequest,
 )
-from sim.leading import LEAD_REACH_M, Leading, TrailPoint
-from sim.occupancy import CSpace
-from sim.people import People, PersonState
-from sim.robot import RobotBase, RobotConfig
-from sim.routing import Router
+from pepa.sim.leading import LEAD_REACH_M, Leading, TrailPoint
+from pepa.sim.occupancy import CSpace
+from pepa.sim.people import People, PersonState
+from pepa.sim.robot import RobotBase, RobotConfig
+from pepa.sim.routing import Router
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ class World:
         """Ask a person to follow the robot (``leading``) or let them go.
 
         Asking works when they stand within reach and in sight of the robot on its floor;
-        from then on they walk behind it (see :mod:`sim.leading`) instead of keeping to
+        from then on they walk behind it (see :mod:`pepa.sim.leading`) instead of keeping to
         their schedule. Let go, they walk back to where their schedule has them. Returns
         whether the person follows now (asking) or was let go (releasing).
         """

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.clock import at
-from agent.console.inprocess import InProcessBackend
-from agent.console.live_agent import LiveAgent, LiveAgentConfig
+from pepa.agent.clock import at
+from pepa.agent.console.inprocess import InProcessBackend
+from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "console"
 

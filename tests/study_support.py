@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from agent.clock import at
-from agent.metrics import CATEGORIES, RequestCounts, Summary
-from agent.runtime.ablation import Ablation
-from agent.runtime.trace import Activity, DayTrace, SkillEnd
-from agent.study.heatmap import HeatMap
-from agent.study.measures import CoverageGrowth, DayMeasures, RunMeasures
-from agent.study.record import DayProfile, RunRecord, RunSet, RunSpec
-from sim.building import DEFAULT_WORLD, Building, load_building
+from pepa.agent.clock import at
+from pepa.agent.metrics import CATEGORIES, RequestCounts, Summary
+from pepa.agent.runtime.ablation import Ablation
+from pepa.agent.runtime.trace import Activity, DayTrace, SkillEnd
+from pepa.agent.study.heatmap import HeatMap
+from pepa.agent.study.measures import CoverageGrowth, DayMeasures, RunMeasures
+from pepa.agent.study.record import DayProfile, RunRecord, RunSet, RunSpec
+from pepa.sim.building import DEFAULT_WORLD, Building, load_building
 
 T0 = at(0, 8.0)
 

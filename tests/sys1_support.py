@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.clock import at
-from agent.messages import Plan, SkillCall
-from agent.sys1.config import Sys1Config
-from agent.sys1.executor import SkillHandle, Sys1
-from agent.sys1.recorder import ListSink
-from agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
-from sim.building import Building, load_building
-from sim.events import EventConfig
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.agent.messages import Plan, SkillCall
+from pepa.agent.sys1.config import Sys1Config
+from pepa.agent.sys1.executor import SkillHandle, Sys1
+from pepa.agent.sys1.recorder import ListSink
+from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
+from pepa.sim.building import Building, load_building
+from pepa.sim.events import EventConfig
+from pepa.sim.world import World
 
 QUIET = EventConfig(requests_per_hour=0, objects_per_day=0, blockages_per_day=0, outages_per_day=0)
 _BUILDING: Building | None = None

@@ -6,16 +6,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agent.clock import at
-from agent.knowledge import WorldKnowledge
-from agent.messages import Pose
-from agent.sys2.config import Sys2Config
-from agent.sys2.deliberator import Deliberator
-from agent.sys2.site_map import knowledge_from_building
-from agent.sys3.reward import IntrinsicReward
-from agent.world_state import WorldState
-from personalities.loader import load
-from sim.building import Building, load_building
+from pepa.agent.clock import at
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import Pose
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.deliberator import Deliberator
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.sys3.reward import IntrinsicReward
+from pepa.agent.world_state import WorldState
+from pepa.personalities.loader import load
+from pepa.sim.building import Building, load_building
 
 
 @lru_cache(maxsize=1)

@@ -11,23 +11,23 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from agent.clock import SimClock, at
-from agent.console.app import create_app
-from agent.console.floor_maps import floor_map
-from agent.console.inprocess import InProcessBackend
-from agent.console.live_agent import LiveAgent, LiveAgentConfig
-from agent.messages import ElevatorCall, Experience, Pose, UserRequest
-from agent.runtime.checkpoint import RobotSnapshot
-from agent.sys2.lexicon import Lexicon
-from agent.sys2.parser import RequestParser
-from agent.sys2.site_map import SiteMap, knowledge_from_building
-from memory.cli import parse_place
-from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery, Near
-from sim.building import parse_building
-from sim.generator import generate_building, write_building
-from sim.tour import TourConfig, TourController
-from sim.world import World
+from pepa.agent.clock import SimClock, at
+from pepa.agent.console.app import create_app
+from pepa.agent.console.floor_maps import floor_map
+from pepa.agent.console.inprocess import InProcessBackend
+from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
+from pepa.agent.messages import ElevatorCall, Experience, Pose, UserRequest
+from pepa.agent.runtime.checkpoint import RobotSnapshot
+from pepa.agent.sys2.lexicon import Lexicon
+from pepa.agent.sys2.parser import RequestParser
+from pepa.agent.sys2.site_map import SiteMap, knowledge_from_building
+from pepa.memory.cli import parse_place
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import MemoryQuery, Near
+from pepa.sim.building import parse_building
+from pepa.sim.generator import generate_building, write_building
+from pepa.sim.tour import TourConfig, TourController
+from pepa.sim.world import World
 
 
 @pytest.fixture(scope="module")

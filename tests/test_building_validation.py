@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.cli import main as pepa
-from sim.building import DEFAULT_WORLD, BuildingError, load_building, parse_building
+from pepa.agent.cli import main as pepa
+from pepa.sim.building import DEFAULT_WORLD, BuildingError, load_building, parse_building
 
 
 @pytest.fixture()

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from sim import building as fmt
-from sim.building import parse_building
-from sim.occupancy import CSpace
-from sim.routing import Router
+from pepa.sim import building as fmt
+from pepa.sim.building import parse_building
+from pepa.sim.occupancy import CSpace
+from pepa.sim.routing import Router
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "buildings.md"
 MODELS: list[type[BaseModel]] = [

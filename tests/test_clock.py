@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.clock import (
+from pepa.agent.clock import (
     DAY_S,
     ExternalClock,
     SimClock,

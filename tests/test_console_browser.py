@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 from console_support import ARTIFACTS
 
-from agent.console.inprocess import InProcessBackend
-from agent.console.live_agent import LiveAgent
-from agent.console.server import BackgroundServer
-from agent.console.settings import ConsoleSettings
+from pepa.agent.console.inprocess import InProcessBackend
+from pepa.agent.console.live_agent import LiveAgent
+from pepa.agent.console.server import BackgroundServer
+from pepa.agent.console.settings import ConsoleSettings
 
 pytestmark = pytest.mark.browser
 

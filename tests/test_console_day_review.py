@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.console.day_review import changes_since
-from agent.messages import Condition, DailyGoal, Idle, Reflection, SkillCall
+from pepa.agent.console.day_review import changes_since
+from pepa.agent.messages import Condition, DailyGoal, Idle, Reflection, SkillCall
 
 
 def reflection(

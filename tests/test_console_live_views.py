@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.clock import at
-from agent.console.app import create_app
-from agent.console.camera_view import CameraViews, Frame
-from agent.console.day_glance import battery, places
-from agent.console.inprocess import InProcessBackend
-from sim.building import load_building
-from sim.camera import Renderer
-from sim.camera_adapter import scene_for
+from pepa.agent.clock import at
+from pepa.agent.console.app import create_app
+from pepa.agent.console.camera_view import CameraViews, Frame
+from pepa.agent.console.day_glance import battery, places
+from pepa.agent.console.inprocess import InProcessBackend
+from pepa.sim.building import load_building
+from pepa.sim.camera import Renderer
+from pepa.sim.camera_adapter import scene_for
 
 LOCAL = "http://127.0.0.1"
 

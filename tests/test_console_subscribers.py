@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from agent.console.backend import ConsoleEvent, Subscribers
-from agent.console.events import EventQueue
+from pepa.agent.console.backend import ConsoleEvent, Subscribers
+from pepa.agent.console.events import EventQueue
 
 
 def test_a_failing_listener_does_not_stop_the_others_and_removal_is_final() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sys2_support import deliberator, office, state
 
-from agent.clock import SimClock, at
-from agent.coordinator.cadence import (
+from pepa.agent.clock import SimClock, at
+from pepa.agent.coordinator.cadence import (
     BEDTIME_RETRY_S,
     FAILURE_BACKOFF_S,
     IDLE_DECIDE_S,
@@ -18,16 +18,16 @@ from agent.coordinator.cadence import (
     Cadence,
     failure_backoff_s,
 )
-from agent.coordinator.coordinator import (
+from pepa.agent.coordinator.coordinator import (
     BEDTIME_ROUTINE,
     Coordinator,
     Owner,
     Whereabouts,
     at_rest,
 )
-from agent.messages import SkillStatus
-from agent.sys1.recorder import ExperienceRecorder, ListSink
-from agent.sys1.robot import RobotPose
+from pepa.agent.messages import SkillStatus
+from pepa.agent.sys1.recorder import ExperienceRecorder, ListSink
+from pepa.agent.sys1.robot import RobotPose
 
 NINE = at(0, 9.0)
 

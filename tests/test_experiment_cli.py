@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from pepa.agent.cli import main
 
 
 def _experiment(personality: str, out: Path, *extra: str) -> int:

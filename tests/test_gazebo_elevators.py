@@ -8,12 +8,12 @@ import math
 
 import pytest
 
-from agent.messages import ElevatorCall
-from sim.building import Building, load_building
-from sim.elevator import ElevatorError
-from sim.gazebo import names
-from sim.gazebo.battery import OdometryBattery
-from sim.gazebo.elevators import ElevatorBank
+from pepa.agent.messages import ElevatorCall
+from pepa.sim.building import Building, load_building
+from pepa.sim.elevator import ElevatorError
+from pepa.sim.gazebo import names
+from pepa.sim.gazebo.battery import OdometryBattery
+from pepa.sim.gazebo.elevators import ElevatorBank
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from pepa_ros import topics
 
-from agent.cli import main as pepa_main
-from sim.building import (
+from pepa.agent.cli import main as pepa_main
+from pepa.sim.building import (
     DEFAULT_WORLD,
     OBJECT,
     STAIRS_DOWN,
@@ -29,14 +29,14 @@ from sim.building import (
     BuildingError,
     load_building,
 )
-from sim.camera import CameraConfig
-from sim.gazebo import names
-from sim.gazebo.bridge import Direction
-from sim.gazebo.export import MARKER_QUAD_OBJ, OutputDirectoryError, export_gazebo
-from sim.gazebo.robot import spawn_pose
-from sim.gazebo.world import SLAB_M
-from sim.generator import generate_building, write_building
-from sim.markers import dictionary
+from pepa.sim.camera import CameraConfig
+from pepa.sim.gazebo import names
+from pepa.sim.gazebo.bridge import Direction
+from pepa.sim.gazebo.export import MARKER_QUAD_OBJ, OutputDirectoryError, export_gazebo
+from pepa.sim.gazebo.robot import spawn_pose
+from pepa.sim.gazebo.world import SLAB_M
+from pepa.sim.generator import generate_building, write_building
+from pepa.sim.markers import dictionary
 
 CHECKER = Path(sys.prefix) / "bin" / "pepa-sdf-check"
 BODY_HEIGHT_M = 0.3  # where a wall must stop the robot: above the ramps' low ends

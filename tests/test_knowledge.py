@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.knowledge import SKILLS, WorldKnowledge
-from agent.messages import Place, Pose, SkillCall
+from pepa.agent.knowledge import SKILLS, WorldKnowledge
+from pepa.agent.messages import Place, Pose, SkillCall
 
 WORLD = WorldKnowledge(
     places={

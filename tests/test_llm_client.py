@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from agent.llm import LLMClient, LLMOutcome, LLMSettings
-from agent.llm.cli import register
-from agent.llm.client import SCHEMA_SUPPORT, extract_json
-from agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
-from agent.llm.schema import inline_refs
+from pepa.agent.llm import LLMClient, LLMOutcome, LLMSettings
+from pepa.agent.llm.cli import register
+from pepa.agent.llm.client import SCHEMA_SUPPORT, extract_json
+from pepa.agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
+from pepa.agent.llm.schema import inline_refs
 
 WORLD = probe_world(["kitchen", "lobby", "dock"])
 

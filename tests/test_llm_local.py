@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.llm import LLMClient, LLMSettings
-from agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
-from agent.llm.server import LocalLLMServer, bundled_model_path, server_available
+from pepa.agent.llm import LLMClient, LLMSettings
+from pepa.agent.llm.probe import ProbeRules, probe_world, rule_problems, run_probe
+from pepa.agent.llm.server import LocalLLMServer, bundled_model_path, server_available
 
 pytestmark = pytest.mark.llm
 
@@ -153,7 +153,7 @@ def test_pepa_llm_serve_runs_until_interrupted() -> None:
     require_local_llm()
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "llm", "serve", "--port", str(port)],
+        [sys.executable, "-m", "pepa.agent.cli", "llm", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         # As a shell starts a background job: SIGINT ignored. Ctrl-C must still stop it.

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agent.llm.schema import inline_refs
-from agent.messages import Reflection
+from pepa.agent.llm.schema import inline_refs
+from pepa.agent.messages import Reflection
 
 
 def test_every_reference_of_a_nested_model_is_inlined() -> None:

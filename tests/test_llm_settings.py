@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agent.llm import LLMClient, LLMSettings
+from pepa.agent.llm import LLMClient, LLMSettings
 
 
 def test_default_is_offline_and_disabled() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agent.llm.templates import available_templates, load_template, parse_template
+from pepa.agent.llm.templates import available_templates, load_template, parse_template
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from memory_streams import episode
 
-from agent.clock import SimClock, at
-from memory.consolidation import ConsolidationConfig, Consolidator, is_slow, part_of_day
-from memory.episodic import EpisodicMemory
-from memory.importance import ImportanceWeights, LLMImportanceScorer, OfflineImportanceScorer
-from memory.query import MemoryQuery
+from pepa.agent.clock import SimClock, at
+from pepa.memory.consolidation import ConsolidationConfig, Consolidator, is_slow, part_of_day
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.importance import ImportanceWeights, LLMImportanceScorer, OfflineImportanceScorer
+from pepa.memory.query import MemoryQuery
 
 
 def test_offline_importance_is_a_noisy_or_of_salient_features() -> None:

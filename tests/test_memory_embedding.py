@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memory.embedding import DIMENSION, embed_texts
+from pepa.memory.embedding import DIMENSION, embed_texts
 
 
 def test_similar_sentences_are_closer_than_unrelated_ones() -> None:

@@ -6,10 +6,10 @@ import pytest
 from memory_streams import episode
 from pydantic import ValidationError
 
-from agent.clock import HOUR_S, SimClock, at
-from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery
-from memory.scoring import ScoreWeights, recency, relevance, total
+from pepa.agent.clock import HOUR_S, SimClock, at
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import MemoryQuery
+from pepa.memory.scoring import ScoreWeights, recency, relevance, total
 
 
 def test_recency_halves_every_half_life() -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from memory_streams import KNOWN_PLACES, office_stream
 
-from agent.clock import DAY_S, SimClock, at
-from memory import records
-from memory.episodic import EpisodicMemory
-from memory.query import MemoryQuery
-from memory.store import collection
+from pepa.agent.clock import DAY_S, SimClock, at
+from pepa.memory import records
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import MemoryQuery
+from pepa.memory.store import collection
 
 
 def _names(mem: EpisodicMemory) -> dict[str, int]:

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from memory_streams import KNOWN_PLACES, office_stream
 
-from agent.clock import DAY_S, SimClock, at
-from memory.embedders import EmbedderKind, embedder
-from memory.episodic import EpisodicMemory
-from memory.static_embedding import PCA_DIMS, StaticEmbedder, distil, load_table
-from memory.store import EmbeddingMismatchError
+from pepa.agent.clock import DAY_S, SimClock, at
+from pepa.memory.embedders import EmbedderKind, embedder
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.static_embedding import PCA_DIMS, StaticEmbedder, distil, load_table
+from pepa.memory.store import EmbeddingMismatchError
 
 PARAPHRASES = Path(__file__).parents[1] / "bench" / "caption_paraphrases.yaml"
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from memory_streams import KNOWN_PLACES, episode, office_stream
 
-from agent.clock import SimClock, at
-from agent.messages import Experience, Pose
-from memory.episodic import EpisodicMemory, MemoryInputError
-from memory.query import MemoryQuery
-from memory.store import MANIFEST, EmbeddingMismatchError, StoreError
+from pepa.agent.clock import SimClock, at
+from pepa.agent.messages import Experience, Pose
+from pepa.memory.episodic import EpisodicMemory, MemoryInputError
+from pepa.memory.query import MemoryQuery
+from pepa.memory.store import MANIFEST, EmbeddingMismatchError, StoreError
 
 
 @pytest.fixture
@@ -145,9 +145,9 @@ def test_store_made_with_another_model_is_a_clear_error(memory: EpisodicMemory) 
 
 _WRITER = """
 import sys
-from agent.clock import SimClock, at, day_of
-from agent.messages import Experience, Pose
-from memory.episodic import EpisodicMemory
+from pepa.agent.clock import SimClock, at, day_of
+from pepa.agent.messages import Experience, Pose
+from pepa.memory.episodic import EpisodicMemory
 
 mem = EpisodicMemory(SimClock(at(10, 0.0)), sys.argv[1])
 print("ready", flush=True)

@@ -8,7 +8,7 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from agent.messages import (
+from pepa.agent.messages import (
     MESSAGE_TYPES,
     AgentStatus,
     BatteryBelow,

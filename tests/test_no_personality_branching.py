@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from personalities import loader
+from pepa.personalities import loader
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("agent", "memory", "sim", "ros_ws/src", "bench", "launch")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from agent.oscillation import OscillationRule, oscillations, undetected
-from agent.runtime.trace import DayTrace, PoseRow
+from pepa.agent.oscillation import OscillationRule, oscillations, undetected
+from pepa.agent.runtime.trace import DayTrace, PoseRow
 
 RULE = OscillationRule(window_s=600.0, step_s=60.0, min_travel_m=100.0, max_spots=12)
 

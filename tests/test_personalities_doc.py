@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from personalities.doc import main, render
-from personalities.loader import PROTOTYPES, load
-from personalities.model import FEATURES
+from pepa.personalities.doc import main, render
+from pepa.personalities.loader import PROTOTYPES, load
+from pepa.personalities.model import FEATURES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "personalities.md"
 
@@ -16,7 +16,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "personalities.md"
 def test_committed_personalities_doc_is_up_to_date() -> None:
     assert DOC.read_text(encoding="utf-8") == render(), (
         "docs/personalities.md is stale: run "
-        "`python -m personalities.doc --output docs/personalities.md`"
+        "`python -m pepa.personalities.doc --output docs/personalities.md`"
     )
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.messages import RequestPriority
-from personalities import cli
-from personalities.loader import (
+from pepa.agent.messages import RequestPriority
+from pepa.personalities import cli
+from pepa.personalities.loader import (
     BUILTIN_DIR,
     PROTOTYPES,
     PersonalityError,
@@ -20,7 +20,7 @@ from personalities.loader import (
     load_all,
     load_file,
 )
-from personalities.model import FEATURES, TRAITS
+from pepa.personalities.model import FEATURES, TRAITS
 
 
 def _base() -> dict[str, Any]:

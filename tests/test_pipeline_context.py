@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from agent.sys1.public_context import PublicContext
+from pepa.agent.sys1.public_context import PublicContext
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,20 @@ pytest.importorskip("torch")
 import torch
 from policy_support import office, scenes, tiny_model
 
-from agent.clock import SimClock, WallClock
-from agent.pipeline.metrics import PipelineMetrics
-from agent.pipeline.runner import Mode, Pipeline, PipelineConfig
-from agent.pipeline.source import SceneStream
-from agent.pipeline.stages import (
+from pepa.agent.clock import SimClock, WallClock
+from pepa.agent.pipeline.metrics import PipelineMetrics
+from pepa.agent.pipeline.runner import Mode, Pipeline, PipelineConfig
+from pepa.agent.pipeline.source import SceneStream
+from pepa.agent.pipeline.stages import (
     FrameJob,
     Generated,
     GenerationStage,
     Percept,
     PerceptionStage,
 )
-from agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
-from agent.sys1.config import PerceptionConfig
-from agent.sys1.public_context import PublicContext
+from pepa.agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
+from pepa.agent.sys1.config import PerceptionConfig
+from pepa.agent.sys1.public_context import PublicContext
 
 
 def _stages() -> tuple[PerceptionStage, GenerationStage]:

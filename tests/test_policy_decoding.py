@@ -11,8 +11,8 @@ torch = pytest.importorskip("torch")
 
 from policy_support import office, tiny_model  # noqa: E402
 
-from agent.policy.model import GrammarTable, GreedyDecoder, example_inputs  # noqa: E402
-from agent.policy.vocab import MAX_CALL_TOKENS  # noqa: E402
+from pepa.agent.policy.model import GrammarTable, GreedyDecoder, example_inputs  # noqa: E402
+from pepa.agent.policy.vocab import MAX_CALL_TOKENS  # noqa: E402
 
 
 def test_grammar_automaton_allows_what_the_vocabulary_allows() -> None:

@@ -13,12 +13,12 @@ torch = pytest.importorskip("torch")
 
 from policy_support import TINY, office, tiny_model  # noqa: E402
 
-from agent.knowledge import WorldKnowledge  # noqa: E402
-from agent.pipeline.fast_path import FastPath  # noqa: E402
-from agent.policy.features import FeatureSpec  # noqa: E402
-from agent.policy.model import OnboardModel  # noqa: E402
-from agent.policy.store import CARD_FILE, WEIGHTS_FILE, ModelCard, ModelFileError, load, save  # noqa: E402
-from agent.policy.vocab import PolicyVocab  # noqa: E402
+from pepa.agent.knowledge import WorldKnowledge  # noqa: E402
+from pepa.agent.pipeline.fast_path import FastPath  # noqa: E402
+from pepa.agent.policy.features import FeatureSpec  # noqa: E402
+from pepa.agent.policy.model import OnboardModel  # noqa: E402
+from pepa.agent.policy.store import CARD_FILE, WEIGHTS_FILE, ModelCard, ModelFileError, load, save  # noqa: E402
+from pepa.agent.policy.vocab import PolicyVocab  # noqa: E402
 
 
 def _saved(tmp_path: Path) -> Path:
@@ -90,7 +90,7 @@ def test_robot_runs_without_the_fast_path_and_says_why(
 ) -> None:
     building, knowledge, _, _ = office()
     (tmp_path / WEIGHTS_FILE).write_text("not weights")
-    with caplog.at_level(logging.WARNING, logger="agent.pipeline.fast_path"):
+    with caplog.at_level(logging.WARNING, logger="pepa.agent.pipeline.fast_path"):
         assert FastPath.load_or_none(tmp_path, knowledge, building) is None
         assert FastPath.load_or_none(tmp_path / "absent", knowledge, building) is None
     text = caplog.text

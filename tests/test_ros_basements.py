@@ -8,8 +8,8 @@ from pepa_ros.robot_adapters import RobotTopics, make_adapter
 from pepa_ros.ros_robot import RosRobot
 from rclpy.node import Node
 
-from sim.building import parse_building
-from sim.generator import STOREY_M, generate_building
+from pepa.sim.building import parse_building
+from pepa.sim.generator import STOREY_M, generate_building
 
 pytestmark = pytest.mark.ros
 

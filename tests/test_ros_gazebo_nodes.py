@@ -14,9 +14,9 @@ from rclpy.node import Node
 from ros_support import Children, output_of, spin_until
 from std_msgs.msg import Float64
 
-from agent.messages import ElevatorCall
-from sim.building import load_building
-from sim.gazebo import names
+from pepa.agent.messages import ElevatorCall
+from pepa.sim.building import load_building
+from pepa.sim.gazebo import names
 
 pytestmark = pytest.mark.ros
 

@@ -19,10 +19,10 @@ from pepa_ros import qos
 from pepa_ros.topics import DECISIONS, STATUS
 from ros_agent_support import Probe, Stack, new_domain, wait_for
 
-from agent.clock import at
-from agent.messages import Decision
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.runtime import Runtime
+from pepa.agent.clock import at
+from pepa.agent.messages import Decision
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 

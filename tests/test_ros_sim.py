@@ -10,7 +10,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from ros_support import Children, output_of, spin_until
 
-from agent.messages import ElevatorCall
+from pepa.agent.messages import ElevatorCall
 
 pytestmark = pytest.mark.ros
 
@@ -68,7 +68,9 @@ def test_elevator_call_is_answered_by_the_state_topic(children: Children, ros_co
 
 
 def test_camera_frames_are_rgb8_when_the_renderer_exists(children: Children, ros_context) -> None:
-    pytest.importorskip("sim.camera_adapter", reason="the camera scene adapter is not built yet")
+    pytest.importorskip(
+        "pepa.sim.camera_adapter", reason="the camera scene adapter is not built yet"
+    )
     sim = children.runner("sim", ros_args=("-p", "camera_rate_hz:=5.0"))
     node, robot, executor = _adapter(ros_context)
     assert spin_until(executor, lambda: robot.image() is not None, 30), output_of(sim)

@@ -9,7 +9,7 @@ import pytest
 from pepa_ros import ros_schema
 from pydantic import Field
 
-from agent.messages import (
+from pepa.agent.messages import (
     TERMINAL_REQUEST_STATES,
     AgentStatus,
     AtPlace,
@@ -86,7 +86,7 @@ def test_request_action_goal_uses_the_user_request_fields_and_states() -> None:
 
 
 def test_memory_query_service_asks_what_the_console_search_asks() -> None:
-    from agent.console.backend import MemorySearch
+    from pepa.agent.console.backend import MemorySearch
 
     request, response = _sections(PACKAGE / "srv" / "QueryMemory.srv")
     assert set(request) == set(MemorySearch.model_fields)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.clock import SimClock, at, day_of
-from agent.messages import Experience, Pose
-from agent.runtime.memory_sink import BatchedMemorySink
-from memory.episodic import EpisodicMemory, MemoryInputError
+from pepa.agent.clock import SimClock, at, day_of
+from pepa.agent.messages import Experience, Pose
+from pepa.agent.runtime.memory_sink import BatchedMemorySink
+from pepa.memory.episodic import EpisodicMemory, MemoryInputError
 
 
 def _exp(i: int, room: str = "hall") -> Experience:

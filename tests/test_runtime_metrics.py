@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from agent.messages import RequestState, UserRequest
-from agent.metrics import (
+from pepa.agent.messages import RequestState, UserRequest
+from pepa.agent.metrics import (
     CATEGORIES,
     CoverageMap,
     request_counts,
@@ -16,8 +16,8 @@ from agent.metrics import (
     summarize,
     time_share,
 )
-from agent.runtime.trace import Activity, DayTrace, TraceRecorder
-from sim.building import Building, load_building
+from pepa.agent.runtime.trace import Activity, DayTrace, TraceRecorder
+from pepa.sim.building import Building, load_building
 
 
 @pytest.fixture(scope="module")

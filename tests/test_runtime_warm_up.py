@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.runtime.warm_up import WarmUp, is_fresh, live_start_day, self_dir, warm_up
-from agent.sys3.reflection_log import ReflectionLog
-from personalities.loader import PersonalityError
+from pepa.agent.runtime.warm_up import WarmUp, is_fresh, live_start_day, self_dir, warm_up
+from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.personalities.loader import PersonalityError
 
 SHORT_DAY = {"day_start_h": 23.0, "progress": False}
 """Day 0 from 23:00 to midnight: a real day of the whole agent, an hour long."""

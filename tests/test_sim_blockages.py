@@ -8,12 +8,12 @@ import random
 
 import pytest
 
-from sim.blockages import LENGTH_M, BlockagePlanner, along_x
-from sim.building import door_approaches, load_building, parse_building
-from sim.events import CorridorBlocked, EventConfig, EventGenerator
-from sim.generator import generate_building
-from sim.occupancy import CSpace
-from sim.routing import Router
+from pepa.sim.blockages import LENGTH_M, BlockagePlanner, along_x
+from pepa.sim.building import door_approaches, load_building, parse_building
+from pepa.sim.events import CorridorBlocked, EventConfig, EventGenerator
+from pepa.sim.generator import generate_building
+from pepa.sim.occupancy import CSpace
+from pepa.sim.routing import Router
 
 
 def _overlap(a, b) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.building import (
+from pepa.sim.building import (
     ARUCO_DICTIONARY_SIZES,
     DEFAULT_WORLD,
     DOOR,

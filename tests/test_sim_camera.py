@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from sim.camera import CameraConfig, Renderer
-from sim.camera_scene import LOOK_COLOURS, Look, Scene, SceneBox, SceneMarker, ScenePerson
+from pepa.sim.camera import CameraConfig, Renderer
+from pepa.sim.camera_scene import LOOK_COLOURS, Look, Scene, SceneBox, SceneMarker, ScenePerson
 
 DICT = "DICT_4X4_50"
 

@@ -10,14 +10,14 @@ import cv2
 import numpy as np
 import pytest
 
-from agent.clock import at
-from sim.building import load_building
-from sim.camera import Renderer
-from sim.camera_adapter import CameraScenes, scene_for
-from sim.camera_scene import Look
-from sim.floor_map import ROBOT_RGB, draw_floor_map, save_floor_map
-from sim.tour import TourController
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim.building import load_building
+from pepa.sim.camera import Renderer
+from pepa.sim.camera_adapter import CameraScenes, scene_for
+from pepa.sim.camera_scene import Look
+from pepa.sim.floor_map import ROBOT_RGB, draw_floor_map, save_floor_map
+from pepa.sim.tour import TourController
+from pepa.sim.world import World
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from agent.clock import at
-from sim.building import load_building
-from sim.elevator import ElevatorCar, ElevatorError, ElevatorState
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim.building import load_building
+from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
+from pepa.sim.world import World
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,19 @@ import itertools
 import pytest
 from pydantic import ValidationError
 
-from agent.cli import main as pepa
-from agent.clock import at
-from agent.messages import UserRequest
-from agent.sys2.lexicon import Lexicon
-from agent.sys2.parser import RequestParser
-from agent.sys2.site_map import SiteMap, knowledge_from_building
-from sim.building import ARUCO_DICTIONARY_SIZES, load_building, parse_building
-from sim.events import EventConfig, EventGenerator, PersonRequest
-from sim.generator import Shape, generate_building, write_building
-from sim.occupancy import CSpace
-from sim.routing import DriveLeg, Router
-from sim.tour import TourConfig, TourController
-from sim.world import World
+from pepa.agent.cli import main as pepa
+from pepa.agent.clock import at
+from pepa.agent.messages import UserRequest
+from pepa.agent.sys2.lexicon import Lexicon
+from pepa.agent.sys2.parser import RequestParser
+from pepa.agent.sys2.site_map import SiteMap, knowledge_from_building
+from pepa.sim.building import ARUCO_DICTIONARY_SIZES, load_building, parse_building
+from pepa.sim.events import EventConfig, EventGenerator, PersonRequest
+from pepa.sim.generator import Shape, generate_building, write_building
+from pepa.sim.occupancy import CSpace
+from pepa.sim.routing import DriveLeg, Router
+from pepa.sim.tour import TourConfig, TourController
+from pepa.sim.world import World
 
 # (seed, floors, basements, shape): every shape, one to six levels, with and without basements
 CASES = [

@@ -9,13 +9,13 @@ from collections import deque
 
 import pytest
 
-from agent.clock import at
-from sim import leading
-from sim.building import load_building
-from sim.events import EventConfig
-from sim.leading import FOLLOW_GAP_M
-from sim.tour import TourController
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim import leading
+from pepa.sim.building import load_building
+from pepa.sim.events import EventConfig
+from pepa.sim.leading import FOLLOW_GAP_M
+from pepa.sim.tour import TourController
+from pepa.sim.world import World
 
 QUIET = EventConfig(requests_per_hour=0, objects_per_day=0, blockages_per_day=0, outages_per_day=0)
 

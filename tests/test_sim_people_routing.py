@@ -6,11 +6,11 @@ import itertools
 
 import pytest
 
-from agent.clock import at
-from sim.building import load_building
-from sim.occupancy import CSpace
-from sim.people import People
-from sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
+from pepa.agent.clock import at
+from pepa.sim.building import load_building
+from pepa.sim.occupancy import CSpace
+from pepa.sim.people import People
+from pepa.sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.building import DEFAULT_WORLD, BuildingError, load_building
-from sim.occupancy import CSpace
-from sim.routing import DriveLeg, Router
+from pepa.sim.building import DEFAULT_WORLD, BuildingError, load_building
+from pepa.sim.occupancy import CSpace
+from pepa.sim.routing import DriveLeg, Router
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.building import DEFAULT_WORLD, load_building
-from sim.events import EventConfig, EventGenerator, PersonRequest
+from pepa.sim.building import DEFAULT_WORLD, load_building
+from pepa.sim.events import EventConfig, EventGenerator, PersonRequest
 
 WEEKDAYS = range(5)
 

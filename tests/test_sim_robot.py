@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from agent.clock import at
-from sim.battery import Battery, BatteryConfig
-from sim.building import load_building
-from sim.robot import CommandError, RobotConfig
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim.battery import Battery, BatteryConfig
+from pepa.sim.building import load_building
+from pepa.sim.robot import CommandError, RobotConfig
+from pepa.sim.world import World
 
 
 @pytest.fixture(scope="module")

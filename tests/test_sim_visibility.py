@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from agent.clock import at
-from sim.building import load_building
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.sim.building import load_building
+from pepa.sim.world import World
 
 
 @dataclass

@@ -7,12 +7,12 @@ import math
 
 import pytest
 
-from agent.cli import main as pepa
-from agent.clock import SimClock, at
-from sim.building import load_building
-from sim.events import CorridorBlocked, EventGenerator, PersonRequest
-from sim.tour import TourController
-from sim.world import World
+from pepa.agent.cli import main as pepa
+from pepa.agent.clock import SimClock, at
+from pepa.sim.building import load_building
+from pepa.sim.events import CorridorBlocked, EventGenerator, PersonRequest
+from pepa.sim.tour import TourController
+from pepa.sim.world import World
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from agent.messages import Experience, Pose
-from agent.runtime.ablation import (
+from pepa.agent.messages import Experience, Pose
+from pepa.agent.runtime.ablation import (
     Ablation,
     RecallOff,
     goal_day,
     reflects,
     shuffled_personality,
 )
-from agent.runtime.config import RuntimeConfig
-from agent.study.cli import _ablations
-from agent.study.runner import StudyConfig, clean_env, resolve_personalities
-from agent.sys3.memory_port import EpisodeList
-from personalities.loader import load
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.study.cli import _ablations
+from pepa.agent.study.runner import StudyConfig, clean_env, resolve_personalities
+from pepa.agent.sys3.memory_port import EpisodeList
+from pepa.personalities.loader import load
 
 
 def test_shuffled_weights_permute_the_personality_s_weights() -> None:
@@ -85,7 +85,7 @@ def test_bad_study_input_is_named() -> None:
 
 
 def test_cli_rejects_bad_numbers_with_the_option_name(tmp_path: Path, capsys) -> None:
-    from agent.cli import main
+    from pepa.agent.cli import main
 
     code = main(["study", "--days", "0", "--seeds", "1", "--out", str(tmp_path)])
     assert code == 2

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from study_support import record
 
-from agent.study.analysis import analyse, samples
-from agent.study.claims import ClaimSpec, Verdict, all_claims, evaluate, load_claim_table
-from agent.study.divergence import stability
-from agent.study.record import RunSet
-from agent.study.statistics import paired_difference
+from pepa.agent.study.analysis import analyse, samples
+from pepa.agent.study.claims import ClaimSpec, Verdict, all_claims, evaluate, load_claim_table
+from pepa.agent.study.divergence import stability
+from pepa.agent.study.record import RunSet
+from pepa.agent.study.statistics import paired_difference
 
 NAMES = ("Curious", "Working", "Playful", "Cautious", "Lazy")
 SEEDS = range(3)

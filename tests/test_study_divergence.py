@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from agent.study.divergence import between_runs, js_divergence, stability, within_run
+from pepa.agent.study.divergence import between_runs, js_divergence, stability, within_run
 
 
 def test_identical_distributions_do_not_diverge() -> None:

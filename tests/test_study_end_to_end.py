@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.study.runner import StudyConfig, run_study
+from pepa.agent.study.runner import StudyConfig, run_study
 
 
 @pytest.mark.slow

@@ -8,8 +8,8 @@ import math
 import pytest
 from study_support import hand_made_trace, office
 
-from agent import metrics
-from agent.runtime.trace import DayTrace
+from pepa.agent import metrics
+from pepa.agent.runtime.trace import DayTrace
 
 HOUR = 3600.0
 
@@ -108,7 +108,7 @@ def test_passing_through_transit_spaces_is_not_a_visit() -> None:
 
 
 def test_run_measures_leave_the_buildings_transit_spaces_out() -> None:
-    from agent.study.measures import run_measures
+    from pepa.agent.study.measures import run_measures
 
     day = run_measures([hand_made_trace()], [], office()).days[0]
     assert day.rooms == 1  # the robotics lab; corridor_0 is a corridor

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from study_support import hand_made_trace, office
 
-from agent.clock import SimClock, at
-from agent.messages import Experience, Pose
-from agent.study import memory_qa
-from agent.study.memory_qa import (
+from pepa.agent.clock import SimClock, at
+from pepa.agent.messages import Experience, Pose
+from pepa.agent.study import memory_qa
+from pepa.agent.study.memory_qa import (
     Question,
     QuestionKind,
     accuracy,
@@ -19,8 +19,8 @@ from agent.study.memory_qa import (
     is_correct,
     make_questions,
 )
-from memory.episodic import EpisodicMemory
-from memory.importance import OfflineImportanceScorer
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.importance import OfflineImportanceScorer
 
 
 def _episode(t: float, room: str, kind: str, caption: str, **extra: object) -> Experience:
@@ -143,9 +143,9 @@ def test_last_seen_truth_counts_only_moments_the_robot_looked() -> None:
     those, whatever its sampled poses saw in between."""
     from sys1_support import rig
 
-    from agent.runtime.trace import DayTrace
-    from agent.sys1.config import PerceptionConfig
-    from sim.world import World
+    from pepa.agent.runtime.trace import DayTrace
+    from pepa.agent.sys1.config import PerceptionConfig
+    from pepa.sim.world import World
 
     r = rig(hour=10.5)  # eva at her desk in the robotics lab, seed 1
     r.call("approach_person", person="eva")
@@ -172,12 +172,12 @@ def test_last_seen_truth_reads_badges_as_the_oracle_does() -> None:
     oracle perception (without its random misses) reads her badge, back turned or not."""
     from sys1_support import rig
 
-    from agent.runtime.trace import DayTrace
-    from agent.sys1.config import PerceptionConfig
-    from agent.sys1.perception import OracleDetector
-    from agent.sys1.robot import RobotPose
-    from agent.sys1.sim_robot import WorldTruth
-    from sim.world import World
+    from pepa.agent.runtime.trace import DayTrace
+    from pepa.agent.sys1.config import PerceptionConfig
+    from pepa.agent.sys1.perception import OracleDetector
+    from pepa.agent.sys1.robot import RobotPose
+    from pepa.agent.sys1.sim_robot import WorldTruth
+    from pepa.sim.world import World
 
     r = rig(hour=10.5, seed=1)
     t = r.world.now

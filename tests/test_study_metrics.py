@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from study_support import hand_made_trace, office
 
-from agent import metrics
-from agent.study.heatmap import HeatMap, mean_heatmap
-from agent.study.memory_qa import boardings, meetings, where_at
+from pepa.agent import metrics
+from pepa.agent.study.heatmap import HeatMap, mean_heatmap
+from pepa.agent.study.memory_qa import boardings, meetings, where_at
 
 
 def test_distance_from_sampled_poses_when_no_odometer() -> None:

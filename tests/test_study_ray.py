@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.study.ray_runner import LOCAL
-from agent.study.runner import StudyConfig, run_study
+from pepa.agent.study.ray_runner import LOCAL
+from pepa.agent.study.runner import StudyConfig, run_study
 
 
 def _records(out: Path) -> dict[str, dict]:

@@ -8,9 +8,9 @@ from pathlib import Path
 from PIL import Image
 from study_support import office, record
 
-from agent.runtime.ablation import Ablation
-from agent.study.analysis import analyse
-from agent.study.report import write_report
+from pepa.agent.runtime.ablation import Ablation
+from pepa.agent.study.analysis import analyse
+from pepa.agent.study.report import write_report
 
 
 def _records() -> list:

@@ -9,18 +9,18 @@ import yaml
 from l_building import l_building_spec
 from sys1_support import office, rig
 
-from agent.experiment import run_experiment
-from agent.messages import SkillCall, SkillStatus
-from agent.metrics import summarize
-from agent.oscillation import oscillations
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.trace import DayTrace
-from agent.sys1.config import LivelockConfig
-from agent.sys1.executor import HandleState
-from agent.sys1.livelock import LivelockGuard, ReturnKind
-from agent.sys1.recorder import LIVELOCK
-from agent.sys1.sim_robot import run_world
-from agent.sys2.replanner import UNFIXABLE
+from pepa.agent.experiment import run_experiment
+from pepa.agent.messages import SkillCall, SkillStatus
+from pepa.agent.metrics import summarize
+from pepa.agent.oscillation import oscillations
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.trace import DayTrace
+from pepa.agent.sys1.config import LivelockConfig
+from pepa.agent.sys1.executor import HandleState
+from pepa.agent.sys1.livelock import LivelockGuard, ReturnKind
+from pepa.agent.sys1.recorder import LIVELOCK
+from pepa.agent.sys1.sim_robot import run_world
+from pepa.agent.sys2.replanner import UNFIXABLE
 
 CFG = LivelockConfig(returns=4, window_s=600.0, spot_m=2.0)
 

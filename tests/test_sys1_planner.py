@@ -9,14 +9,14 @@ from collections.abc import Callable
 import pytest
 from sys1_support import QUIET, office, rig
 
-from agent.clock import at
-from agent.messages import SkillCall
-from agent.sys1.executor import Sys1
-from agent.sys1.planner import InlinePlanner, ThreadedPlanner
-from agent.sys1.recorder import ListSink
-from agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
-from sim.routing import NoRouteError
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.agent.messages import SkillCall
+from pepa.agent.sys1.executor import Sys1
+from pepa.agent.sys1.planner import InlinePlanner, ThreadedPlanner
+from pepa.agent.sys1.recorder import ListSink
+from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
+from pepa.sim.routing import NoRouteError
+from pepa.sim.world import World
 
 
 def threaded_rig(finished: list[int]) -> tuple[World, Sys1, ThreadedPlanner]:

@@ -8,8 +8,8 @@ import re
 
 from sys1_support import rig
 
-from agent.sys1.executor import HandleState
-from agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
+from pepa.agent.sys1.executor import HandleState
+from pepa.agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
 
 _BOARDED = re.compile(r"^robot boarded (\S+) at floor (\d+)$")
 

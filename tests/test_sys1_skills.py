@@ -7,11 +7,11 @@ import math
 import pytest
 from sys1_support import Rig, rig
 
-from agent.knowledge import EMOTIONS, SKILLS
-from agent.messages import SkillCall, SkillStatus
-from agent.sys1.context import Blockage
-from agent.sys1.executor import HandleState
-from agent.sys1.skills import SKILL_CLASSES
+from pepa.agent.knowledge import EMOTIONS, SKILLS
+from pepa.agent.messages import SkillCall, SkillStatus
+from pepa.agent.sys1.context import Blockage
+from pepa.agent.sys1.executor import HandleState
+from pepa.agent.sys1.skills import SKILL_CLASSES
 
 
 def _ok(h: object) -> None:
@@ -264,7 +264,7 @@ def test_guide_fails_when_the_person_is_left_behind() -> None:
 
 def test_feedback_reports_the_innermost_running_skill(r: Rig) -> None:
     r.sys1.run(SkillCall(skill="navigate", args={"place": "kitchen_1"}))
-    from agent.sys1.sim_robot import run_world
+    from pepa.agent.sys1.sim_robot import run_world
 
     run_world(r.world, r.sys1, r.world.now + 5)
     fb = r.sys1.feedback

@@ -15,16 +15,16 @@ import pytest
 from l_building import ELEVATOR_FLOORS, l_building, l_building_spec
 from sys1_support import QUIET, Rig, office
 
-from agent.clock import at
-from agent.messages import SkillCall
-from agent.sys1.context import SkillContext
-from agent.sys1.executor import HandleState, Sys1
-from agent.sys1.recorder import ListSink
-from agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
-from agent.sys1.skills.navigation import GoTo
-from sim.building import Building, parse_building
-from sim.generator import generate_building
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.agent.messages import SkillCall
+from pepa.agent.sys1.context import SkillContext
+from pepa.agent.sys1.executor import HandleState, Sys1
+from pepa.agent.sys1.recorder import ListSink
+from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
+from pepa.agent.sys1.skills.navigation import GoTo
+from pepa.sim.building import Building, parse_building
+from pepa.sim.generator import generate_building
+from pepa.sim.world import World
 
 BUILDINGS = {"office": office, "l_building": l_building}
 
@@ -41,7 +41,7 @@ def _rig(building: Building, floor: int | None = None) -> Rig:
 
 
 def _landing(building: Building, floor: int) -> tuple[float, float]:
-    from sim.routing import Router
+    from pepa.sim.routing import Router
 
     router = Router(building)
     node = router.nodes[router.landing_nodes[(building.stairs[0].id, floor)]]

@@ -11,10 +11,10 @@ import math
 
 from sys1_support import Rig, rig
 
-from agent.messages import SkillCall
-from agent.sys1.executor import HandleState
-from agent.sys1.sim_robot import run_world
-from sim.robot import RobotBase
+from pepa.agent.messages import SkillCall
+from pepa.agent.sys1.executor import HandleState
+from pepa.agent.sys1.sim_robot import run_world
+from pepa.sim.robot import RobotBase
 
 
 def _docked(r: Rig) -> None:

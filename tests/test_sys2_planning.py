@@ -6,8 +6,8 @@ import random
 
 from sys2_support import deliberator, state
 
-from agent.knowledge import WorldKnowledge
-from agent.messages import (
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import (
     CandidateKind,
     Place,
     Pose,
@@ -16,15 +16,15 @@ from agent.messages import (
     SkillResult,
     SkillStatus,
 )
-from agent.sys2.config import Sys2Config
-from agent.sys2.mcts import MCTS
-from agent.sys2.options import Option
-from agent.sys2.presence import PresenceModel
-from agent.sys2.site_map import SiteMap
-from agent.sys2.travel import MapTravel
-from agent.sys2.validation import PlanValidator
-from agent.sys2.world_model import WorldModel
-from agent.world_state import WorldState
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.mcts import MCTS
+from pepa.agent.sys2.options import Option
+from pepa.agent.sys2.presence import PresenceModel
+from pepa.agent.sys2.site_map import SiteMap
+from pepa.agent.sys2.travel import MapTravel
+from pepa.agent.sys2.validation import PlanValidator
+from pepa.agent.sys2.world_model import WorldModel
+from pepa.agent.world_state import WorldState
 
 
 def _tiny_world() -> tuple[WorldKnowledge, WorldModel, Sys2Config]:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sys2_support import deliberator
 
-from agent.messages import RequestState, UserRequest
-from agent.runtime.checkpoint import Checkpoint, CheckpointStore
-from agent.runtime.runtime import MANAGED_FILES, SYS2_DIR
-from agent.sys2 import request_queue
-from agent.sys2.request_queue import LEGACY_QUEUE_FILE, QUEUE_FILE, RequestQueue
+from pepa.agent.messages import RequestState, UserRequest
+from pepa.agent.runtime.checkpoint import Checkpoint, CheckpointStore
+from pepa.agent.runtime.runtime import MANAGED_FILES, SYS2_DIR
+from pepa.agent.sys2 import request_queue
+from pepa.agent.sys2.request_queue import LEGACY_QUEUE_FILE, QUEUE_FILE, RequestQueue
 
 
 def test_requests_survive_reopening_with_state_and_history(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_a_torn_last_line_is_ignored_with_a_warning_and_dropped_by_the_next_writ
     # a crash while the next save was being appended: part of its line, no newline
     b = q.add(UserRequest(text="dance"), time=5.0)
     path.write_bytes(whole + path.read_bytes()[len(whole) :][:-20])
-    with caplog.at_level(logging.WARNING, logger="agent.sys2.request_queue"):
+    with caplog.at_level(logging.WARNING, logger="pepa.agent.sys2.request_queue"):
         again = RequestQueue.in_dir(tmp_path)
     assert "a write cut short" in caplog.text and QUEUE_FILE in caplog.text
     assert [r.id for r in again.all()] == [a.id], "the unacknowledged save is not there"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from agent.clock import SimClock, at
-from agent.messages import ExperienceSource, Reflection
-from agent.sys3.comparison import compare
-from agent.sys3.conditions import goal_problems
-from agent.sys3.memory_port import EpisodeList
-from agent.sys3.synthetic_days import office_world, synthetic_days
-from agent.sys3.system import Sys3
-from personalities.loader import PROTOTYPES, load, load_all
+from pepa.agent.clock import SimClock, at
+from pepa.agent.messages import ExperienceSource, Reflection
+from pepa.agent.sys3.comparison import compare
+from pepa.agent.sys3.conditions import goal_problems
+from pepa.agent.sys3.memory_port import EpisodeList
+from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
+from pepa.agent.sys3.system import Sys3
+from pepa.personalities.loader import PROTOTYPES, load, load_all
 
 WORLD = office_world()
 EPISODES = synthetic_days(WORLD, days=2, seed=3)

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent.clock import SimClock, at
-from agent.llm import LLMClient, LLMSettings
-from agent.sys3.memory_port import EpisodeList
-from agent.sys3.synthetic_days import office_world, synthetic_days
-from agent.sys3.system import Sys3
-from personalities.loader import load
+from pepa.agent.clock import SimClock, at
+from pepa.agent.llm import LLMClient, LLMSettings
+from pepa.agent.sys3.memory_port import EpisodeList
+from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
+from pepa.agent.sys3.system import Sys3
+from pepa.personalities.loader import load
 
 WORLD = office_world()
 EPISODES = synthetic_days(WORLD, days=1, seed=0)

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from test_llm_local import CLEAN_FALLBACKS, local_server  # the one local-server fixture
 
-from agent.clock import SimClock, at
-from agent.llm import LLMClient, LLMSettings
-from agent.llm.server import LocalLLMServer
-from agent.sys3.conditions import goal_problems
-from agent.sys3.memory_port import EpisodeList
-from agent.sys3.synthetic_days import office_world, synthetic_days
-from agent.sys3.system import Sys3
-from personalities.loader import load
+from pepa.agent.clock import SimClock, at
+from pepa.agent.llm import LLMClient, LLMSettings
+from pepa.agent.llm.server import LocalLLMServer
+from pepa.agent.sys3.conditions import goal_problems
+from pepa.agent.sys3.memory_port import EpisodeList
+from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
+from pepa.agent.sys3.system import Sys3
+from pepa.personalities.loader import load
 
 pytestmark = pytest.mark.llm
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.clock import SimClock, at
-from agent.messages import ExperienceSource
-from agent.sys3.memory_port import EpisodeStore, EpisodicMemoryPort
-from agent.sys3.synthetic_days import office_world, synthetic_days
-from agent.sys3.system import Sys3
-from memory.episodic import EpisodicMemory
-from personalities.loader import load
+from pepa.agent.clock import SimClock, at
+from pepa.agent.messages import ExperienceSource
+from pepa.agent.sys3.memory_port import EpisodeStore, EpisodicMemoryPort
+from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
+from pepa.agent.sys3.system import Sys3
+from pepa.memory.episodic import EpisodicMemory
+from pepa.personalities.loader import load
 
 
 def test_reflection_reads_the_day_from_chromadb_and_is_stored_there(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.clock import at
-from agent.messages import (
+from pepa.agent.clock import at
+from pepa.agent.messages import (
     AtPlace,
     BatteryBelow,
     Condition,
@@ -20,11 +20,11 @@ from agent.messages import (
     TimeBetween,
     WeightChange,
 )
-from agent.sys3.conditions import condition_holds, firing_goals, goal_problems
-from agent.sys3.reward import IntrinsicReward, RewardFeatures
-from agent.sys3.synthetic_days import office_world
-from agent.world_state import WorldState
-from personalities.loader import load
+from pepa.agent.sys3.conditions import condition_holds, firing_goals, goal_problems
+from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
+from pepa.agent.sys3.synthetic_days import office_world
+from pepa.agent.world_state import WorldState
+from pepa.personalities.loader import load
 
 WORLD = office_world()
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.console.backend import (
+from pepa.agent.console.backend import (
     CameraView,
     ConflictError,
     ConsoleBackend,
@@ -37,11 +37,11 @@ from agent.console.backend import (
     RefusedError,
     TrailPoint,
 )
-from agent.console.camera_view import MAX_WIDTH, MIN_WIDTH
-from agent.console.events import stream
-from agent.console.security import COOKIE, ConsoleGate, token_matches
-from agent.console.settings import ConsoleSettings
-from agent.messages import Experience, RequestPriority, UserRequest
+from pepa.agent.console.camera_view import MAX_WIDTH, MIN_WIDTH
+from pepa.agent.console.events import stream
+from pepa.agent.console.security import COOKIE, ConsoleGate, token_matches
+from pepa.agent.console.settings import ConsoleSettings
+from pepa.agent.messages import Experience, RequestPriority, UserRequest
 
 API = "/api/v1"
 STATIC_DIR = Path(__file__).with_name("static")

@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.messages import (
+from pepa.agent.messages import (
     AgentStatus,
     CandidateScore,
     ElevatorStatus,
@@ -29,7 +29,7 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
-from memory.query import MemoryQuery
+from pepa.memory.query import MemoryQuery
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from agent.console.backend import CameraView, MarkerView
-from agent.sys1.perception import MarkerTable, marker_detector
-from sim.building import Building
+from pepa.agent.console.backend import CameraView, MarkerView
+from pepa.agent.sys1.perception import MarkerTable, marker_detector
+from pepa.sim.building import Building
 
 JPEG_QUALITY = 70
 MIN_WIDTH = 32

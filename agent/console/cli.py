@@ -8,10 +8,10 @@ import logging
 import math
 from pathlib import Path
 
-from agent.console.inprocess import InProcessBackend
-from agent.console.live_agent import LiveAgent, LiveAgentConfig
-from agent.console.server import serve
-from agent.console.settings import resolve_settings
+from pepa.agent.console.inprocess import InProcessBackend
+from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
+from pepa.agent.console.server import serve
+from pepa.agent.console.settings import resolve_settings
 
 log = logging.getLogger(__name__)
 

@@ -13,18 +13,18 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from agent.clock import day_of
-from agent.console.backend import (
+from pepa.agent.clock import day_of
+from pepa.agent.console.backend import (
     ActivitySpan,
     DayGlance,
     PlaceTime,
     RequestMark,
     TrailPoint,
 )
-from agent.messages import UserRequest
-from agent.runtime.runtime import TRACE_DIR
-from agent.runtime.trace import Activity, DayTrace, PoseRow
-from sim.building import Building
+from pepa.agent.messages import UserRequest
+from pepa.agent.runtime.runtime import TRACE_DIR
+from pepa.agent.runtime.trace import Activity, DayTrace, PoseRow
+from pepa.sim.building import Building
 
 BATTERY_POINTS = 240
 """At most this many battery samples per day: a small chart needs no more."""

@@ -15,7 +15,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from agent.console.backend import ConsoleBackend, ConsoleEvent
+from pepa.agent.console.backend import ConsoleBackend, ConsoleEvent
 
 log = logging.getLogger(__name__)
 

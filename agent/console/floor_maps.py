@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import cv2
 
-from agent.console.backend import FloorInfo, Footprint, NotFoundError
-from sim.building import Building
-from sim.floor_map import draw_floor_map
+from pepa.agent.console.backend import FloorInfo, Footprint, NotFoundError
+from pepa.sim.building import Building
+from pepa.sim.floor_map import draw_floor_map
 
 MAP_PIXELS_PER_M = 16.0
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from agent.clock import day_of, format_time
-from agent.console import day_glance
-from agent.console.backend import (
+from pepa.agent.clock import day_of, format_time
+from pepa.agent.console import day_glance
+from pepa.agent.console.backend import (
     CameraView,
     ConflictError,
     ConsoleEvent,
@@ -28,19 +28,19 @@ from agent.console.backend import (
     TrailPoint,
     Unsubscribe,
 )
-from agent.console.camera_view import CameraViews, Frame
-from agent.console.day_review import changes_since
-from agent.console.floor_maps import FloorMaps
-from agent.console.live_agent import LiveAgent
-from agent.console.personality_view import personality_view
-from agent.messages import (
+from pepa.agent.console.camera_view import CameraViews, Frame
+from pepa.agent.console.day_review import changes_since
+from pepa.agent.console.floor_maps import FloorMaps
+from pepa.agent.console.live_agent import LiveAgent
+from pepa.agent.console.personality_view import personality_view
+from pepa.agent.messages import (
     Decision,
     Experience,
     RequestPriority,
     UserRequest,
 )
-from personalities import loader
-from personalities.loader import PersonalityError
+from pepa.personalities import loader
+from pepa.personalities.loader import PersonalityError
 
 log = logging.getLogger(__name__)
 

@@ -18,17 +18,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.clock import WallClock, day_of
-from agent.messages import (
+from pepa.agent.clock import WallClock, day_of
+from pepa.agent.messages import (
     TERMINAL_REQUEST_STATES,
     Experience,
     ExperienceSource,
     RequestPriority,
     UserRequest,
 )
-from agent.runtime.config import RuntimeConfig
-from agent.runtime.runtime import Runtime
-from personalities import loader
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
+from pepa.personalities import loader
 
 log = logging.getLogger(__name__)
 

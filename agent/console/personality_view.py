@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from agent.console.backend import PersonalityView
-from personalities.model import Personality
+from pepa.agent.console.backend import PersonalityView
+from pepa.personalities.model import Personality
 
 
 def personality_view(

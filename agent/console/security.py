@@ -24,7 +24,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
-from agent.console.settings import ConsoleSettings, is_loopback
+from pepa.agent.console.settings import ConsoleSettings, is_loopback
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import threading
 
 import uvicorn
 
-from agent.console.app import create_app
-from agent.console.backend import ConsoleBackend
-from agent.console.settings import TOKEN_ENV, ConsoleSettings, resolve_settings
+from pepa.agent.console.app import create_app
+from pepa.agent.console.backend import ConsoleBackend
+from pepa.agent.console.settings import TOKEN_ENV, ConsoleSettings, resolve_settings
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 The in-process runtime (experiments, the study, the benchmarks) and the ROS nodes (``pepa
 run``, a robot) both drive Sys2 through a :class:`Coordinator`, so what is measured is what the
-robot does. It decides *when* Sys2 deliberates (:mod:`agent.coordinator.cadence`), remembers
+robot does. It decides *when* Sys2 deliberates (:mod:`pepa.agent.coordinator.cadence`), remembers
 *who owns* the skill handle that runs (:class:`Owner`), records the "decided" episode of each
-decision and the episodes of request changes (:mod:`agent.coordinator.request_log`), and at
+decision and the episodes of request changes (:mod:`pepa.agent.coordinator.request_log`), and at
 bedtime stops new work and asks for the dock. A host only moves things: it hands decisions to
 Sys1 (a method call, or ``/pepa/decisions``) and skill results back (a drained handle, or
 ``/pepa/step_results``).
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from agent.clock import DAY_S
-from agent.coordinator.cadence import Cadence
-from agent.coordinator.request_log import RequestLog
-from agent.knowledge import WorldKnowledge
-from agent.messages import (
+from pepa.agent.clock import DAY_S
+from pepa.agent.coordinator.cadence import Cadence
+from pepa.agent.coordinator.request_log import RequestLog
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import (
     CandidateKind,
     CandidateScore,
     Decision,
@@ -32,12 +32,12 @@ from agent.messages import (
     SkillStatus,
     UserRequest,
 )
-from agent.sys1.executor import SkillHandle
-from agent.sys1.recorder import ExperienceRecorder
-from agent.sys1.robot import RobotPose
-from agent.sys2.deliberator import Deliberator
-from agent.world_state import WorldState
-from sim.events import PersonRequest
+from pepa.agent.sys1.executor import SkillHandle
+from pepa.agent.sys1.recorder import ExperienceRecorder
+from pepa.agent.sys1.robot import RobotPose
+from pepa.agent.sys2.deliberator import Deliberator
+from pepa.agent.world_state import WorldState
+from pepa.sim.events import PersonRequest
 
 BEDTIME_ROUTINE = SkillCall(skill="dock_and_charge")
 """What the robot does at bedtime: no new work, to the dock for the night."""

@@ -9,10 +9,10 @@ import signal
 import sys
 from pathlib import Path
 
-from agent.llm.client import LLMClient
-from agent.llm.probe import probe_world, rule_problems, run_probe
-from agent.llm.server import LocalLLMServer, bundled_model_path, server_available
-from agent.llm.settings import DEFAULT_LOCAL_HOST, DEFAULT_LOCAL_PORT, LLMSettings
+from pepa.agent.llm.client import LLMClient
+from pepa.agent.llm.probe import probe_world, rule_problems, run_probe
+from pepa.agent.llm.server import LocalLLMServer, bundled_model_path, server_available
+from pepa.agent.llm.settings import DEFAULT_LOCAL_HOST, DEFAULT_LOCAL_PORT, LLMSettings
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from typing import Any, Generic, Literal, TypeVar
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.llm.schema import inline_refs
-from agent.llm.server import LocalLLMServer
-from agent.llm.settings import LLMSettings
-from agent.llm.templates import load_template
+from pepa.agent.llm.schema import inline_refs
+from pepa.agent.llm.server import LocalLLMServer
+from pepa.agent.llm.settings import LLMSettings
+from pepa.agent.llm.templates import load_template
 
 log = logging.getLogger(__name__)
 

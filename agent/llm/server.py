@@ -22,7 +22,7 @@ from typing import IO
 
 import httpx
 
-from agent.llm.settings import DEFAULT_LOCAL_HOST, DEFAULT_LOCAL_PORT
+from pepa.agent.llm.settings import DEFAULT_LOCAL_HOST, DEFAULT_LOCAL_PORT
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.knowledge import WorldKnowledge
-from agent.messages import SkillCall
-from agent.policy.features import Intention
-from agent.sys1.config import PerceptionConfig
-from agent.sys1.robot import CameraImage
-from agent.world_state import WorldState
-from sim.building import Building
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import SkillCall
+from pepa.agent.policy.features import Intention
+from pepa.agent.sys1.config import PerceptionConfig
+from pepa.agent.sys1.robot import CameraImage
+from pepa.agent.world_state import WorldState
+from pepa.sim.building import Building
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ class FastPath:
         """Raises :class:`~agent.policy.store.ModelFileError` (or ImportError without torch)."""
         import torch
 
-        from agent.pipeline.stages import GenerationStage, PerceptionStage
-        from agent.policy.store import load
+        from pepa.agent.pipeline.stages import GenerationStage, PerceptionStage
+        from pepa.agent.policy.store import load
 
         torch.set_num_threads(1)  # one decision at a time: intra-op threads only add overhead
         model, spec, card = load(path, knowledge, input_size)
@@ -78,7 +78,7 @@ class FastPath:
         self, state: WorldState, frame: CameraImage, intentions: Sequence[Intention]
     ) -> SkillCall | None:
         """The policy's next skill call, or None when it has nothing valid to offer."""
-        from agent.pipeline.stages import FrameJob
+        from pepa.agent.pipeline.stages import FrameJob
 
         job = FrameJob(0, state.time, frame, state, tuple(intentions))
         gen = self.generate(self.perceive(job))  # type: ignore[operator]

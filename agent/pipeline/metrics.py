@@ -4,7 +4,7 @@ decision was built on, and each stage's service time.
 
 The throughput bound is set by each stage's service time measured *alone* (one stage at a
 time, on one thread, with the same intra-op threads it has in the run; see
-:meth:`agent.pipeline.runner.Pipeline.calibrate`), not by the service times seen during the
+:meth:`pepa.agent.pipeline.runner.Pipeline.calibrate`), not by the service times seen during the
 run: those include the waits the stages impose on each other (cores, GIL, caches), and a bound
 made of them would flatter whatever interference the pipeline has."""
 

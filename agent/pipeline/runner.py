@@ -13,10 +13,10 @@
   built on context older than its bound against the newest context before Sys1 acts.
 
 Workers are threads; torch and OpenCV release the GIL in their kernels, and generation is one
-compiled graph (:class:`agent.policy.model.GreedyDecoder`), so the stages hold the GIL only for
-their short Python glue. Every worker runs its kernels on one intra-op thread by default: the
-models are small (batch 1), and an OpenMP team of two on a two-core machine that also runs a
-second stage (or anything else) spends its time spinning at barriers for a descheduled peer.
+compiled graph (:class:`pepa.agent.policy.model.GreedyDecoder`), so the stages hold the GIL only
+for their short Python glue. Every worker runs its kernels on one intra-op thread by default: the
+models are small (batch 1), and an OpenMP team of two on a two-core machine that also runs a second
+stage (or anything else) spends its time spinning at barriers for a descheduled peer.
 """
 
 from __future__ import annotations
@@ -35,11 +35,17 @@ import cv2
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.clock import Clock, WallClock
-from agent.pipeline.metrics import Emitted, PipelineMetrics
-from agent.pipeline.stages import FrameJob, Generated, GenerationStage, Percept, PerceptionStage
-from agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
-from agent.sys1.public_context import PublicContext
+from pepa.agent.clock import Clock, WallClock
+from pepa.agent.pipeline.metrics import Emitted, PipelineMetrics
+from pepa.agent.pipeline.stages import (
+    FrameJob,
+    Generated,
+    GenerationStage,
+    Percept,
+    PerceptionStage,
+)
+from pepa.agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
+from pepa.agent.sys1.public_context import PublicContext
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +182,8 @@ class Pipeline:
     def calibrate(self, source: FrameSource) -> dict[str, float]:
         """Each stage's mean service time alone: perception on the source's frames, then
         generation on those percepts, each for ``calibration_s`` on this thread with the run's
-        thread pools. The throughput bound is made of these (see :mod:`agent.pipeline.metrics`).
+        thread pools. The throughput bound is made of these (see
+        :mod:`pepa.agent.pipeline.metrics`).
         Calls accumulate, so timing before and after a run averages over the load the machine
         had around it; ``run`` calibrates first unless this was called before (e.g. before a
         source restarts, so the run is scored from its start)."""

@@ -9,13 +9,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.clock import Clock
-from agent.messages import Decision
-from agent.pipeline.stages import FrameJob
-from agent.policy.features import Intention
-from agent.policy.vocab import PolicyVocab, VocabError
-from agent.sys1.robot import CameraImage, RobotPose
-from agent.world_state import WorldState
+from pepa.agent.clock import Clock
+from pepa.agent.messages import Decision
+from pepa.agent.pipeline.stages import FrameJob
+from pepa.agent.policy.features import Intention
+from pepa.agent.policy.vocab import PolicyVocab, VocabError
+from pepa.agent.sys1.robot import CameraImage, RobotPose
+from pepa.agent.world_state import WorldState
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def office_scenes(
 ) -> list[Scene]:
     """``count`` situations sampled over a day in the office, labelled by Sys2 (camera frames
     rendered by the simulator's camera)."""
-    from agent.policy.teacher import DaySampler, Situation, building_of
+    from pepa.agent.policy.teacher import DaySampler, Situation, building_of
 
     runner = DaySampler(building_of(None), personality, day, seed)
     cam = runner.robot.camera_config

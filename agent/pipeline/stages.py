@@ -18,15 +18,15 @@ from dataclasses import dataclass
 
 import torch
 
-from agent.messages import SkillCall
-from agent.policy.features import FeatureSpec, Intention
-from agent.policy.model import GreedyDecoder, OnboardModel, example_inputs, trace_encoder
-from agent.policy.vocab import VocabError
-from agent.sys1.config import PerceptionConfig
-from agent.sys1.perception import CameraDetector
-from agent.sys1.robot import CameraImage
-from agent.world_state import WorldState
-from sim.building import Building
+from pepa.agent.messages import SkillCall
+from pepa.agent.policy.features import FeatureSpec, Intention
+from pepa.agent.policy.model import GreedyDecoder, OnboardModel, example_inputs, trace_encoder
+from pepa.agent.policy.vocab import VocabError
+from pepa.agent.sys1.config import PerceptionConfig
+from pepa.agent.sys1.perception import CameraDetector
+from pepa.agent.sys1.robot import CameraImage
+from pepa.agent.world_state import WorldState
+from pepa.sim.building import Building
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from agent.policy.training_run import TrainingRun, parse_size
+    from pepa.agent.policy.training_run import TrainingRun, parse_size
 
     width, height = parse_size(args.input_size)
     run = TrainingRun(

@@ -18,8 +18,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from agent.policy.features import MAX_CANDIDATES
-from agent.policy.vocab import MAX_CALL_TOKENS, PolicyVocab
+from pepa.agent.policy.features import MAX_CANDIDATES
+from pepa.agent.policy.vocab import MAX_CALL_TOKENS, PolicyVocab
 
 
 class ModelConfig(BaseModel):

@@ -23,29 +23,29 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.clock import at
-from agent.knowledge import WorldKnowledge
-from agent.messages import Decision, SkillCall, SkillResult, SkillStatus, UserRequest
-from agent.policy.features import FeatureSpec, Intention, Observation
-from agent.policy.vocab import PolicyVocab, VocabError
-from agent.sys1.config import PerceptionConfig, Sys1Config
-from agent.sys1.executor import Sys1
-from agent.sys1.perception import CameraDetector
-from agent.sys1.sim_robot import SimRobot, WorldTruth
-from agent.sys2.config import Sys2Config
-from agent.sys2.deliberator import Deliberator
-from agent.sys2.site_map import knowledge_from_building
-from agent.sys3.conditions import firing_goals
-from agent.sys3.daily_goals import DailyGoalEngine
-from agent.sys3.day_stats import DayStats
-from agent.sys3.reward import IntrinsicReward
-from agent.sys3.self_model import SelfModel
-from agent.world_state import WorldState
-from personalities import loader
-from sim.building import DEFAULT_WORLD, Building, load_building
-from sim.events import PersonRequest
-from sim.robot import RobotBase
-from sim.world import World
+from pepa.agent.clock import at
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import Decision, SkillCall, SkillResult, SkillStatus, UserRequest
+from pepa.agent.policy.features import FeatureSpec, Intention, Observation
+from pepa.agent.policy.vocab import PolicyVocab, VocabError
+from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
+from pepa.agent.sys1.executor import Sys1
+from pepa.agent.sys1.perception import CameraDetector
+from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.deliberator import Deliberator
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.sys3.conditions import firing_goals
+from pepa.agent.sys3.daily_goals import DailyGoalEngine
+from pepa.agent.sys3.day_stats import DayStats
+from pepa.agent.sys3.reward import IntrinsicReward
+from pepa.agent.sys3.self_model import SelfModel
+from pepa.agent.world_state import WorldState
+from pepa.personalities import loader
+from pepa.sim.building import DEFAULT_WORLD, Building, load_building
+from pepa.sim.events import PersonRequest
+from pepa.sim.robot import RobotBase
+from pepa.sim.world import World
 
 log = logging.getLogger(__name__)
 

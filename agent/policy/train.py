@@ -19,9 +19,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from agent.policy.model import ModelConfig, OnboardModel, pad_targets
-from agent.policy.teacher import Example
-from agent.policy.vocab import PolicyVocab
+from pepa.agent.policy.model import ModelConfig, OnboardModel, pad_targets
+from pepa.agent.policy.teacher import Example
+from pepa.agent.policy.vocab import PolicyVocab
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,21 @@ from pathlib import Path
 
 import torch
 
-from agent.knowledge import SKILLS
-from agent.policy.features import FeatureSpec
-from agent.policy.model import ModelConfig
-from agent.policy.store import ModelCard, save
-from agent.policy.teacher import Example, TeacherConfig, building_of, generate
-from agent.policy.train import TrainConfig, build_model, evaluate, majority_call, tensors, train
-from agent.policy.vocab import PolicyVocab
-from agent.sys2.site_map import knowledge_from_building
+from pepa.agent.knowledge import SKILLS
+from pepa.agent.policy.features import FeatureSpec
+from pepa.agent.policy.model import ModelConfig
+from pepa.agent.policy.store import ModelCard, save
+from pepa.agent.policy.teacher import Example, TeacherConfig, building_of, generate
+from pepa.agent.policy.train import (
+    TrainConfig,
+    build_model,
+    evaluate,
+    majority_call,
+    tensors,
+    train,
+)
+from pepa.agent.policy.vocab import PolicyVocab
+from pepa.agent.sys2.site_map import knowledge_from_building
 
 
 def parse_size(text: str) -> tuple[int, int]:

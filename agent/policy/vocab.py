@@ -5,15 +5,15 @@ vocabulary is built from the skill catalogue and the building's known places, pe
 objects, elevators and floors, so the decoder can only ever name things the robot knows; a
 model file stores its vocabulary and is refused when it does not match the world it is loaded
 into. Free text (what to say) is not generated: it is the ``<text>`` token, filled by copying
-the text of a matching goal or request (see :mod:`agent.policy.fast_path`).
+the text of a matching goal or request (see :mod:`pepa.agent.policy.fast_path`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.knowledge import EMOTIONS, SKILLS, ArgType, WorldKnowledge
-from agent.messages import SkillCall
+from pepa.agent.knowledge import EMOTIONS, SKILLS, ArgType, WorldKnowledge
+from pepa.agent.messages import SkillCall
 
 PAD, BOS, EOS, SEP = "<pad>", "<bos>", "<eos>", "<sep>"
 TEXT = "<text>"
@@ -130,7 +130,7 @@ class PolicyVocab:
     def grammar_state(self, prefix: Sequence[int]) -> tuple[object, ...]:
         """What :meth:`allowed` depends on in ``prefix``: prefixes with the same state allow the
         same tokens (the decoder's grammar as a finite automaton, see
-        :class:`agent.policy.model.GrammarTable`)."""
+        :class:`pepa.agent.policy.model.GrammarTable`)."""
         if len(prefix) <= 1:
             return ("start",)
         last = self.tokens[prefix[-1]]

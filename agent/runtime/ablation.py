@@ -13,9 +13,9 @@ from __future__ import annotations
 import random
 from enum import StrEnum
 
-from agent.messages import Experience
-from agent.sys3.memory_port import EpisodeStore
-from personalities.model import FEATURES, Personality, RewardSpec
+from pepa.agent.messages import Experience
+from pepa.agent.sys3.memory_port import EpisodeStore
+from pepa.personalities.model import FEATURES, Personality, RewardSpec
 
 
 class Ablation(StrEnum):

@@ -12,11 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.runtime.ablation import Ablation
-from personalities import loader
-from personalities.model import Personality
-from sim.building import Building, building_path, load_building
-from sim.events import EventConfig
+from pepa.agent.runtime.ablation import Ablation
+from pepa.personalities import loader
+from pepa.personalities.model import Personality
+from pepa.sim.building import Building, building_path, load_building
+from pepa.sim.events import EventConfig
 
 
 class RuntimeConfig(BaseModel):

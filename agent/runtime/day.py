@@ -1,9 +1,9 @@
 """One robot day in-process: the world, Sys1, Sys2, its coordinator and the day's trace.
 
-The runtime (:mod:`agent.runtime.runtime`) builds a :class:`Day` each morning and ticks it until
-the evening; everything a day holds exists for the whole of it, so nothing here is optional.
+The runtime (:mod:`pepa.agent.runtime.runtime`) builds a :class:`Day` each morning and ticks it
+until the evening; everything a day holds exists for the whole of it, so nothing here is optional.
 Between the three systems the day only moves things: Sys2's decisions come from the
-coordinator (:mod:`agent.coordinator`, the same one the ROS nodes call) and go to Sys1 by a
+coordinator (:mod:`pepa.agent.coordinator`, the same one the ROS nodes call) and go to Sys1 by a
 method call; skill results go back the same way; the simulator's people's requests go to Sys2.
 """
 
@@ -14,33 +14,33 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from agent.clock import SimClock
-from agent.coordinator.coordinator import (
+from pepa.agent.clock import SimClock
+from pepa.agent.coordinator.coordinator import (
     BEDTIME_ROUTINE,
     Coordinator,
     Owner,
     person_request,
     refusal,
 )
-from agent.knowledge import SKILLS, WorldKnowledge
-from agent.messages import (
+from pepa.agent.knowledge import SKILLS, WorldKnowledge
+from pepa.agent.messages import (
     Decision,
     ExperienceSource,
     PlanSource,
     SkillStatus,
 )
-from agent.policy.teacher import intentions_of
-from agent.runtime.trace import TraceRecorder, plan_category
-from agent.sys1.executor import HandleState, SkillHandle, Sys1
-from agent.sys2.deliberator import Deliberator
-from agent.sys3.system import Sys3
-from agent.world_state import WorldState
-from sim.building import Building
-from sim.events import PersonRequest
-from sim.world import World
+from pepa.agent.policy.teacher import intentions_of
+from pepa.agent.runtime.trace import TraceRecorder, plan_category
+from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
+from pepa.agent.sys2.deliberator import Deliberator
+from pepa.agent.sys3.system import Sys3
+from pepa.agent.world_state import WorldState
+from pepa.sim.building import Building
+from pepa.sim.events import PersonRequest
+from pepa.sim.world import World
 
 if TYPE_CHECKING:  # the policy's module loads torch; only runs that use it import it
-    from agent.pipeline.fast_path import FastPath
+    from pepa.agent.pipeline.fast_path import FastPath
 
 log = logging.getLogger(__name__)
 

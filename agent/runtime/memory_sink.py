@@ -18,13 +18,13 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from agent.messages import Experience
+from pepa.agent.messages import Experience
 
 log = logging.getLogger(__name__)
 
 
 class BatchedMemorySink:
-    """An experience sink in front of :class:`memory.episodic.EpisodicMemory`.
+    """An experience sink in front of :class:`pepa.memory.episodic.EpisodicMemory`.
 
     ``background=False`` writes on the caller's thread (same batches, same order).
     """

@@ -16,8 +16,8 @@ and episodic memory together, and runs the robot's days:
 
 The runtime is the clock-and-world driver: each morning it builds a
 :class:`~agent.runtime.day.Day` (that day's world, Sys1, Sys2, coordinator and trace, which
-ticks the three systems through :mod:`agent.coordinator`, as the ROS nodes do), and each
-evening it ends it. The console's read views are :mod:`agent.runtime.views`.
+ticks the three systems through :mod:`pepa.agent.coordinator`, as the ROS nodes do), and each
+evening it ends it. The console's read views are :mod:`pepa.agent.runtime.views`.
 
 It can run flat out (:meth:`Runtime.run_days`) or be driven by a wall clock
 (:meth:`Runtime.advance_to`, e.g. from a ROS timer at a speed factor); a console reads
@@ -40,15 +40,15 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from agent.clock import DAY_S, SimClock, at, format_time
-from agent.coordinator.cadence import Cadence
-from agent.coordinator.coordinator import (
+from pepa.agent.clock import DAY_S, SimClock, at, format_time
+from pepa.agent.coordinator.cadence import Cadence
+from pepa.agent.coordinator.coordinator import (
     Coordinator,
     Whereabouts,
     day_seed,
 )
-from agent.knowledge import WorldKnowledge
-from agent.messages import (
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import (
     AgentStatus,
     Decision,
     ElevatorStatus,
@@ -58,28 +58,34 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
-from agent.runtime import sys1_state, views
-from agent.runtime.ablation import Ablation, RecallOff, goal_day, reflects, shuffled_personality
-from agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
-from agent.runtime.config import RuntimeConfig, load_inputs
-from agent.runtime.day import Day
-from agent.runtime.memory_sink import BatchedMemorySink
-from agent.runtime.trace import DayTrace, TraceRecorder
-from agent.sys1.config import PerceptionConfig, Sys1Config
-from agent.sys1.executor import SkillHandle, Sys1
-from agent.sys1.sim_robot import SimRobot, WorldTruth
-from agent.sys2.config import Sys2Config
-from agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
-from agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
-from agent.sys2.site_map import knowledge_from_building
-from agent.sys3.memory_port import EpisodicMemoryPort
-from agent.sys3.system import Sys3
-from agent.world_state import WorldState
-from memory.episodic import EpisodicMemory
-from sim.battery import BatteryConfig
-from sim.events import ObjectAppeared
-from sim.robot import RobotBase
-from sim.world import World
+from pepa.agent.runtime import sys1_state, views
+from pepa.agent.runtime.ablation import (
+    Ablation,
+    RecallOff,
+    goal_day,
+    reflects,
+    shuffled_personality,
+)
+from pepa.agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
+from pepa.agent.runtime.config import RuntimeConfig, load_inputs
+from pepa.agent.runtime.day import Day
+from pepa.agent.runtime.memory_sink import BatchedMemorySink
+from pepa.agent.runtime.trace import DayTrace, TraceRecorder
+from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
+from pepa.agent.sys1.executor import SkillHandle, Sys1
+from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
+from pepa.agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.sys3.memory_port import EpisodicMemoryPort
+from pepa.agent.sys3.system import Sys3
+from pepa.agent.world_state import WorldState
+from pepa.memory.episodic import EpisodicMemory
+from pepa.sim.battery import BatteryConfig
+from pepa.sim.events import ObjectAppeared
+from pepa.sim.robot import RobotBase
+from pepa.sim.world import World
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +115,7 @@ def _fast_path(config: RuntimeConfig, knowledge: WorldKnowledge, building: Any) 
     """The onboard policy when asked for and loadable; otherwise None (and the log says why)."""
     if config.fast_path != "policy":
         return None
-    from agent.pipeline.fast_path import FastPath
+    from pepa.agent.pipeline.fast_path import FastPath
 
     path = Path(config.policy_model) if config.policy_model else None
     return FastPath.load_or_none(path, knowledge, building)
@@ -191,8 +197,8 @@ class Runtime:
     def _llm_clients(self) -> tuple[Any, Any]:
         if self.config.llm == "offline":
             return None, None
-        from agent.llm.client import LLMClient
-        from agent.llm.settings import LLMSettings
+        from pepa.agent.llm.client import LLMClient
+        from pepa.agent.llm.settings import LLMSettings
 
         out = []
         for system in ("sys2", "sys3"):

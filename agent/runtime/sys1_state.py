@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.runtime.checkpoint import write_json
-from agent.sys1.perception import Belief, Track
+from pepa.agent.runtime.checkpoint import write_json
+from pepa.agent.sys1.perception import Belief, Track
 
 STATE_FILE = Path("sys1") / "state.json"
 

@@ -25,11 +25,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runtime.config import RuntimeConfig, load_inputs
-from agent.runtime.progress import day_progress
-from agent.runtime.runtime import Runtime
-from agent.sys3.reflection_log import SUBDIR as REFLECTIONS_DIR
-from agent.sys3.reflection_log import ReflectionLog
+from pepa.agent.runtime.config import RuntimeConfig, load_inputs
+from pepa.agent.runtime.progress import day_progress
+from pepa.agent.runtime.runtime import Runtime
+from pepa.agent.sys3.reflection_log import SUBDIR as REFLECTIONS_DIR
+from pepa.agent.sys3.reflection_log import ReflectionLog
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from agent.metrics import CATEGORIES
-from agent.study.record import RunRecord
+from pepa.agent.metrics import CATEGORIES
+from pepa.agent.study.record import RunRecord
 
 
 class Spread(BaseModel):

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runtime.ablation import Ablation
-from agent.study.aggregate import Spread, group, spreads
-from agent.study.claims import Claim, Samples, all_claims
-from agent.study.divergence import Stability, stability
-from agent.study.measures import MEASURES, values
-from agent.study.memory_qa import accuracy
-from agent.study.record import RunRecord, RunSet, full_runs
+from pepa.agent.runtime.ablation import Ablation
+from pepa.agent.study.aggregate import Spread, group, spreads
+from pepa.agent.study.claims import Claim, Samples, all_claims
+from pepa.agent.study.divergence import Stability, stability
+from pepa.agent.study.measures import MEASURES, values
+from pepa.agent.study.memory_qa import accuracy
+from pepa.agent.study.record import RunRecord, RunSet, full_runs
 
 STABILITY_KINDS: tuple[str, ...] = ("activity", "place")
 

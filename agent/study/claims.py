@@ -20,10 +20,10 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from agent.study.divergence import Stability
-from agent.study.measures import MEASURES, Unit
-from agent.study.record import RunSet
-from agent.study.statistics import Difference, paired_difference
+from pepa.agent.study.divergence import Stability
+from pepa.agent.study.measures import MEASURES, Unit
+from pepa.agent.study.record import RunSet
+from pepa.agent.study.statistics import Difference, paired_difference
 
 CLAIMS_FILE = Path(__file__).with_name("claims.yaml")
 #: personality -> unit (world, seed, day) -> value

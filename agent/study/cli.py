@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from agent.runtime.ablation import Ablation
-from agent.study.claims import Verdict
+from pepa.agent.runtime.ablation import Ablation
+from pepa.agent.study.claims import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _hours(text: str) -> dict[str, float]:
 
 
 def _load(text: str, option: str = "--load") -> float | None:
-    from agent.study.runner import LOADS
+    from pepa.agent.study.runner import LOADS
 
     name = text.strip().lower()
     if name in LOADS:
@@ -148,7 +148,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _study(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from agent.study.runner import StudyConfig, WorkerError, resolve_personalities, run_study
+    from pepa.agent.study.runner import StudyConfig, WorkerError, resolve_personalities, run_study
 
     t0 = time.perf_counter()  # wall time printed for the user
     fields = {

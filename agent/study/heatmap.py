@@ -12,8 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runtime.trace import DayTrace
-from sim.building import Building
+from pepa.agent.runtime.trace import DayTrace
+from pepa.sim.building import Building
 
 CELL_M = 1.0
 

@@ -14,12 +14,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent import metrics
-from agent.clock import day_of
-from agent.messages import RequestState, UserRequest
-from agent.runtime.trace import DayTrace
-from agent.sys2.site_map import TRANSIT_KINDS
-from sim.building import Building
+from pepa.agent import metrics
+from pepa.agent.clock import day_of
+from pepa.agent.messages import RequestState, UserRequest
+from pepa.agent.runtime.trace import DayTrace
+from pepa.agent.sys2.site_map import TRANSIT_KINDS
+from pepa.sim.building import Building
 
 _ACCEPTED = {RequestState.ACCEPTED, RequestState.IN_PROGRESS}
 

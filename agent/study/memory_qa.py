@@ -4,7 +4,7 @@ of the robot's episodic memory through its query tools.
 The ground truth is the simulator's, never the memory's: where the robot was (its sampled
 poses), whom it was near (the people's deterministic schedules for the run's seed), which
 elevator it boarded and how long it charged (the world's own log and counters, kept in the day
-trace). The answers go through :func:`memory.tools.call_tool`, the same JSON tools an LLM
+trace). The answers go through :func:`pepa.memory.tools.call_tool`, the same JSON tools an LLM
 would call, and an offline reader turns the returned episodes into an answer. Accuracy per
 question type says what the memory lets the robot recall.
 """
@@ -22,17 +22,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.clock import at, format_time
-from agent.knowledge import SKILLS
-from agent.runtime.trace import DayTrace
-from agent.sys1.config import PerceptionConfig
-from agent.sys1.perception import OracleDetector, Sighting
-from agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
-from agent.sys1.sim_robot import WorldTruth
-from memory.episodic import EpisodicMemory
-from memory.tools import call_tool
-from sim.building import Building
-from sim.world import World, faces_viewer
+from pepa.agent.clock import at, format_time
+from pepa.agent.knowledge import SKILLS
+from pepa.agent.runtime.trace import DayTrace
+from pepa.agent.sys1.config import PerceptionConfig
+from pepa.agent.sys1.perception import OracleDetector, Sighting
+from pepa.agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
+from pepa.agent.sys1.sim_robot import WorldTruth
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.tools import call_tool
+from pepa.sim.building import Building
+from pepa.sim.world import World, faces_viewer
 
 log = logging.getLogger(__name__)
 

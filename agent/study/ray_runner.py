@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from agent.study.record import RunRecord
-from agent.study.runner import WorkerError, run_worker
-from agent.study.worker import RECORD_FILE, WorkerJob
+from pepa.agent.study.record import RunRecord
+from pepa.agent.study.runner import WorkerError, run_worker
+from pepa.agent.study.worker import RECORD_FILE, WorkerJob
 
 log = logging.getLogger(__name__)
 

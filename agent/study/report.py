@@ -22,14 +22,14 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 from pydantic import BaseModel, ConfigDict
 
-from agent.metrics import CATEGORIES
-from agent.study.aggregate import group, weights_by_day
-from agent.study.analysis import Findings
-from agent.study.claims import Direction, Verdict
-from agent.study.heatmap import mean_heatmap
-from agent.study.measures import MEASURES
-from agent.study.record import RunRecord, full_runs
-from sim.building import Building
+from pepa.agent.metrics import CATEGORIES
+from pepa.agent.study.aggregate import group, weights_by_day
+from pepa.agent.study.analysis import Findings
+from pepa.agent.study.claims import Direction, Verdict
+from pepa.agent.study.heatmap import mean_heatmap
+from pepa.agent.study.measures import MEASURES
+from pepa.agent.study.record import RunRecord, full_runs
+from pepa.sim.building import Building
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from tqdm import tqdm
 
-from agent.runtime.ablation import Ablation
-from agent.study.analysis import Findings, analyse
-from agent.study.record import RunRecord, RunSet, RunSpec
-from agent.study.report import write_report
-from agent.study.worker import RECORD_FILE, WorkerJob
-from personalities import loader
-from sim.building import DEFAULT_WORLD, load_building
+from pepa.agent.runtime.ablation import Ablation
+from pepa.agent.study.analysis import Findings, analyse
+from pepa.agent.study.record import RunRecord, RunSet, RunSpec
+from pepa.agent.study.report import write_report
+from pepa.agent.study.worker import RECORD_FILE, WorkerJob
+from pepa.personalities import loader
+from pepa.sim.building import DEFAULT_WORLD, load_building
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class StudyConfig(BaseModel):
 def generate_worlds(config: StudyConfig, out: Path) -> None:
     """Write the study's generated buildings (building k from seed k, 2-4 floors) unless they
     are already there, so a resumed study runs in the same buildings."""
-    from sim.generator import generate_building, write_building
+    from pepa.sim.generator import generate_building, write_building
 
     for k, label in enumerate(config.world_labels()):
         path = config.world_file(label, out)
@@ -206,7 +206,7 @@ class WorkerError(RuntimeError):
 
 def run_worker(job: WorkerJob, on_progress: Callable[[float], None]) -> RunRecord:
     """One run in its own worker process (on this machine, or inside a Ray task)."""
-    cmd = [sys.executable, "-m", "agent.study.worker", job.model_dump_json()]
+    cmd = [sys.executable, "-m", "pepa.agent.study.worker", job.model_dump_json()]
     job.run_dir.mkdir(parents=True, exist_ok=True)
     err_path = job.run_dir / "worker.stderr"
     with err_path.open("w", encoding="utf-8") as err:
@@ -235,7 +235,7 @@ def run_all(
     config: StudyConfig, out: Path, show_progress: bool = True, ray_address: str | None = None
 ) -> list[RunRecord]:
     """Every run of the study (finished ones read back from disk); on Ray at ``ray_address``
-    when given (:mod:`agent.study.ray_runner`), else in a local pool of worker processes."""
+    when given (:mod:`pepa.agent.study.ray_runner`), else in a local pool of worker processes."""
     specs = config.specs()
     records: dict[str, RunRecord] = {}
     jobs: list[WorkerJob] = []
@@ -279,7 +279,7 @@ def run_all(
             pool = stack.enter_context(ThreadPoolExecutor(max_workers=config.workers))
             futures = {pool.submit(run_worker, j, progress(j.spec.name)): j for j in jobs}
         else:
-            from agent.study import ray_runner
+            from pepa.agent.study import ray_runner
 
             ray = stack.enter_context(ray_runner.ray_session(ray_address))
             futures = ray_runner.submit(ray, jobs)

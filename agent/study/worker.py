@@ -1,6 +1,6 @@
 """One run of the study in its own process: live the days, then reduce the run to a record.
 
-The study starts ``python -m agent.study.worker SPEC_JSON`` per run with a clean environment;
+The study starts ``python -m pepa.agent.study.worker SPEC_JSON`` per run with a clean environment;
 the worker prints one JSON line per progress report and writes ``record.json`` into the
 run's directory, so a study that is started again skips the runs already done.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.runtime.ablation import Ablation, shuffled_personality
-from agent.runtime.config import RuntimeConfig
-from agent.study.record import RunRecord, RunSpec, build_record, read_traces
+from pepa.agent.runtime.ablation import Ablation, shuffled_personality
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.study.record import RunRecord, RunSpec, build_record, read_traces
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,13 @@ class WorkerJob(BaseModel):
 
 def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
     """Run (or resume) the job's days as an experiment, then write its record."""
-    from agent.clock import SimClock, at
-    from agent.experiment import run_experiment
-    from agent.runtime.config import load_inputs
-    from agent.runtime.runtime import SYS2_DIR
-    from agent.study import memory_qa
-    from agent.sys2.request_queue import QUEUE_FILE, RequestQueue
-    from memory.episodic import EpisodicMemory
+    from pepa.agent.clock import SimClock, at
+    from pepa.agent.experiment import run_experiment
+    from pepa.agent.runtime.config import load_inputs
+    from pepa.agent.runtime.runtime import SYS2_DIR
+    from pepa.agent.study import memory_qa
+    from pepa.agent.sys2.request_queue import QUEUE_FILE, RequestQueue
+    from pepa.memory.episodic import EpisodicMemory
 
     t0 = time.perf_counter()  # wall and CPU time of the worker, not the simulated clock
     cpu0 = time.process_time()
@@ -100,7 +100,7 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agent.study.worker")
+    parser = argparse.ArgumentParser(prog="python -m pepa.agent.study.worker")
     parser.add_argument("job", help="the WorkerJob as JSON")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

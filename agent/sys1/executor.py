@@ -5,13 +5,13 @@
 time at which Sys1 next needs to be ticked. An in-process runtime integrates the simulator
 finely only while the robot moves and jumps to that time otherwise; on a robot a timer ticks
 at the control rate and the answer is a hint. Route searches go through ``planner``: inline by
-default, on a worker thread on a robot (:mod:`agent.sys1.planner`).
+default, on a worker thread on a robot (:mod:`pepa.agent.sys1.planner`).
 
 The battery reserve has the last word: when the charge left is the reserve plus what the way
 to the dock costs, a non-critical plan is cancelled (at a safe moment: not inside a car or on
 the stairs) and a safety plan docks and charges. Work stopped on the stairs (cancelled,
 preempted, failed) leaves the robot between floors: a safety plan first takes it off them, to
-the floor it stands on. The livelock guard (:mod:`agent.sys1.livelock`) stops work that keeps
+the floor it stands on. The livelock guard (:mod:`pepa.agent.sys1.livelock`) stops work that keeps
 coming back to the same spot, at the same kind of safe moment, as a failure Sys2 replans from.
 """
 
@@ -23,12 +23,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from agent.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
-from agent.sys1.config import Sys1Config
-from agent.sys1.context import SkillContext, navigation_map
-from agent.sys1.livelock import Livelock
-from agent.sys1.navigation_backend import NavigationBackend
-from agent.sys1.perception import (
+from pepa.agent.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
+from pepa.agent.sys1.config import Sys1Config
+from pepa.agent.sys1.context import SkillContext, navigation_map
+from pepa.agent.sys1.livelock import Livelock
+from pepa.agent.sys1.navigation_backend import NavigationBackend
+from pepa.agent.sys1.perception import (
     CameraDetector,
     Detector,
     GroundTruth,
@@ -36,17 +36,17 @@ from agent.sys1.perception import (
     Perception,
     Sighting,
 )
-from agent.sys1.planner import Job, Planner
-from agent.sys1.public_context import PublicContext
-from agent.sys1.recorder import ExperienceRecorder, ExperienceSink, ListSink
-from agent.sys1.robot import Robot
-from agent.sys1.safety import SafetyGuard
-from agent.sys1.skills import Feedback, Skill, make_skill
-from agent.sys1.visit_map import VisitMap
-from agent.world_state import WorldState
-from memory.importance import ImportanceScorer
-from sim.building import Building
-from sim.routing import NoRouteError, Route
+from pepa.agent.sys1.planner import Job, Planner
+from pepa.agent.sys1.public_context import PublicContext
+from pepa.agent.sys1.recorder import ExperienceRecorder, ExperienceSink, ListSink
+from pepa.agent.sys1.robot import Robot
+from pepa.agent.sys1.safety import SafetyGuard
+from pepa.agent.sys1.skills import Feedback, Skill, make_skill
+from pepa.agent.sys1.visit_map import VisitMap
+from pepa.agent.world_state import WorldState
+from pepa.memory.importance import ImportanceScorer
+from pepa.sim.building import Building
+from pepa.sim.routing import NoRouteError, Route
 
 log = logging.getLogger(__name__)
 

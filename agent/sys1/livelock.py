@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from agent.sys1.config import LivelockConfig
+from pepa.agent.sys1.config import LivelockConfig
 
 
 class ReturnKind(StrEnum):

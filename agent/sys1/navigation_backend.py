@@ -6,7 +6,7 @@ becomes that stack's goal, its progress the skill's feedback, its failure the sk
 with the stack's own reason, and a cancel of the skill cancels the goal. Floors, stairs and
 elevators stay Sys1's, since no such stack knows the building's floors. The stack is reached
 through :class:`NavigationBackend`; the ROS adapter for Nav2 is ``pepa_ros.nav2_backend``, the
-skill that drives a leg through it :mod:`agent.sys1.skills.backend_drive`.
+skill that drives a leg through it :mod:`pepa.agent.sys1.skills.backend_drive`.
 """
 
 from __future__ import annotations

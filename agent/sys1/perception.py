@@ -25,13 +25,13 @@ from typing import Literal, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from agent.clock import day_of
-from agent.sys1.config import PerceptionConfig
-from agent.sys1.robot import CameraImage, Robot, RobotPose
-from agent.sys1.visit_map import VisitMap
-from agent.world_state import WorldState
-from sim.building import Building
-from sim.markers import dictionary
+from pepa.agent.clock import day_of
+from pepa.agent.sys1.config import PerceptionConfig
+from pepa.agent.sys1.robot import CameraImage, Robot, RobotPose
+from pepa.agent.sys1.visit_map import VisitMap
+from pepa.agent.world_state import WorldState
+from pepa.sim.building import Building
+from pepa.sim.markers import dictionary
 
 log = logging.getLogger(__name__)
 

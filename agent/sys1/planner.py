@@ -2,7 +2,7 @@
 
 A grid search across a floor can take tens of milliseconds (more on a loaded computer or a
 large map); on a robot, Sys1's control loop must keep its rate meanwhile. A skill therefore
-asks for a route with :meth:`agent.sys1.context.SkillContext.plan_route` and gets a
+asks for a route with :meth:`pepa.agent.sys1.context.SkillContext.plan_route` and gets a
 :class:`Job` it polls at the control rate.
 
 * :class:`InlinePlanner` (the default) does the work at once, so a job is done when it is

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from agent.clock import day_of, format_time
-from agent.messages import Experience, ExperienceSource, SkillCall, SkillResult, SkillStatus
-from agent.sys1.robot import RobotPose
-from memory.importance import ImportanceScorer, OfflineImportanceScorer
-from sim.building import Building
+from pepa.agent.clock import day_of, format_time
+from pepa.agent.messages import Experience, ExperienceSource, SkillCall, SkillResult, SkillStatus
+from pepa.agent.sys1.robot import RobotPose
+from pepa.memory.importance import ImportanceScorer, OfflineImportanceScorer
+from pepa.sim.building import Building
 
 log = logging.getLogger(__name__)
 

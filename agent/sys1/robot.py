@@ -1,7 +1,7 @@
 """What Sys1 needs from a robot: one Protocol for the simulated office, Gazebo and the real robot.
 
 Skills, perception and the safety guard talk only to a :class:`Robot`. What differs per platform
-is one adapter class (in-process over :class:`sim.world.World`, or over ROS topics). Units are
+is one adapter class (in-process over :class:`pepa.sim.world.World`, or over ROS topics). Units are
 REP-103 (metres, radians, m/s); poses are in the building's ``map`` frame.
 """
 
@@ -12,7 +12,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from agent.messages import ElevatorStatus, Pose
+from pepa.agent.messages import ElevatorStatus, Pose
 
 #: Body postures an ``express`` motion can ask for; a platform maps them to its own gaits.
 POSTURES: tuple[str, ...] = ("stand", "sit", "lie_down", "stretch", "bow", "jump", "nod")

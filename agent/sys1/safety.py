@@ -2,7 +2,7 @@
 
 * Only skills of the catalogue run, with arguments that name known things.
 * Forbidden zones (from the building file): navigation plans on a map where they are walls
-  (:func:`agent.sys1.context.navigation_map`), and a velocity command that would carry the
+  (:func:`pepa.agent.sys1.context.navigation_map`), and a velocity command that would carry the
   robot into one within the time it is held is stopped.
 * Speed is limited while a person is close.
 * The battery reserve: the executor asks :meth:`SafetyGuard.needs_charge` and interrupts
@@ -20,12 +20,12 @@ import math
 import unicodedata
 from collections.abc import Callable
 
-from agent.knowledge import EMOTIONS, SKILLS
-from agent.messages import SkillCall
-from agent.sys1.config import SafetyConfig
-from agent.sys1.recorder import ExperienceRecorder
-from agent.sys1.robot import RobotPose
-from sim.building import Building
+from pepa.agent.knowledge import EMOTIONS, SKILLS
+from pepa.agent.messages import SkillCall
+from pepa.agent.sys1.config import SafetyConfig
+from pepa.agent.sys1.recorder import ExperienceRecorder
+from pepa.agent.sys1.robot import RobotPose
+from pepa.sim.building import Building
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The in-process robot: :class:`~agent.sys1.robot.Robot` over :class:`sim.world.World`.
+"""The in-process robot: :class:`~agent.sys1.robot.Robot` over :class:`pepa.sim.world.World`.
 
 Also the simulator's ground truth for oracle perception (:class:`WorldTruth`) and the loop
 that drives a world with Sys1 (:func:`run_world`): it integrates the world finely only while
@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import math
 
-from agent.messages import ElevatorStatus
-from agent.sys1.perception import Sighting
-from agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
-from sim.camera import CameraConfig, Renderer
-from sim.camera_adapter import scene_for
-from sim.elevator import ElevatorError
-from sim.world import World
+from pepa.agent.messages import ElevatorStatus
+from pepa.agent.sys1.perception import Sighting
+from pepa.agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
+from pepa.sim.camera import CameraConfig, Renderer
+from pepa.sim.camera_adapter import scene_for
+from pepa.sim.elevator import ElevatorError
+from pepa.sim.world import World
 
 log = logging.getLogger(__name__)
 

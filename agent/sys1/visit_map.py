@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from sim.building import Building
-from sim.occupancy import CSpace
+from pepa.sim.building import Building
+from pepa.sim.occupancy import CSpace
 
 HEADING_BINS = 32
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from agent.clock import format_time
-from agent.knowledge import EMOTIONS, SKILLS, WorldKnowledge
-from agent.messages import (
+from pepa.agent.clock import format_time
+from pepa.agent.knowledge import EMOTIONS, SKILLS, WorldKnowledge
+from pepa.agent.messages import (
     CandidateKind,
     CandidateScore,
     DailyGoal,
@@ -28,13 +28,13 @@ from agent.messages import (
     SkillCall,
     UserRequest,
 )
-from agent.sys2.config import Sys2Config
-from agent.sys2.mcts import ChildStats, SearchResult
-from agent.sys2.options import Option
-from agent.sys2.presence import PresenceModel
-from agent.sys2.site_map import SiteMap
-from agent.sys2.validation import PlanCheck
-from agent.world_state import WorldState
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.mcts import ChildStats, SearchResult
+from pepa.agent.sys2.options import Option
+from pepa.agent.sys2.presence import PresenceModel
+from pepa.agent.sys2.site_map import SiteMap
+from pepa.agent.sys2.validation import PlanCheck
+from pepa.agent.world_state import WorldState
 
 Verdict = tuple[RequestState, str]
 FEATURE_WORDS = {
@@ -48,7 +48,7 @@ FEATURE_WORDS = {
 
 
 class RequestPolicyLike(Protocol):
-    """What Sys2 needs of a personality's request policy (``personalities.model``)."""
+    """What Sys2 needs of a personality's request policy (``pepa.personalities.model``)."""
 
     policy: object
     defer_max_s: float

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.knowledge import WorldKnowledge
-from agent.messages import (
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import (
     TERMINAL_REQUEST_STATES,
     CandidateKind,
     DailyGoal,
@@ -38,22 +38,22 @@ from agent.messages import (
     SkillStatus,
     UserRequest,
 )
-from agent.sys2.arbitration import OptionBuilder, candidate_score, explain, judge_request
-from agent.sys2.config import Sys2Config
-from agent.sys2.lexicon import Lexicon
-from agent.sys2.llm_guidance import LLMPlanProposer
-from agent.sys2.mcts import MCTS, SearchResult
-from agent.sys2.options import Option
-from agent.sys2.parser import RequestParser, StructuredLLM
-from agent.sys2.presence import PresenceModel
-from agent.sys2.replanner import Replanner
-from agent.sys2.request_queue import RequestQueue
-from agent.sys2.site_map import SiteMap
-from agent.sys2.travel import MapTravel, TravelEstimator
-from agent.sys2.validation import PlanValidator
-from agent.sys2.world_model import WorldModel
-from agent.sys3.conditions import firing_goals
-from agent.world_state import WorldState
+from pepa.agent.sys2.arbitration import OptionBuilder, candidate_score, explain, judge_request
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.lexicon import Lexicon
+from pepa.agent.sys2.llm_guidance import LLMPlanProposer
+from pepa.agent.sys2.mcts import MCTS, SearchResult
+from pepa.agent.sys2.options import Option
+from pepa.agent.sys2.parser import RequestParser, StructuredLLM
+from pepa.agent.sys2.presence import PresenceModel
+from pepa.agent.sys2.replanner import Replanner
+from pepa.agent.sys2.request_queue import RequestQueue
+from pepa.agent.sys2.site_map import SiteMap
+from pepa.agent.sys2.travel import MapTravel, TravelEstimator
+from pepa.agent.sys2.validation import PlanValidator
+from pepa.agent.sys2.world_model import WorldModel
+from pepa.agent.sys3.conditions import firing_goals
+from pepa.agent.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

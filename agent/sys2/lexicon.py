@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent.sys2.site_map import Entity, SiteMap
+from pepa.agent.sys2.site_map import Entity, SiteMap
 
 ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "some"})
 ORDINALS: dict[str, int] = {

@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.clock import format_time
-from agent.knowledge import WorldKnowledge
-from agent.messages import CandidateKind, PlanSource, SkillCall
-from agent.sys2.options import Option
-from agent.sys2.parser import StructuredLLM
-from agent.world_state import WorldState
+from pepa.agent.clock import format_time
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import CandidateKind, PlanSource, SkillCall
+from pepa.agent.sys2.options import Option
+from pepa.agent.sys2.parser import StructuredLLM
+from pepa.agent.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.knowledge import EMOTIONS, WorldKnowledge
-from agent.messages import RequestPriority, Scalar, SkillCall, UserRequest
-from agent.sys2.lexicon import Lexicon, Resolution, normalise
+from pepa.agent.knowledge import EMOTIONS, WorldKnowledge
+from pepa.agent.messages import RequestPriority, Scalar, SkillCall, UserRequest
+from pepa.agent.sys2.lexicon import Lexicon, Resolution, normalise
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class LLMTaskAnswer(BaseModel):
 
 
 class StructuredLLM(Protocol):
-    """What the parser needs of :class:`agent.llm.client.LLMClient`."""
+    """What the parser needs of :class:`pepa.agent.llm.client.LLMClient`."""
 
     enabled: bool
 

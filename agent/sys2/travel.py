@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from agent.sys2.config import RobotModel
-from agent.sys2.site_map import Location, SiteMap
+from pepa.agent.sys2.config import RobotModel
+from pepa.agent.sys2.site_map import Location, SiteMap
 
 
 @dataclass(frozen=True, slots=True)

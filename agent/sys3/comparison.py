@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.clock import SimClock, at
-from agent.knowledge import WorldKnowledge
-from agent.messages import DailyGoal, Experience, Reflection
-from agent.sys3.memory_port import EpisodeList
-from agent.sys3.system import Sys3
-from personalities.model import Personality
+from pepa.agent.clock import SimClock, at
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import DailyGoal, Experience, Reflection
+from pepa.agent.sys3.memory_port import EpisodeList
+from pepa.agent.sys3.system import Sys3
+from pepa.personalities.model import Personality
 
 REFLECTION_HOUR = 23.0
 

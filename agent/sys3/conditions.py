@@ -8,8 +8,8 @@ Sys2.
 
 from __future__ import annotations
 
-from agent.knowledge import WorldKnowledge
-from agent.messages import (
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import (
     AtPlace,
     BatteryAbove,
     BatteryBelow,
@@ -22,7 +22,7 @@ from agent.messages import (
     RequestPending,
     TimeBetween,
 )
-from agent.world_state import WorldState
+from pepa.agent.world_state import WorldState
 
 PERSON_RECENT_S = 300.0
 """A person counts as 'in the room' if seen there during the last five minutes."""

@@ -1,6 +1,6 @@
 """Each morning's 3-5 "condition → action" goals: utility under the personality's weights.
 
-Offline, every template of :mod:`agent.sys3.goal_templates` proposes rules from yesterday's
+Offline, every template of :mod:`pepa.agent.sys3.goal_templates` proposes rules from yesterday's
 statistics; each rule's utility is the intrinsic reward of its expected features, scaled by how
 much opportunity yesterday's evidence promises, plus a bonus for the personality's preferred
 skills. A greedy pick with a diversity penalty keeps the day from being five variants of one
@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.knowledge import SKILLS, WorldKnowledge
-from agent.messages import Condition, DailyGoal, Goal, SkillCall, Unit
-from agent.sys3.conditions import describe_condition, goal_problems
-from agent.sys3.day_stats import DayStats
-from agent.sys3.goal_templates import Candidate, GoalContext, propose_all
-from agent.sys3.prompt_context import goal_variables
-from agent.sys3.reward import IntrinsicReward
-from agent.sys3.self_model import SelfModel
-from personalities.model import Personality
+from pepa.agent.knowledge import SKILLS, WorldKnowledge
+from pepa.agent.messages import Condition, DailyGoal, Goal, SkillCall, Unit
+from pepa.agent.sys3.conditions import describe_condition, goal_problems
+from pepa.agent.sys3.day_stats import DayStats
+from pepa.agent.sys3.goal_templates import Candidate, GoalContext, propose_all
+from pepa.agent.sys3.prompt_context import goal_variables
+from pepa.agent.sys3.reward import IntrinsicReward
+from pepa.agent.sys3.self_model import SelfModel
+from pepa.personalities.model import Personality
 
 if TYPE_CHECKING:
-    from agent.llm.client import LLMClient
+    from pepa.agent.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Each template looks at yesterday's statistics and the world and proposes concrete
 "condition → action" rules, each with the reward features it expects to yield and an
 *opportunity* (0..1: how much yesterday's evidence says the rule will find something to do).
-The engine in :mod:`agent.sys3.daily_goals` scores them with the personality's weights.
+The engine in :mod:`pepa.agent.sys3.daily_goals` scores them with the personality's weights.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agent.knowledge import EMOTIONS, WorldKnowledge
-from agent.messages import (
+from pepa.agent.knowledge import EMOTIONS, WorldKnowledge
+from pepa.agent.messages import (
     AtPlace,
     BatteryAbove,
     BatteryBelow,
@@ -25,10 +25,10 @@ from agent.messages import (
     SkillCall,
     TimeBetween,
 )
-from agent.sys3.day_stats import DayStats, counter_top
-from agent.sys3.reward import RewardFeatures
-from agent.sys3.self_model import SelfModel
-from personalities.model import Personality
+from pepa.agent.sys3.day_stats import DayStats, counter_top
+from pepa.agent.sys3.reward import RewardFeatures
+from pepa.agent.sys3.self_model import SelfModel
+from pepa.personalities.model import Personality
 
 LUNCH = (12.0, 13.5)
 EVENING = (18.0, 23.5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
-from agent.messages import Experience
+from pepa.agent.messages import Experience
 
 
 @runtime_checkable
@@ -43,7 +43,7 @@ class EpisodeList:
 
 
 class EpisodicMemoryPort:
-    """Adapts the project's :class:`memory.episodic.EpisodicMemory` to :class:`EpisodeStore`."""
+    """Adapts :class:`pepa.memory.episodic.EpisodicMemory` to :class:`EpisodeStore`."""
 
     def __init__(self, memory: Any) -> None:
         self._memory = memory

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.knowledge import SKILLS, WorldKnowledge
-from agent.messages import Experience, Goal
-from agent.sys3.day_stats import DayStats, counter_top
-from agent.sys3.reward import IntrinsicReward
-from agent.sys3.self_model import SelfModel
-from personalities.model import FEATURES, Personality
+from pepa.agent.knowledge import SKILLS, WorldKnowledge
+from pepa.agent.messages import Experience, Goal
+from pepa.agent.sys3.day_stats import DayStats, counter_top
+from pepa.agent.sys3.reward import IntrinsicReward
+from pepa.agent.sys3.self_model import SelfModel
+from pepa.personalities.model import FEATURES, Personality
 
 MAX_EPISODES_IN_PROMPT = 15
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from agent.clock import format_time
-from agent.messages import Reflection
-from agent.sys3.conditions import describe_condition
+from pepa.agent.clock import format_time
+from pepa.agent.messages import Reflection
+from pepa.agent.sys3.conditions import describe_condition
 
 SUBDIR = "reflections"
 _DAY_RE = re.compile(r"^day-(\d{4})\.json$")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.messages import Unit, WeightChange
-from personalities.model import FEATURES, Personality
+from pepa.agent.messages import Unit, WeightChange
+from pepa.personalities.model import FEATURES, Personality
 
 log = logging.getLogger(__name__)
 

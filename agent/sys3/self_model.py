@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.knowledge import SKILLS, WorldKnowledge
-from agent.messages import Place, Unit
-from agent.world_state import WorldState
-from personalities.model import Personality
+from pepa.agent.knowledge import SKILLS, WorldKnowledge
+from pepa.agent.messages import Place, Unit
+from pepa.agent.world_state import WorldState
+from pepa.personalities.model import Personality
 
 
 def home_place(personality: Personality, world: WorldKnowledge) -> Place:

@@ -14,22 +14,22 @@ from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter
 
-from agent.clock import Clock, at
-from agent.knowledge import WorldKnowledge
-from agent.messages import DailyGoal, Experience, ExperienceSource, Goal, Reflection
-from agent.sys3 import ultimate_goal as ultimate
-from agent.sys3.daily_goals import DailyGoalEngine
-from agent.sys3.day_stats import DayStats, compute
-from agent.sys3.memory_port import EpisodeStore
-from agent.sys3.reflection import ReflectionEngine
-from agent.sys3.reflection_log import ReflectionLog
-from agent.sys3.reward import IntrinsicReward, RewardFeatures
-from agent.sys3.self_model import SelfModel
-from agent.world_state import WorldState
-from personalities.model import Personality
+from pepa.agent.clock import Clock, at
+from pepa.agent.knowledge import WorldKnowledge
+from pepa.agent.messages import DailyGoal, Experience, ExperienceSource, Goal, Reflection
+from pepa.agent.sys3 import ultimate_goal as ultimate
+from pepa.agent.sys3.daily_goals import DailyGoalEngine
+from pepa.agent.sys3.day_stats import DayStats, compute
+from pepa.agent.sys3.memory_port import EpisodeStore
+from pepa.agent.sys3.reflection import ReflectionEngine
+from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
+from pepa.agent.sys3.self_model import SelfModel
+from pepa.agent.world_state import WorldState
+from pepa.personalities.model import Personality
 
 if TYPE_CHECKING:
-    from agent.llm.client import LLMClient
+    from pepa.agent.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.messages import Goal
-from agent.sys3.prompt_context import ultimate_goal_variables
-from personalities.model import FEATURES, Personality
+from pepa.agent.messages import Goal
+from pepa.agent.sys3.prompt_context import ultimate_goal_variables
+from pepa.personalities.model import FEATURES, Personality
 
 if TYPE_CHECKING:
-    from agent.llm.client import LLMClient
+    from pepa.agent.llm.client import LLMClient
 
 log = logging.getLogger(__name__)
 

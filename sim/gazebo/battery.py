@@ -1,4 +1,4 @@
-"""PEPA's battery model (:mod:`sim.battery`) run on the robot's odometry in Gazebo.
+"""PEPA's battery model (:mod:`pepa.sim.battery`) run on the robot's odometry in Gazebo.
 
 Gazebo's own battery plugin knows neither PEPA's load model (idle, sensing, motion, the
 stairs' extra effort) nor its dock, so the battery node integrates the same model the
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from sim.battery import Battery, BatteryConfig, on_charger
-from sim.building import Building
-from sim.gazebo.pose import level_at_height, stairs_energy_factor
+from pepa.sim.battery import Battery, BatteryConfig, on_charger
+from pepa.sim.building import Building
+from pepa.sim.gazebo.pose import level_at_height, stairs_energy_factor
 
 #: Below these speeds the robot counts as standing still (odometry is never exactly zero).
 STILL_MPS = 0.01

@@ -12,8 +12,8 @@ from enum import StrEnum
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from sim.building import Building
-from sim.gazebo import names
+from pepa.sim.building import Building
+from pepa.sim.gazebo import names
 
 
 class Direction(StrEnum):

@@ -1,6 +1,6 @@
 """PEPA's elevator state machines driving Gazebo's elevator joints.
 
-The same :class:`sim.elevator.ElevatorCar` the simulated office runs decides where each car
+The same :class:`pepa.sim.elevator.ElevatorCar` the simulated office runs decides where each car
 goes and when its doors open; this module turns its state into joint targets (the car's
 height from its start floor, each landing door's opening) and keeps it informed of the
 robot: boarding and leaving as the robot's pose enters or leaves a shaft, and holding the
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 
-from agent.messages import ElevatorCall, ElevatorStatus
-from sim.building import Building
-from sim.elevator import ElevatorCar, ElevatorError, ElevatorState
-from sim.gazebo import names
-from sim.gazebo.pose import level_at_height
-from sim.robot import RobotConfig
+from pepa.agent.messages import ElevatorCall, ElevatorStatus
+from pepa.sim.building import Building
+from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
+from pepa.sim.gazebo import names
+from pepa.sim.gazebo.pose import level_at_height
+from pepa.sim.robot import RobotConfig
 
 ROBOT_RIDER = "robot"
 ROBOT_LOAD_UNITS = 2  # the robot takes the room of two people, as in the simulated office
@@ -126,7 +126,7 @@ class ElevatorBank:
         return frac * car.spec.door(level).width_m
 
     def joint_targets(self, now: float) -> dict[str, float]:
-        """Every joint target by its topic (see :mod:`sim.gazebo.names`)."""
+        """Every joint target by its topic (see :mod:`pepa.sim.gazebo.names`)."""
         self.advance(now)
         out: dict[str, float] = {}
         for e in self.building.elevators:

@@ -15,11 +15,11 @@ import xml.etree.ElementTree as ET
 
 from pydantic import BaseModel, ConfigDict
 
-from sim.building import Building
-from sim.camera import CameraConfig
-from sim.gazebo import names
-from sim.gazebo.sdf import box, document, inertial, num, plugin, pose, sub, vec
-from sim.robot import RobotConfig
+from pepa.sim.building import Building
+from pepa.sim.camera import CameraConfig
+from pepa.sim.gazebo import names
+from pepa.sim.gazebo.sdf import box, document, inertial, num, plugin, pose, sub, vec
+from pepa.sim.robot import RobotConfig
 
 WHEEL_RADIUS_M = 0.1
 WHEEL_WIDTH_M = 0.05

@@ -8,7 +8,7 @@ inclined ramps meeting a mid landing, landmarks as boxes carrying their ArUco ma
 textures, elevator call panels with theirs, the dock and forbidden zones as markings on the
 floor, and a light per room. Each elevator is a model whose car rides a prismatic joint and
 whose landing doors slide on joints of their own, all driven by Gazebo's joint position
-controller from the topics of :mod:`sim.gazebo.names`. Collisions coincide with the grid's
+controller from the topics of :mod:`pepa.sim.gazebo.names`. Collisions coincide with the grid's
 walls: cells are walls where the description's walls are, so the robot's maps and Gazebo's
 geometry agree.
 """
@@ -20,10 +20,10 @@ import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from sim.building import Building, ElevatorSpec, Rect, StairsSpec, _on_edge
-from sim.camera_adapter import PANEL_HEIGHT_M, PANEL_MARKER_SIZE_M
-from sim.gazebo import names
-from sim.gazebo.sdf import (
+from pepa.sim.building import Building, ElevatorSpec, Rect, StairsSpec, _on_edge
+from pepa.sim.camera_adapter import PANEL_HEIGHT_M, PANEL_MARKER_SIZE_M
+from pepa.sim.gazebo import names
+from pepa.sim.gazebo.sdf import (
     CAR_BITMASK,
     DOOR_BITMASK,
     box,
@@ -39,7 +39,7 @@ from sim.gazebo.sdf import (
     sub,
     vec,
 )
-from sim.markers import quiet_scale
+from pepa.sim.markers import quiet_scale
 
 SLAB_M = 0.2
 DOOR_HEIGHT_M = 2.1

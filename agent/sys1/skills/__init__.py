@@ -1,15 +1,16 @@
-"""The skill catalogue's implementations, one class per skill of :data:`agent.knowledge.SKILLS`."""
+"""The skill catalogue's implementations: one class per skill of
+:data:`pepa.agent.knowledge.SKILLS`."""
 
 from __future__ import annotations
 
-from agent.messages import SkillCall
-from agent.sys1.context import SkillContext
-from agent.sys1.skills.base import Feedback, Outcome, Skill, SkillArgError
-from agent.sys1.skills.body import DockAndCharge, Express, Rest, Wait
-from agent.sys1.skills.elevator import RideElevator
-from agent.sys1.skills.looking import Explore, Inspect, LookAround, Patrol
-from agent.sys1.skills.navigation import Navigate, ReturnHome, TakeStairs
-from agent.sys1.skills.social import (
+from pepa.agent.messages import SkillCall
+from pepa.agent.sys1.context import SkillContext
+from pepa.agent.sys1.skills.base import Feedback, Outcome, Skill, SkillArgError
+from pepa.agent.sys1.skills.body import DockAndCharge, Express, Rest, Wait
+from pepa.agent.sys1.skills.elevator import RideElevator
+from pepa.agent.sys1.skills.looking import Explore, Inspect, LookAround, Patrol
+from pepa.agent.sys1.skills.navigation import Navigate, ReturnHome, TakeStairs
+from pepa.agent.sys1.skills.social import (
     ApproachPerson,
     DeliverMessage,
     FollowPerson,

@@ -1,15 +1,15 @@
 """The skill that drives one same-floor leg through a navigation backend (Nav2), and the choice
-between it and Sys1's own path following (see :mod:`agent.sys1.navigation_backend`)."""
+between it and Sys1's own path following (see :mod:`pepa.agent.sys1.navigation_backend`)."""
 
 from __future__ import annotations
 
 import math
 
-from agent.messages import SkillCall
-from agent.sys1.context import SkillContext
-from agent.sys1.navigation_backend import DriveHandle, DriveState, NavigationBackend
-from agent.sys1.skills.base import Outcome, Script, Skill
-from agent.sys1.skills.motion import FollowPath
+from pepa.agent.messages import SkillCall
+from pepa.agent.sys1.context import SkillContext
+from pepa.agent.sys1.navigation_backend import DriveHandle, DriveState, NavigationBackend
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill
+from pepa.agent.sys1.skills.motion import FollowPath
 
 Point = tuple[float, float]
 

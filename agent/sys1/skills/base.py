@@ -21,11 +21,11 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from agent.messages import Scalar, SkillCall, SkillResult, SkillStatus
-from agent.sys1.planner import Job
+from pepa.agent.messages import Scalar, SkillCall, SkillResult, SkillStatus
+from pepa.agent.sys1.planner import Job
 
 if TYPE_CHECKING:
-    from agent.sys1.context import SkillContext
+    from pepa.agent.sys1.context import SkillContext
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from agent.sys1.skills.base import Outcome, Script, Skill, failed
-from agent.sys1.skills.motion import FollowPath
-from agent.sys1.skills.navigation import GoTo
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.motion import FollowPath
+from pepa.agent.sys1.skills.navigation import GoTo
 
 
 class Move(NamedTuple):

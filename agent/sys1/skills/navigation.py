@@ -2,27 +2,27 @@
 
 :class:`GoTo` plans with the building router (elevator or stairs, whichever costs less; the
 router's map has the forbidden zones as walls; the search may run on the planner's thread
-while the robot stands, see :mod:`agent.sys1.planner`) and runs the legs: a drive leg is a
+while the robot stands, see :mod:`pepa.agent.sys1.planner`) and runs the legs: a drive leg is a
 :class:`~agent.sys1.skills.motion.FollowPath`, an elevator leg a ride (the ``ride_elevator``
 skill), a stairs leg a path over the flights. A blocked path is noted on the map and the rest
 of the way re-planned (when the areas noted leave no way at all, they are forgotten and the
 way searched once more: noted from where the robot got stuck, one in a doorway would shut it
 in); an elevator found out of service is avoided for a while and the way
 re-planned (so the stairs take over). A robot with its own navigation stack (Nav2) drives the
-drive legs through it (:mod:`agent.sys1.navigation_backend`); stairs and elevators stay here.
+drive legs through it (:mod:`pepa.agent.sys1.navigation_backend`); stairs and elevators stay here.
 """
 
 from __future__ import annotations
 
 import math
 
-from agent.messages import SkillCall, SkillStatus
-from agent.sys1.context import NoRouteError, SkillContext, Target
-from agent.sys1.skills.backend_drive import drive_leg
-from agent.sys1.skills.base import Outcome, Script, Skill, failed
-from agent.sys1.skills.leave_elevator import LeaveElevator, aboard
-from agent.sys1.skills.motion import FollowPath
-from sim.routing import DriveLeg, ElevatorLeg, StairsLeg
+from pepa.agent.messages import SkillCall, SkillStatus
+from pepa.agent.sys1.context import NoRouteError, SkillContext, Target
+from pepa.agent.sys1.skills.backend_drive import drive_leg
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.leave_elevator import LeaveElevator, aboard
+from pepa.agent.sys1.skills.motion import FollowPath
+from pepa.sim.routing import DriveLeg, ElevatorLeg, StairsLeg
 
 
 class GoTo(Skill):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 
-from agent.sys1.context import SkillContext
-from agent.sys1.perception import Track
-from agent.sys1.skills.base import Outcome, Script, Skill, failed
-from agent.sys1.skills.motion import Turn, heading_to
-from agent.sys1.skills.navigation import GoTo
+from pepa.agent.sys1.context import SkillContext
+from pepa.agent.sys1.perception import Track
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.motion import Turn, heading_to
+from pepa.agent.sys1.skills.navigation import GoTo
 
 QUARTER = math.pi / 2
 APPROACH_TRIES = 3

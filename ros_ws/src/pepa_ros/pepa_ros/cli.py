@@ -149,7 +149,7 @@ def simulated_rates(speed: float) -> dict[str, float]:
     period with the speed (at 30x and 20 Hz, 1.5 s: the robot overshoots turns and doorways,
     notes blocked areas that cut rooms off, and its explorations fail).
     """
-    from agent.sys1.config import ControlConfig
+    from pepa.agent.sys1.config import ControlConfig
 
     hz = ControlConfig().control_hz
     wall = hz * speed
@@ -168,7 +168,7 @@ def simulated_rates(speed: float) -> dict[str, float]:
 def start_day(args: argparse.Namespace) -> int:
     """The simulated day the live run starts on: after the warm-up on a fresh data directory,
     else the day after the data directory's last reflection."""
-    from agent.runtime.warm_up import WarmUp, warm_up
+    from pepa.agent.runtime.warm_up import WarmUp, warm_up
 
     if args.warm_up_days:
         print(f"pepa run: warm-up of {args.warm_up_days} day(s) if {args.data_dir} is fresh")
@@ -194,7 +194,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in names:
         registry.lookup(name)
     if args.world is not None:
-        from sim.building import load_building
+        from pepa.sim.building import load_building
 
         load_building(args.world)  # a missing or bad file: an error now, not in every node
     if args.record is not None and "recorder" not in names:

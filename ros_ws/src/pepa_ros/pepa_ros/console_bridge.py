@@ -30,9 +30,9 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.context import Context
 from sensor_msgs.msg import Image
 
-from agent.clock import day_of, format_time
-from agent.console import day_glance
-from agent.console.backend import (
+from pepa.agent.clock import day_of, format_time
+from pepa.agent.console import day_glance
+from pepa.agent.console.backend import (
     CameraView,
     ConflictError,
     ConsoleEvent,
@@ -53,12 +53,12 @@ from agent.console.backend import (
     TrailPoint,
     Unsubscribe,
 )
-from agent.console.camera_view import CameraViews, Frame
-from agent.console.floor_maps import FloorMaps
-from agent.console.personality_view import personality_view
-from agent.console.server import BackgroundServer, announce
-from agent.console.settings import resolve_settings
-from agent.messages import (
+from pepa.agent.console.camera_view import CameraViews, Frame
+from pepa.agent.console.floor_maps import FloorMaps
+from pepa.agent.console.personality_view import personality_view
+from pepa.agent.console.server import BackgroundServer, announce
+from pepa.agent.console.settings import resolve_settings
+from pepa.agent.messages import (
     AgentStatus,
     DailyGoal,
     Decision,
@@ -70,9 +70,10 @@ from agent.messages import (
     RequestPriority,
     UserRequest,
 )
-from agent.runtime.trace import DayTrace, TraceRecorder, plan_category
-from agent.sys2.site_map import knowledge_from_building
-from agent.world_state import WorldState
+from pepa.agent.runtime.trace import DayTrace, TraceRecorder, plan_category
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.world_state import WorldState
+from pepa.personalities import loader
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
@@ -95,7 +96,6 @@ from pepa_ros.topics import (
     SYS3_RPC,
     WORLD_STATE,
 )
-from personalities import loader
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The robot's battery in Gazebo: PEPA's battery model on the robot's odometry.
 
-A thin adapter around :class:`sim.gazebo.battery.OdometryBattery`: every ``/odom`` sample
+A thin adapter around :class:`pepa.sim.gazebo.battery.OdometryBattery`: every ``/odom`` sample
 advances the model (drawing the load of the robot's speeds, or charging on the dock), and
 ``/battery_state`` carries the state of charge as the simulated office publishes it.
 """
@@ -14,12 +14,12 @@ from rclpy.context import Context
 from rclpy.node import Node
 from sensor_msgs.msg import BatteryState
 
+from pepa.sim.building import Building, load_building
+from pepa.sim.gazebo.battery import OdometryBattery
 from pepa_ros import params, qos
 from pepa_ros.battery_state import battery_state
 from pepa_ros.entry import node_main
 from pepa_ros.topics import BATTERY, ODOM
-from sim.building import Building, load_building
-from sim.gazebo.battery import OdometryBattery
 
 
 class GazeboBatteryNode(Node):

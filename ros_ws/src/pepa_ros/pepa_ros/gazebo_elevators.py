@@ -1,6 +1,6 @@
 """The elevators of a Gazebo world, run by PEPA's own elevator state machines.
 
-A thin adapter around :class:`sim.gazebo.elevators.ElevatorBank`: it serves the same
+A thin adapter around :class:`pepa.sim.gazebo.elevators.ElevatorBank`: it serves the same
 interface as the simulated office (hall and car calls on ``/pepa/elevator/call``, each
 car's status on ``/pepa/elevator/state``), follows the robot on ``/odom`` (boarding, the
 doorway), and sends every car's height and every landing door's opening to the joint
@@ -18,14 +18,14 @@ from rclpy.context import Context
 from rclpy.node import Node
 from std_msgs.msg import Float64
 
-from agent.messages import ElevatorCall, ElevatorStatus
+from pepa.agent.messages import ElevatorCall, ElevatorStatus
+from pepa.sim.building import Building, load_building
+from pepa.sim.elevator import ElevatorError
+from pepa.sim.gazebo.elevators import ElevatorBank
 from pepa_ros import params, qos
 from pepa_ros.codec import JsonCodec
 from pepa_ros.entry import node_main
 from pepa_ros.topics import ELEVATOR_CALL, ELEVATOR_JOINTS, ELEVATOR_STATE, ODOM
-from sim.building import Building, load_building
-from sim.elevator import ElevatorError
-from sim.gazebo.elevators import ElevatorBank
 
 log = logging.getLogger(__name__)
 

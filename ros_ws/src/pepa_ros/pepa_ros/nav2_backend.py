@@ -1,6 +1,6 @@
 """Nav2 as Sys1's navigation backend (``navigation:=nav2``): a drive leg is a NavigateToPose goal.
 
-The adapter of :class:`agent.sys1.navigation_backend.NavigationBackend` over Nav2's
+The adapter of :class:`pepa.agent.sys1.navigation_backend.NavigationBackend` over Nav2's
 ``navigate_to_pose`` action (``nav2_msgs/action/NavigateToPose``): the goal is the leg's end in
 the ``map`` frame, feedback's ``distance_remaining`` drives the skill's progress, an aborted
 goal fails the skill with Nav2's ``error_code`` and ``error_msg``, a rejected goal fails it at
@@ -14,7 +14,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any
 
-from agent.sys1.navigation_backend import DriveState, DriveStatus
+from pepa.agent.sys1.navigation_backend import DriveState, DriveStatus
 
 if TYPE_CHECKING:
     from rclpy.callback_groups import CallbackGroup
@@ -35,7 +35,7 @@ def _import_action() -> Any:
 
 
 class Nav2Drive:
-    """One NavigateToPose goal, as :class:`agent.sys1.navigation_backend.DriveHandle`."""
+    """One NavigateToPose goal, as :class:`pepa.agent.sys1.navigation_backend.DriveHandle`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

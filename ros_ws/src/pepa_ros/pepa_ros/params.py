@@ -133,7 +133,7 @@ def _writable_dir(value: str) -> str | None:
 
 
 def _known_personality(value: str) -> str | None:
-    from personalities.loader import PersonalityError, load
+    from pepa.personalities.loader import PersonalityError, load
 
     try:
         load(value)
@@ -517,7 +517,7 @@ RECORDER_PARAMETERS: tuple[ParamSpec, ...] = (
 
 def llm_problem(values: Mapping[str, Any], system: str) -> str | None:
     """Cross-field check of one system's LLM settings, by the LLM client's own settings model."""
-    from agent.llm.settings import LLMSettings
+    from pepa.agent.llm.settings import LLMSettings
 
     fields = {
         "backend": values.get(f"{system}_llm_backend", "offline"),

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agent.messages import ElevatorCall, ElevatorStatus
-from agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
+from pepa.agent.messages import ElevatorCall, ElevatorStatus
+from pepa.agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
+from pepa.sim.building import Building
 from pepa_ros import qos
 from pepa_ros.robot_adapters import EXPRESS_PATTERNS, RobotAdapter, UnsupportedMotionError
 from pepa_ros.topics import CAMERA_INFO
-from sim.building import Building
 
 if TYPE_CHECKING:
     from sensor_msgs.msg import CameraInfo

@@ -1,6 +1,6 @@
 """The simulated office as a ROS 2 node: the robot's own interface, on a sped-up wall clock.
 
-A thin adapter around :class:`sim.world.World`: ``/cmd_vel`` goes to ``World.set_cmd_vel``;
+A thin adapter around :class:`pepa.sim.world.World`: ``/cmd_vel`` goes to ``World.set_cmd_vel``;
 the loop steps the world by the wall time elapsed times ``speed`` and publishes what a robot
 would — odometry (which carries the ``odom -> base_link`` transform, also sent on ``/tf``
 where tf2_msgs exists), camera frames, battery state, ``/clock`` and the elevators. Every
@@ -29,10 +29,15 @@ from rclpy.parameter import Parameter
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, CameraInfo, Image
 
-from agent.clock import at
-from agent.coordinator.coordinator import person_request
-from agent.messages import ElevatorCall, ElevatorStatus, UserRequest
-from agent.sys2.site_map import knowledge_from_building
+from pepa.agent.clock import at
+from pepa.agent.coordinator.coordinator import person_request
+from pepa.agent.messages import ElevatorCall, ElevatorStatus, UserRequest
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.sim.building import Building, load_building
+from pepa.sim.elevator import ElevatorError
+from pepa.sim.events import PersonRequest
+from pepa.sim.robot import CommandError
+from pepa.sim.world import RobotState, World
 from pepa_ros import params, qos, typed_codec
 from pepa_ros.battery_state import battery_state
 from pepa_ros.codec import JsonCodec
@@ -51,11 +56,6 @@ from pepa_ros.topics import (
     REQUESTS,
     TF,
 )
-from sim.building import Building, load_building
-from sim.elevator import ElevatorError
-from sim.events import PersonRequest
-from sim.robot import CommandError
-from sim.world import RobotState, World
 
 log = logging.getLogger(__name__)
 
@@ -355,8 +355,8 @@ class _Camera:
         self.frames = 0
         self._scenes: dict[int, Any] = {}
         try:
-            from sim.camera import CameraConfig, Renderer
-            from sim.camera_adapter import scene_for
+            from pepa.sim.camera import CameraConfig, Renderer
+            from pepa.sim.camera_adapter import scene_for
         except ImportError as exc:
             self.available = False
             self.status = f"unavailable ({exc})"

@@ -1,4 +1,4 @@
-"""Sys1 as a ROS 2 node: a thin adapter around :class:`agent.sys1.executor.Sys1`.
+"""Sys1 as a ROS 2 node: a thin adapter around :class:`pepa.agent.sys1.executor.Sys1`.
 
 Sys2's decisions (``/pepa/decisions``) become ``Sys1.run`` calls; a control loop ticks Sys1 at
 the ROS (simulated) time and re-sends the standing velocity command, every
@@ -12,7 +12,7 @@ once when Sys1 becomes idle, which Sys2 waits for) and its episodes on
 robot or a real one.
 
 The control loop never waits on slow work. Route searches run on the planner's worker thread
-(:class:`agent.sys1.planner.ThreadedPlanner`), and so does building Sys1 (its navigation map
+(:class:`pepa.agent.sys1.planner.ThreadedPlanner`), and so does building Sys1 (its navigation map
 takes seconds); the state file is written by another worker. Decisions and finished searches
 tick Sys1 at once (a guard condition wakes the loop's callback group), so a new plan's first
 motion waits neither for the next period nor for a search to share a tick with control.
@@ -33,18 +33,18 @@ from typing import Any
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
-from agent.coordinator.coordinator import refusal
-from agent.messages import (
+from pepa.agent.coordinator.coordinator import refusal
+from pepa.agent.messages import (
     Decision,
     Experience,
     Plan,
     StepResult,
 )
-from agent.runtime import sys1_state
-from agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
-from agent.sys1.executor import HandleState, SkillHandle, Sys1
-from agent.sys1.planner import Job, ThreadedPlanner
-from agent.world_state import WorldState
+from pepa.agent.runtime import sys1_state
+from pepa.agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
+from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
+from pepa.agent.sys1.planner import Job, ThreadedPlanner
+from pepa.agent.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.codec import JsonPublisher

@@ -1,4 +1,4 @@
-"""Sys2 as a ROS 2 node: a thin adapter around :class:`agent.sys2.deliberator.Deliberator`.
+"""Sys2 as a ROS 2 node: a thin adapter around :class:`pepa.agent.sys2.deliberator.Deliberator`.
 
 Requests arrive on ``/pepa/requests`` (typed, any publisher) or as goals of the
 ``/pepa/request`` action (``pepa_interfaces/action/Request``, the console's way: feedback at
@@ -13,7 +13,7 @@ publishes the agent's status.
 
 When to decide, who owns the running plan, the backoff after a failed plan, bedtime (no new
 work from ``bedtime_hour`` to ``day_start_hour``, the robot docks) and the "decided" and
-request episodes are the :class:`agent.coordinator.coordinator.Coordinator`'s, the same object
+request episodes are the :class:`pepa.agent.coordinator.coordinator.Coordinator`'s, the same object
 the in-process runtime calls: this node only maps topics and timers onto it. Events ask it at
 once, in their own callback: a new request (topic or call), the end of a plan, a cancelled
 one, Sys1's state while a request waits for it; the ``decide_rate_hz`` timer serves the
@@ -34,9 +34,9 @@ from typing import Any
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
-from agent.clock import day_of, format_time
-from agent.coordinator.cadence import Cadence
-from agent.coordinator.coordinator import (
+from pepa.agent.clock import day_of, format_time
+from pepa.agent.coordinator.cadence import Cadence
+from pepa.agent.coordinator.coordinator import (
     BEDTIME_ROUTINE,
     Coordinator,
     Owner,
@@ -44,7 +44,7 @@ from agent.coordinator.coordinator import (
     at_rest,
     day_seed,
 )
-from agent.messages import (
+from pepa.agent.messages import (
     AgentStatus,
     DailyGoal,
     Decision,
@@ -56,12 +56,14 @@ from agent.messages import (
     StepResult,
     UserRequest,
 )
-from agent.sys1.recorder import ExperienceRecorder
-from agent.sys1.robot import RobotPose
-from agent.sys2.config import Sys2Config
-from agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
-from agent.sys2.site_map import knowledge_from_building
-from agent.world_state import WorldState
+from pepa.agent.sys1.recorder import ExperienceRecorder
+from pepa.agent.sys1.robot import RobotPose
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.world_state import WorldState
+from pepa.personalities import loader
+from pepa.personalities.model import Personality
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
@@ -87,8 +89,6 @@ from pepa_ros.topics import (
     SYS2_RPC,
     WORLD_STATE,
 )
-from personalities import loader
-from personalities.model import Personality
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Sys3 and the episodic memory as a ROS 2 node: a thin adapter around
-:class:`agent.sys3.system.Sys3` and :class:`memory.episodic.EpisodicMemory`.
+:class:`pepa.agent.sys3.system.Sys3` and :class:`pepa.memory.episodic.EpisodicMemory`.
 
 The node owns the memory (one ChromaDB store per data directory, so one writer): episodes
 from ``/pepa/experiences`` are written in small batches, and the memory queries of the console
@@ -25,10 +25,10 @@ from pydantic import ValidationError
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
-from agent.clock import day_of
-from agent.console.backend import MemorySearch
-from agent.console.day_review import changes_since
-from agent.messages import (
+from pepa.agent.clock import day_of
+from pepa.agent.console.backend import MemorySearch
+from pepa.agent.console.day_review import changes_since
+from pepa.agent.messages import (
     DailyGoal,
     Decision,
     Experience,
@@ -36,13 +36,15 @@ from agent.messages import (
     Goal,
     Reflection,
 )
-from agent.runtime.warm_up import self_dir
-from agent.sys2.site_map import knowledge_from_building
-from agent.sys3.memory_port import EpisodicMemoryPort
-from agent.sys3.system import Sys3
-from agent.world_state import WorldState
-from memory.episodic import EpisodicMemory
-from memory.query import Recall
+from pepa.agent.runtime.warm_up import self_dir
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.sys3.memory_port import EpisodicMemoryPort
+from pepa.agent.sys3.system import Sys3
+from pepa.agent.world_state import WorldState
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import Recall
+from pepa.personalities import loader
+from pepa.personalities.model import Personality
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main
@@ -58,8 +60,6 @@ from pepa_ros.topics import (
     SYS3_RPC,
     WORLD_STATE,
 )
-from personalities import loader
-from personalities.model import Personality
 
 TICK_S = 1.0
 FLUSH_EVERY = 64
