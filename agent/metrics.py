@@ -16,13 +16,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import SKILLS
-from pepa.agent.messages import RequestState, UserRequest
 from pepa.agent.runtime.trace import DayTrace, PoseRow
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.visit_map import VisitMap
-from pepa.sim.building import Building
-from pepa.sim.occupancy import CSpace
+from pepa.building.layout import Building
+from pepa.building.occupancy import CSpace
+from pepa.knowledge import SKILLS
+from pepa.messages import RequestState, UserRequest
 
 #: The activity categories of the skill catalogue, in report order; ``move`` is pure travel
 #: (a plan that only goes somewhere) and ``idle`` is time with no plan at all.

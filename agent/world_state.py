@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pepa.agent.clock import day_of, hour_of_day
-from pepa.agent.messages import Message, Pose, Seconds, Unit
+from pepa.clock import day_of, hour_of_day
+from pepa.messages import Message, Pose, Seconds, Unit
 
 
 class WorldState(Message):

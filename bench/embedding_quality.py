@@ -37,16 +37,16 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
-from pepa.agent.clock import SimClock, at
 from pepa.agent.experiment import run_experiment
-from pepa.agent.messages import Experience
 from pepa.agent.runtime.config import RuntimeConfig, load_inputs
 from pepa.agent.study import memory_qa
 from pepa.agent.study.record import read_traces
 from pepa.agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
+from pepa.clock import SimClock, at
 from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
 from pepa.memory.embedding import embed_texts
 from pepa.memory.episodic import EpisodicMemory
+from pepa.messages import Experience
 
 PARAPHRASES = Path(__file__).with_name("caption_paraphrases.yaml")
 KS = (1, 5, 10)

@@ -50,10 +50,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from pepa.agent.clock import at
 from pepa.agent.coordinator.coordinator import Coordinator
-from pepa.agent.knowledge import SKILLS
-from pepa.agent.messages import (
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
+from pepa.clock import at
+from pepa.knowledge import SKILLS
+from pepa.messages import (
     AgentStatus,
     CandidateKind,
     Decision,
@@ -61,8 +63,6 @@ from pepa.agent.messages import (
     RequestState,
     UserRequest,
 )
-from pepa.agent.runtime.config import RuntimeConfig
-from pepa.agent.runtime.runtime import Runtime
 from pepa.personalities.loader import PROTOTYPES
 
 log = logging.getLogger("host_equivalence")

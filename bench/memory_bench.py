@@ -25,11 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from pepa.agent.clock import SimClock, at, day_of
-from pepa.agent.messages import Experience, ExperienceSource, Pose
+from pepa.clock import SimClock, at, day_of
 from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import MemoryQuery
+from pepa.messages import Experience, ExperienceSource, Pose
 
 FLOORS = 5
 ROOMS = ("kitchen", "lobby", "lab", "meeting room", "office", "copy room", "lounge", "storage")

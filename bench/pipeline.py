@@ -33,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 
-from pepa.agent.clock import WallClock
 from pepa.agent.pipeline.metrics import Emitted
 from pepa.agent.pipeline.runner import Mode, Pipeline, PipelineConfig
 from pepa.agent.pipeline.source import Scene, SceneStream, office_scenes
@@ -43,6 +42,7 @@ from pepa.agent.policy.teacher import building_of
 from pepa.agent.policy.training_run import TrainingRun
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.clock import WallClock
 
 HELD_OUT_DAY = 9  # training uses the first days; these situations are new to the model
 

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from pepa.agent.clock import at
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.camera import CameraConfig, Renderer
 from pepa.sim.camera_adapter import scene_for
 from pepa.sim.camera_scene import Scene

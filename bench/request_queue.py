@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pepa.agent.messages import Plan, PlanSource, RequestState, SkillCall, UserRequest
 from pepa.agent.sys2.request_queue import RequestQueue
+from pepa.messages import Plan, PlanSource, RequestState, SkillCall, UserRequest
 
 S = RequestState
 LIFE = (S.ACCEPTED, S.IN_PROGRESS, S.DONE)

@@ -168,7 +168,7 @@ def measure_agent(
     from rclpy.context import Context
     from rclpy.executors import MultiThreadedExecutor
 
-    from pepa.agent.messages import AgentStatus, Decision, RequestPriority, UserRequest
+    from pepa.messages import AgentStatus, Decision, RequestPriority, UserRequest
 
     env = child_environment(ROS_DOMAIN_ID=str(domain_id))
     cmd = [sys.executable, "-m", "pepa_ros.cli", "run", "--processes", "--nodes"]

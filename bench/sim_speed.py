@@ -16,8 +16,8 @@ import time
 
 from render_speed import measure_render_fps  # bench/ is the script's directory
 
-from pepa.agent.clock import at
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.tour import TourController
 from pepa.sim.world import World
 

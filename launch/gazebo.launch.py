@@ -18,7 +18,7 @@ from launch_ros.actions import Node
 from pepa_ros.launch_arguments import AGENT_ARGUMENTS
 from pepa_ros.launch_support import argument, declare, node
 
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
 from pepa.sim.gazebo.export import BRIDGE_FILE, BUILDING_FILE, ROBOT_FILE, WORLD_FILE
 from pepa.sim.gazebo.names import ROBOT_MODEL
 from pepa.sim.gazebo.robot import spawn_pose

@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from pepa.agent.clock import HOUR_S, SimClock, at, format_time
+from pepa.clock import HOUR_S, SimClock, at, format_time
 from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind, embedder
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import MemoryQuery

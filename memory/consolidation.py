@@ -27,9 +27,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.clock import hour_of_day
-from pepa.agent.messages import Experience
+from pepa.clock import hour_of_day
 from pepa.memory.importance import FAILURE_OUTCOMES
+from pepa.messages import Experience
 
 FactKind = Literal[
     "busy_place", "slow_elevator", "failure_place", "person_routine", "object_location"

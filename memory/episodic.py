@@ -20,8 +20,7 @@ import numpy as np
 from chromadb.api.models.Collection import Collection
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pepa.agent.clock import DAY_S, Clock, at, day_of
-from pepa.agent.messages import Experience
+from pepa.clock import DAY_S, Clock, at, day_of
 from pepa.memory import records, scoring
 from pepa.memory.consolidation import ConsolidationConfig, Consolidator, SemanticFact
 from pepa.memory.embedders import Embedder
@@ -31,6 +30,7 @@ from pepa.memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQu
 from pepa.memory.scoring import ScoreWeights
 from pepa.memory.shards import PAGE, Shards, pages
 from pepa.memory.store import collection, open_local, open_remote, recorded_embedder
+from pepa.messages import Experience
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Annotated, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.messages import Experience, ExperienceSource
+from pepa.messages import Experience, ExperienceSource
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pepa.agent.messages import Experience, ExperienceSource, Level
+from pepa.messages import Experience, ExperienceSource, Level
 
 Seconds = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 TopK = Annotated[int, Field(ge=1, le=200, description="how many episodes to return")]

@@ -13,8 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pepa.agent.clock import hour_of_day
-from pepa.agent.messages import Experience, Pose
+from pepa.clock import hour_of_day
+from pepa.messages import Experience, Pose
 
 _LISTS = ("people", "objects")
 _LAID_OUT = frozenset(

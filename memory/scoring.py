@@ -16,7 +16,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pepa.agent.clock import HOUR_S
+from pepa.clock import HOUR_S
 
 
 class ScoreWeights(BaseModel):

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from pepa.agent.knowledge import SKILLS
+from pepa.knowledge import SKILLS
 from pepa.personalities.loader import (
     BUILTIN_DIR,
     PROTOTYPES,

@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from pepa.agent.knowledge import SKILLS
-from pepa.agent.messages import RequestPriority
+from pepa.knowledge import SKILLS
+from pepa.messages import RequestPriority
 
 Score = Annotated[float, Field(allow_inf_nan=False)]
 

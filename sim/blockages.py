@@ -17,8 +17,8 @@ import random
 import cv2
 import numpy as np
 
-from pepa.sim.building import Building, Rect, RoomSpec, _overlap, _rect_slice, door_approaches
-from pepa.sim.occupancy import FloorCSpace
+from pepa.building.layout import Building, Rect, RoomSpec, _overlap, _rect_slice, door_approaches
+from pepa.building.occupancy import FloorCSpace
 
 log = logging.getLogger(__name__)
 

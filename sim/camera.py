@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from pepa.building.markers import marker_texture, quiet_scale
 from pepa.sim.camera_scene import (
     BLOCKING_LOOKS,
     DOORWAY_LOOKS,
@@ -32,7 +33,6 @@ from pepa.sim.camera_scene import (
     SceneMarker,
     ScenePerson,
 )
-from pepa.sim.markers import marker_texture, quiet_scale
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pepa.sim import building as bld
-from pepa.sim.building import Building
+from pepa.building import layout as bld
+from pepa.building.layout import Building
 from pepa.sim.camera_scene import Look, Scene, SceneBox, SceneMarker, ScenePerson
 from pepa.sim.world import World
 

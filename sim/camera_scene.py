@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from pepa.sim.markers import DEFAULT_DICTIONARY, dictionary_size
+from pepa.building.markers import DEFAULT_DICTIONARY, dictionary_size
 
 RGB = tuple[int, int, int]
 

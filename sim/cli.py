@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pepa.agent.clock import at, format_time
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at, format_time
 from pepa.sim.generator import Shape, generate_building, write_building
 from pepa.sim.tour import TourConfig, TourController
 from pepa.sim.world import World

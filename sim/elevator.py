@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
-from pepa.sim.building import ElevatorSpec
+from pepa.building.layout import ElevatorSpec
 
 log = logging.getLogger(__name__)
 

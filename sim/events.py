@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pepa.building.layout import WEEKDAY_NAMES, Building, Rect, hhmm_hours
 from pepa.sim.blockages import BlockagePlanner
-from pepa.sim.building import WEEKDAY_NAMES, Building, Rect, hhmm_hours
 
 DAY_S = 86_400.0
 
@@ -154,7 +154,7 @@ class EventGenerator:
         self.seed = seed
         self.config = config or EventConfig()
         used = {m for m, _, _ in building.markers()}
-        from pepa.sim.building import ARUCO_DICTIONARY_SIZES
+        from pepa.building.layout import ARUCO_DICTIONARY_SIZES
 
         size = ARUCO_DICTIONARY_SIZES[building.aruco_dictionary]
         self.spare_markers = [m for m in range(size) if m not in used]

@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pepa.sim import building as bld
-from pepa.sim.building import Building
+from pepa.building import layout as bld
+from pepa.building.layout import Building
 from pepa.sim.world import World
 
 logger = logging.getLogger(__name__)

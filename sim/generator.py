@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pepa.sim.building import ARUCO_DICTIONARY_SIZES, WEEKDAY_NAMES, Rect, parse_building
+from pepa.building.layout import ARUCO_DICTIONARY_SIZES, WEEKDAY_NAMES, Rect, parse_building
 
 
 class Shape(StrEnum):

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 from pepa.sim.elevator import ElevatorCar
 from pepa.sim.people import PersonState
 

@@ -18,8 +18,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from pepa.sim.building import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
-from pepa.sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
+from pepa.building.layout import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
+from pepa.building.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
 
 log = logging.getLogger(__name__)
 

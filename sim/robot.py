@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.sim.building import Building, StairsSpec
+from pepa.building.layout import Building, StairsSpec
 
 Region = Literal["floor", "up", "down", "mid"]
 

@@ -15,7 +15,7 @@ from collections import deque
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.sim.routing import DriveLeg, ElevatorLeg, NoRouteError, StairsLeg
+from pepa.building.routing import DriveLeg, ElevatorLeg, NoRouteError, StairsLeg
 from pepa.sim.world import World
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,11 @@ import random
 import struct
 from dataclasses import dataclass, field
 
-from pepa.agent.clock import SimClock, at
+from pepa.building.layout import ELEVATOR_DOOR, OBJECT, WALL, Building
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import Router
+from pepa.clock import SimClock, at
 from pepa.sim.battery import Battery, BatteryConfig, on_charger
-from pepa.sim.building import ELEVATOR_DOOR, OBJECT, WALL, Building
 from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
 from pepa.sim.events import (
     CorridorBlocked,
@@ -34,10 +36,8 @@ from pepa.sim.events import (
     PersonRequest,
 )
 from pepa.sim.leading import LEAD_REACH_M, Leading, TrailPoint
-from pepa.sim.occupancy import CSpace
 from pepa.sim.people import People, PersonState
 from pepa.sim.robot import RobotBase, RobotConfig
-from pepa.sim.routing import Router
 
 log = logging.getLogger(__name__)
 

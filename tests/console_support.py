@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.clock import at
 from pepa.agent.console.inprocess import InProcessBackend
 from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
+from pepa.clock import at
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "console"
 

@@ -5,7 +5,7 @@ stairwell between floors until its battery was empty."""
 
 from __future__ import annotations
 
-from pepa.sim.building import Building, parse_building
+from pepa.building.layout import Building, parse_building
 
 FLOORS = 4
 ELEVATOR_FLOORS = (0, 1, 2)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pepa.agent.clock import at, day_of
-from pepa.agent.messages import Experience, Pose
+from pepa.clock import at, day_of
+from pepa.messages import Experience, Pose
 
 KNOWN_PLACES = {
     0: ["lobby", "dock", "elevator hall"],

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pepa.agent.knowledge import WorldKnowledge
 from pepa.agent.pipeline.source import Scene, office_scenes
 from pepa.agent.policy.features import FeatureSpec
 from pepa.agent.policy.model import ModelConfig, OnboardModel
 from pepa.agent.policy.teacher import Example, TeacherConfig, building_of, generate
 from pepa.agent.policy.vocab import PolicyVocab
 from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.knowledge import WorldKnowledge
 
 TINY = ModelConfig(d_model=16, heads=2, layers=1, ff=32, channels=(4, 8, 8, 8), dropout=0.0)
 

@@ -36,7 +36,7 @@ from pepa_ros.topics import (
 )
 from ros_support import next_domain_id
 
-from pepa.agent.messages import AgentStatus, DailyGoal, Goal, Plan, UserRequest
+from pepa.messages import AgentStatus, DailyGoal, Goal, Plan, UserRequest
 
 
 def free_port() -> int:

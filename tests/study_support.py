@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pepa.agent.clock import at
 from pepa.agent.metrics import CATEGORIES, RequestCounts, Summary
 from pepa.agent.runtime.ablation import Ablation
 from pepa.agent.runtime.trace import Activity, DayTrace, SkillEnd
 from pepa.agent.study.heatmap import HeatMap
 from pepa.agent.study.measures import CoverageGrowth, DayMeasures, RunMeasures
 from pepa.agent.study.record import DayProfile, RunRecord, RunSet, RunSpec
-from pepa.sim.building import DEFAULT_WORLD, Building, load_building
+from pepa.building.layout import DEFAULT_WORLD, Building, load_building
+from pepa.clock import at
 
 T0 = at(0, 8.0)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pepa.agent.clock import at
-from pepa.agent.messages import Plan, SkillCall
 from pepa.agent.sys1.config import Sys1Config
 from pepa.agent.sys1.executor import SkillHandle, Sys1
 from pepa.agent.sys1.recorder import ListSink
 from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
+from pepa.clock import at
+from pepa.messages import Plan, SkillCall
 from pepa.sim.events import EventConfig
 from pepa.sim.world import World
 

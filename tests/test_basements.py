@@ -11,20 +11,20 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from pepa.agent.clock import SimClock, at
 from pepa.agent.console.app import create_app
 from pepa.agent.console.floor_maps import floor_map
 from pepa.agent.console.inprocess import InProcessBackend
 from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
-from pepa.agent.messages import ElevatorCall, Experience, Pose, UserRequest
 from pepa.agent.runtime.checkpoint import RobotSnapshot
 from pepa.agent.sys2.lexicon import Lexicon
 from pepa.agent.sys2.parser import RequestParser
 from pepa.agent.sys2.site_map import SiteMap, knowledge_from_building
+from pepa.building.layout import parse_building
+from pepa.clock import SimClock, at
 from pepa.memory.cli import parse_place
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import MemoryQuery, Near
-from pepa.sim.building import parse_building
+from pepa.messages import ElevatorCall, Experience, Pose, UserRequest
 from pepa.sim.generator import generate_building, write_building
 from pepa.sim.tour import TourConfig, TourController
 from pepa.sim.world import World

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from pepa.agent.cli import main as pepa
-from pepa.sim.building import DEFAULT_WORLD, BuildingError, load_building, parse_building
+from pepa.building.layout import DEFAULT_WORLD, BuildingError, load_building, parse_building
 
 
 @pytest.fixture()

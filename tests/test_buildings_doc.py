@@ -10,10 +10,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from pepa.sim import building as fmt
-from pepa.sim.building import parse_building
-from pepa.sim.occupancy import CSpace
-from pepa.sim.routing import Router
+from pepa.building import layout as fmt
+from pepa.building.layout import parse_building
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import Router
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "buildings.md"
 MODELS: list[type[BaseModel]] = [

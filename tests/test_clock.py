@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pepa.agent.clock import (
+from pepa.clock import (
     DAY_S,
     ExternalClock,
     SimClock,

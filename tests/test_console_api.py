@@ -10,13 +10,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from pepa.agent.clock import at
 from pepa.agent.console.app import create_app
 from pepa.agent.console.inprocess import InProcessBackend
 from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
 from pepa.agent.console.server import BackgroundServer
 from pepa.agent.console.settings import ConsoleSettings
-from pepa.agent.messages import RequestState
+from pepa.clock import at
+from pepa.messages import RequestState
 
 LOCAL = "http://127.0.0.1"
 CHANGE = {"X-Pepa-Console": "1"}

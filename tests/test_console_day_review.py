@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pepa.agent.console.day_review import changes_since
-from pepa.agent.messages import Condition, DailyGoal, Idle, Reflection, SkillCall
+from pepa.messages import Condition, DailyGoal, Idle, Reflection, SkillCall
 
 
 def reflection(

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from pepa.agent.clock import at
 from pepa.agent.console.app import create_app
 from pepa.agent.console.camera_view import CameraViews, Frame
 from pepa.agent.console.day_glance import battery, places
 from pepa.agent.console.inprocess import InProcessBackend
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.camera import Renderer
 from pepa.sim.camera_adapter import scene_for
 

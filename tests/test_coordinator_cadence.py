@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sys2_support import deliberator, office, state
 
-from pepa.agent.clock import SimClock, at
 from pepa.agent.coordinator.cadence import (
     BEDTIME_RETRY_S,
     FAILURE_BACKOFF_S,
@@ -25,9 +24,10 @@ from pepa.agent.coordinator.coordinator import (
     Whereabouts,
     at_rest,
 )
-from pepa.agent.messages import SkillStatus
 from pepa.agent.sys1.recorder import ExperienceRecorder, ListSink
 from pepa.agent.sys1.robot import RobotPose
+from pepa.clock import SimClock, at
+from pepa.messages import SkillStatus
 
 NINE = at(0, 9.0)
 

@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from pepa.agent.messages import ElevatorCall
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
+from pepa.messages import ElevatorCall
 from pepa.sim.elevator import ElevatorError
 from pepa.sim.gazebo import names
 from pepa.sim.gazebo.battery import OdometryBattery

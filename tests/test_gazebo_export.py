@@ -20,7 +20,7 @@ import yaml
 from pepa_ros import topics
 
 from pepa.agent.cli import main as pepa_main
-from pepa.sim.building import (
+from pepa.building.layout import (
     DEFAULT_WORLD,
     OBJECT,
     STAIRS_DOWN,
@@ -29,6 +29,7 @@ from pepa.sim.building import (
     BuildingError,
     load_building,
 )
+from pepa.building.markers import dictionary
 from pepa.sim.camera import CameraConfig
 from pepa.sim.gazebo import names
 from pepa.sim.gazebo.bridge import Direction
@@ -36,7 +37,6 @@ from pepa.sim.gazebo.export import MARKER_QUAD_OBJ, OutputDirectoryError, export
 from pepa.sim.gazebo.robot import spawn_pose
 from pepa.sim.gazebo.world import SLAB_M
 from pepa.sim.generator import generate_building, write_building
-from pepa.sim.markers import dictionary
 
 CHECKER = Path(sys.prefix) / "bin" / "pepa-sdf-check"
 BODY_HEIGHT_M = 0.3  # where a wall must stop the robot: above the ramps' low ends

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
-from pepa.agent.messages import Place, Pose, SkillCall
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import Place, Pose, SkillCall
 
 WORLD = WorldKnowledge(
     places={

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pepa.agent.llm.schema import inline_refs
-from pepa.agent.messages import Reflection
+from pepa.messages import Reflection
 
 
 def test_every_reference_of_a_nested_model_is_inlined() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from memory_streams import episode
 
-from pepa.agent.clock import SimClock, at
+from pepa.clock import SimClock, at
 from pepa.memory.consolidation import ConsolidationConfig, Consolidator, is_slow, part_of_day
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.importance import ImportanceWeights, LLMImportanceScorer, OfflineImportanceScorer

@@ -10,12 +10,12 @@ import pytest
 from memory_streams import KNOWN_PLACES, office_stream
 from pydantic import ValidationError
 
-from pepa.agent.clock import SimClock, at
-from pepa.agent.messages import ExperienceSource
+from pepa.clock import SimClock, at
 from pepa.memory import cli
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import MemoryQuery, Near, PlaceQuery, TextQuery, TimeQuery
 from pepa.memory.tools import call_tool, tool_specs
+from pepa.messages import ExperienceSource
 
 DOCK = Near(x=1.0, y=1.0, floor=0, radius_m=3.0)
 

@@ -6,7 +6,7 @@ import pytest
 from memory_streams import episode
 from pydantic import ValidationError
 
-from pepa.agent.clock import HOUR_S, SimClock, at
+from pepa.clock import HOUR_S, SimClock, at
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import MemoryQuery
 from pepa.memory.scoring import ScoreWeights, recency, relevance, total

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from memory_streams import KNOWN_PLACES, office_stream
 
-from pepa.agent.clock import DAY_S, SimClock, at
+from pepa.clock import DAY_S, SimClock, at
 from pepa.memory import records
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import MemoryQuery

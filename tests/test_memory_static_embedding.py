@@ -10,7 +10,7 @@ import pytest
 import yaml
 from memory_streams import KNOWN_PLACES, office_stream
 
-from pepa.agent.clock import DAY_S, SimClock, at
+from pepa.clock import DAY_S, SimClock, at
 from pepa.memory.embedders import EmbedderKind, embedder
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.static_embedding import PCA_DIMS, StaticEmbedder, distil, load_table

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from memory_streams import KNOWN_PLACES, episode, office_stream
 
-from pepa.agent.clock import SimClock, at
-from pepa.agent.messages import Experience, Pose
+from pepa.clock import SimClock, at
 from pepa.memory.episodic import EpisodicMemory, MemoryInputError
 from pepa.memory.query import MemoryQuery
 from pepa.memory.store import MANIFEST, EmbeddingMismatchError, StoreError
+from pepa.messages import Experience, Pose
 
 
 @pytest.fixture
@@ -145,8 +145,8 @@ def test_store_made_with_another_model_is_a_clear_error(memory: EpisodicMemory) 
 
 _WRITER = """
 import sys
-from pepa.agent.clock import SimClock, at, day_of
-from pepa.agent.messages import Experience, Pose
+from pepa.clock import SimClock, at, day_of
+from pepa.messages import Experience, Pose
 from pepa.memory.episodic import EpisodicMemory
 
 mem = EpisodicMemory(SimClock(at(10, 0.0)), sys.argv[1])

@@ -8,7 +8,7 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from pepa.agent.messages import (
+from pepa.messages import (
     MESSAGE_TYPES,
     AgentStatus,
     BatteryBelow,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pepa.agent.messages import RequestPriority
+from pepa.messages import RequestPriority
 from pepa.personalities import cli
 from pepa.personalities.loader import (
     BUILTIN_DIR,

@@ -13,7 +13,6 @@ pytest.importorskip("torch")
 import torch
 from policy_support import office, scenes, tiny_model
 
-from pepa.agent.clock import SimClock, WallClock
 from pepa.agent.pipeline.metrics import PipelineMetrics
 from pepa.agent.pipeline.runner import Mode, Pipeline, PipelineConfig
 from pepa.agent.pipeline.source import SceneStream
@@ -27,6 +26,7 @@ from pepa.agent.pipeline.stages import (
 from pepa.agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.public_context import PublicContext
+from pepa.clock import SimClock, WallClock
 
 
 def _stages() -> tuple[PerceptionStage, GenerationStage]:

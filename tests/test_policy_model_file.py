@@ -13,12 +13,12 @@ torch = pytest.importorskip("torch")
 
 from policy_support import TINY, office, tiny_model  # noqa: E402
 
-from pepa.agent.knowledge import WorldKnowledge  # noqa: E402
 from pepa.agent.pipeline.fast_path import FastPath  # noqa: E402
 from pepa.agent.policy.features import FeatureSpec  # noqa: E402
 from pepa.agent.policy.model import OnboardModel  # noqa: E402
 from pepa.agent.policy.store import CARD_FILE, WEIGHTS_FILE, ModelCard, ModelFileError, load, save  # noqa: E402
 from pepa.agent.policy.vocab import PolicyVocab  # noqa: E402
+from pepa.knowledge import WorldKnowledge  # noqa: E402
 
 
 def _saved(tmp_path: Path) -> Path:

@@ -11,8 +11,6 @@ torch = pytest.importorskip("torch")
 
 from policy_support import TINY, examples, office, tiny_model  # noqa: E402
 
-from pepa.agent.knowledge import SKILLS  # noqa: E402
-from pepa.agent.messages import SkillCall  # noqa: E402
 from pepa.agent.policy.train import (  # noqa: E402
     TrainConfig,
     build_model,
@@ -23,6 +21,8 @@ from pepa.agent.policy.train import (  # noqa: E402
 )
 from pepa.agent.policy.training_run import split_days  # noqa: E402
 from pepa.agent.policy.vocab import PolicyVocab, VocabError  # noqa: E402
+from pepa.knowledge import SKILLS  # noqa: E402
+from pepa.messages import SkillCall  # noqa: E402
 
 
 def test_vocabulary_round_trips_calls_over_the_known_world() -> None:

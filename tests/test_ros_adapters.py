@@ -22,8 +22,8 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from pepa.agent.knowledge import EMOTIONS
-from pepa.agent.messages import ElevatorCall
+from pepa.knowledge import EMOTIONS
+from pepa.messages import ElevatorCall
 
 
 def _image(encoding: str, pixels: np.ndarray, pad: int = 0) -> Image:

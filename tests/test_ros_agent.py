@@ -27,7 +27,7 @@ from pepa_ros.topics import (
 )
 from ros_agent_support import Probe, Stack, late_goals, new_domain, wait_for
 
-from pepa.agent.messages import AgentStatus, RequestPriority, RequestState, UserRequest
+from pepa.messages import AgentStatus, RequestPriority, RequestState, UserRequest
 
 pytestmark = pytest.mark.ros
 

@@ -12,7 +12,7 @@ import pytest
 from pepa_ros.topics import HEALTH, PLAN, STATUS
 from ros_agent_support import Probe, Stack, child_pids, new_domain, wait_for
 
-from pepa.agent.messages import Plan, RequestPriority, RequestState, UserRequest
+from pepa.messages import Plan, RequestPriority, RequestState, UserRequest
 
 pytestmark = pytest.mark.ros
 

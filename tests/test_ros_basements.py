@@ -8,7 +8,7 @@ from pepa_ros.robot_adapters import RobotTopics, make_adapter
 from pepa_ros.ros_robot import RosRobot
 from rclpy.node import Node
 
-from pepa.sim.building import parse_building
+from pepa.building.layout import parse_building
 from pepa.sim.generator import STOREY_M, generate_building
 
 pytestmark = pytest.mark.ros

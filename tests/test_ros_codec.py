@@ -12,7 +12,7 @@ from rclpy.node import Node
 from ros_support import Children, output_of, spin_until
 from std_msgs.msg import String
 
-from pepa.agent.messages import ElevatorCall, Goal
+from pepa.messages import ElevatorCall, Goal
 
 
 def test_round_trip_of_a_model() -> None:

@@ -27,9 +27,9 @@ from ros_support import wait_for
 from rosgraph_msgs.msg import Clock
 from sys2_support import state
 
-from pepa.agent.clock import at
 from pepa.agent.coordinator.cadence import failure_backoff_s
-from pepa.agent.messages import (
+from pepa.clock import at
+from pepa.messages import (
     Condition,
     DailyGoal,
     Decision,

@@ -14,8 +14,8 @@ from rclpy.node import Node
 from ros_support import Children, output_of, spin_until
 from std_msgs.msg import Float64
 
-from pepa.agent.messages import ElevatorCall
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.messages import ElevatorCall
 from pepa.sim.gazebo import names
 
 pytestmark = pytest.mark.ros

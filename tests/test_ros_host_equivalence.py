@@ -19,10 +19,10 @@ from pepa_ros import qos
 from pepa_ros.topics import DECISIONS, STATUS
 from ros_agent_support import Probe, Stack, new_domain, wait_for
 
-from pepa.agent.clock import at
-from pepa.agent.messages import Decision
 from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.runtime.runtime import Runtime
+from pepa.clock import at
+from pepa.messages import Decision
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from pepa_ros.interfaces_doc import render
 from pepa_ros.topics import COGNITIVE_TOPICS, NODES
 
-from pepa.agent.messages import MESSAGE_TYPES
+from pepa.messages import MESSAGE_TYPES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "interfaces.md"
 

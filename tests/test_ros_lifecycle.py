@@ -22,8 +22,8 @@ from pepa_ros.codec import JsonCodec
 from pepa_ros.topics import DECISIONS
 from ros_support import Children, output_of, wait_for
 
-from pepa.agent.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
 
 pytestmark = pytest.mark.ros
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from ros_support import Children, output_of, wait_for
 
-from pepa.agent.messages import SkillStatus
 from pepa.agent.sys1.navigation_backend import DriveState
 from pepa.agent.sys1.skills.backend_drive import BackendDrive, goal_of
+from pepa.messages import SkillStatus
 
 pytestmark = pytest.mark.ros
 
@@ -128,8 +128,8 @@ def test_the_sys1_node_with_navigation_nav2_sends_its_drive_legs_to_nav2(
     from pepa_ros.codec import JsonCodec
     from pepa_ros.topics import DECISIONS
 
-    from pepa.agent.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
-    from pepa.sim.building import load_building
+    from pepa.building.layout import load_building
+    from pepa.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
 
     building = load_building()
     floor = building.floor_levels[0]

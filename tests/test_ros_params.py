@@ -12,7 +12,7 @@ from rclpy.parameter import Parameter
 
 @pytest.fixture(scope="module")
 def building():
-    from pepa.sim.building import load_building
+    from pepa.building.layout import load_building
 
     return load_building()
 

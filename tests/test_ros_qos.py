@@ -13,7 +13,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, ReliabilityPolicy
 from ros_support import Children, output_of, spin_until, wait_for
 
-from pepa.agent.messages import ElevatorStatus, Goal
+from pepa.messages import ElevatorStatus, Goal
 
 
 def test_goals_status_and_reflections_are_reliable_and_latched() -> None:

@@ -10,7 +10,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from ros_support import Children, output_of, spin_until
 
-from pepa.agent.messages import ElevatorCall
+from pepa.messages import ElevatorCall
 
 pytestmark = pytest.mark.ros
 

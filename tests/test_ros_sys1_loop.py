@@ -24,7 +24,7 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from ros_support import wait_for
 
-from pepa.agent.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
+from pepa.messages import CandidateKind, CandidateScore, Decision, Plan, SkillCall
 
 pytestmark = pytest.mark.ros
 

@@ -13,8 +13,8 @@ from pepa_ros.codec import encode
 from pepa_ros.topics import DIAGNOSTICS, EXPERIENCES, MEMORY_QUERY
 from ros_support import Children, output_of, wait_for
 
-from pepa.agent.messages import Experience, Pose
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.messages import Experience, Pose
 
 pytestmark = pytest.mark.ros
 

@@ -9,7 +9,7 @@ import pytest
 from pepa_ros import ros_schema
 from pydantic import Field
 
-from pepa.agent.messages import (
+from pepa.messages import (
     TERMINAL_REQUEST_STATES,
     AgentStatus,
     AtPlace,

@@ -12,10 +12,10 @@ from pepa_ros import qos
 from pepa_ros.topics import DAILY_GOALS, STATUS
 from ros_agent_support import Probe, Stack, new_domain, wait_for
 
-from pepa.agent.clock import at
-from pepa.agent.messages import AgentStatus, DailyGoal
 from pepa.agent.runtime.warm_up import self_dir
 from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.clock import at
+from pepa.messages import AgentStatus, DailyGoal
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.clock import at
 from pepa.agent.experiment import SUMMARY_FILE, run_experiment
-from pepa.agent.messages import TERMINAL_REQUEST_STATES, RequestState
 from pepa.agent.metrics import CATEGORIES
 from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.runtime.runtime import Runtime
 from pepa.agent.sys2.request_queue import LEGACY_QUEUE_FILE, QUEUE_FILE, RequestQueue
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
+from pepa.messages import TERMINAL_REQUEST_STATES, RequestState
 from pepa.sim.events import EventGenerator, PersonRequest
 
 DAY_START, DAY_END = 8.0, 9.5
@@ -140,7 +140,7 @@ def test_interrupted_run_resumes_without_duplicates(two_days: Path, tmp_path: Pa
     ]
     # the resumed run is the uninterrupted one
     assert _summary(tmp_path) == _summary(two_days)
-    from pepa.agent.clock import SimClock
+    from pepa.clock import SimClock
     from pepa.memory.episodic import EpisodicMemory
 
     mem = EpisodicMemory(SimClock(at(5, 0)), tmp_path, create=False)

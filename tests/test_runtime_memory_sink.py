@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.clock import SimClock, at, day_of
-from pepa.agent.messages import Experience, Pose
 from pepa.agent.runtime.memory_sink import BatchedMemorySink
+from pepa.clock import SimClock, at, day_of
 from pepa.memory.episodic import EpisodicMemory, MemoryInputError
+from pepa.messages import Experience, Pose
 
 
 def _exp(i: int, room: str = "hall") -> Experience:

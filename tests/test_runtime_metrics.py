@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from pepa.agent.messages import RequestState, UserRequest
 from pepa.agent.metrics import (
     CATEGORIES,
     CoverageMap,
@@ -17,7 +16,8 @@ from pepa.agent.metrics import (
     time_share,
 )
 from pepa.agent.runtime.trace import Activity, DayTrace, TraceRecorder
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
+from pepa.messages import RequestState, UserRequest
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pepa.agent.clock import at
 from pepa.agent.experiment import summary_of
 from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.runtime.runtime import Phase, Runtime
+from pepa.clock import at
 
 
 def _runtime(out: Path) -> Runtime:

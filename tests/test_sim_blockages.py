@@ -8,12 +8,12 @@ import random
 
 import pytest
 
+from pepa.building.layout import door_approaches, load_building, parse_building
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import Router
 from pepa.sim.blockages import LENGTH_M, BlockagePlanner, along_x
-from pepa.sim.building import door_approaches, load_building, parse_building
 from pepa.sim.events import CorridorBlocked, EventConfig, EventGenerator
 from pepa.sim.generator import generate_building
-from pepa.sim.occupancy import CSpace
-from pepa.sim.routing import Router
 
 
 def _overlap(a, b) -> bool:

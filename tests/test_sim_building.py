@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from pepa.sim.building import (
+from pepa.building.layout import (
     ARUCO_DICTIONARY_SIZES,
     DEFAULT_WORLD,
     DOOR,

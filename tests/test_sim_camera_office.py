@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pepa.agent.clock import at
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.camera import Renderer
 from pepa.sim.camera_adapter import CameraScenes, scene_for
 from pepa.sim.camera_scene import Look

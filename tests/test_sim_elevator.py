@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from pepa.agent.clock import at
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
 from pepa.sim.world import World
 

@@ -9,16 +9,16 @@ import pytest
 from pydantic import ValidationError
 
 from pepa.agent.cli import main as pepa
-from pepa.agent.clock import at
-from pepa.agent.messages import UserRequest
 from pepa.agent.sys2.lexicon import Lexicon
 from pepa.agent.sys2.parser import RequestParser
 from pepa.agent.sys2.site_map import SiteMap, knowledge_from_building
-from pepa.sim.building import ARUCO_DICTIONARY_SIZES, load_building, parse_building
+from pepa.building.layout import ARUCO_DICTIONARY_SIZES, load_building, parse_building
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import DriveLeg, Router
+from pepa.clock import at
+from pepa.messages import UserRequest
 from pepa.sim.events import EventConfig, EventGenerator, PersonRequest
 from pepa.sim.generator import Shape, generate_building, write_building
-from pepa.sim.occupancy import CSpace
-from pepa.sim.routing import DriveLeg, Router
 from pepa.sim.tour import TourConfig, TourController
 from pepa.sim.world import World
 

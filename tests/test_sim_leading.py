@@ -9,9 +9,9 @@ from collections import deque
 
 import pytest
 
-from pepa.agent.clock import at
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim import leading
-from pepa.sim.building import load_building
 from pepa.sim.events import EventConfig
 from pepa.sim.leading import FOLLOW_GAP_M
 from pepa.sim.tour import TourController

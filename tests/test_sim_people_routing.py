@@ -6,11 +6,11 @@ import itertools
 
 import pytest
 
-from pepa.agent.clock import at
-from pepa.sim.building import load_building
-from pepa.sim.occupancy import CSpace
+from pepa.building.layout import load_building
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
+from pepa.clock import at
 from pepa.sim.people import People
-from pepa.sim.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
 
 
 @pytest.fixture(scope="module")

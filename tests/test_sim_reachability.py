@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pepa.sim.building import DEFAULT_WORLD, BuildingError, load_building
-from pepa.sim.occupancy import CSpace
-from pepa.sim.routing import DriveLeg, Router
+from pepa.building.layout import DEFAULT_WORLD, BuildingError, load_building
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import DriveLeg, Router
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pepa.sim.building import DEFAULT_WORLD, load_building
+from pepa.building.layout import DEFAULT_WORLD, load_building
 from pepa.sim.events import EventConfig, EventGenerator, PersonRequest
 
 WEEKDAYS = range(5)

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from pepa.agent.clock import at
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.battery import Battery, BatteryConfig
-from pepa.sim.building import load_building
 from pepa.sim.robot import CommandError, RobotConfig
 from pepa.sim.world import World
 

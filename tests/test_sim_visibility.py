@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from pepa.agent.clock import at
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import at
 from pepa.sim.world import World
 
 

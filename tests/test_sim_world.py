@@ -8,8 +8,8 @@ import math
 import pytest
 
 from pepa.agent.cli import main as pepa
-from pepa.agent.clock import SimClock, at
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
+from pepa.clock import SimClock, at
 from pepa.sim.events import CorridorBlocked, EventGenerator, PersonRequest
 from pepa.sim.tour import TourController
 from pepa.sim.world import World

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.messages import Experience, Pose
 from pepa.agent.runtime.ablation import (
     Ablation,
     RecallOff,
@@ -19,6 +18,7 @@ from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.study.cli import _ablations
 from pepa.agent.study.runner import StudyConfig, clean_env, resolve_personalities
 from pepa.agent.sys3.memory_port import EpisodeList
+from pepa.messages import Experience, Pose
 from pepa.personalities.loader import load
 
 

@@ -9,7 +9,7 @@ import pytest
 from pepa.agent.study.cli import _busy_load, _load, _worlds
 from pepa.agent.study.record import RunSet
 from pepa.agent.study.runner import LOADS, StudyConfig, generate_worlds
-from pepa.sim.building import load_building
+from pepa.building.layout import load_building
 
 
 def test_named_loads_and_rates_are_understood() -> None:

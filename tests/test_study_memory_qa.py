@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from study_support import hand_made_trace, office
 
-from pepa.agent.clock import SimClock, at
-from pepa.agent.messages import Experience, Pose
 from pepa.agent.study import memory_qa
 from pepa.agent.study.memory_qa import (
     Question,
@@ -19,8 +17,10 @@ from pepa.agent.study.memory_qa import (
     is_correct,
     make_questions,
 )
+from pepa.clock import SimClock, at
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.importance import OfflineImportanceScorer
+from pepa.messages import Experience, Pose
 
 
 def _episode(t: float, room: str, kind: str, caption: str, **extra: object) -> Experience:

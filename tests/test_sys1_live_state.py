@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sys1_support import rig
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.executor import HandleState
+from pepa.messages import SkillCall
 
 
 def test_a_skill_that_ends_between_looks_leaves_the_robot_idle_in_the_live_state() -> None:

@@ -10,7 +10,6 @@ from l_building import l_building_spec
 from sys1_support import office, rig
 
 from pepa.agent.experiment import run_experiment
-from pepa.agent.messages import SkillCall, SkillStatus
 from pepa.agent.metrics import summarize
 from pepa.agent.oscillation import oscillations
 from pepa.agent.runtime.config import RuntimeConfig
@@ -21,6 +20,7 @@ from pepa.agent.sys1.livelock import LivelockGuard, ReturnKind
 from pepa.agent.sys1.recorder import LIVELOCK
 from pepa.agent.sys1.sim_robot import run_world
 from pepa.agent.sys2.replanner import UNFIXABLE
+from pepa.messages import SkillCall, SkillStatus
 
 CFG = LivelockConfig(returns=4, window_s=600.0, spot_m=2.0)
 

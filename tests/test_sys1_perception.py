@@ -6,8 +6,6 @@ import threading
 
 from sys1_support import QUIET, office, rig
 
-from pepa.agent.clock import at
-from pepa.agent.messages import SkillCall, SkillStatus
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import HandleState, Sys1
 from pepa.agent.sys1.perception import CameraDetector, OracleDetector, Sighting
@@ -16,7 +14,9 @@ from pepa.agent.sys1.recorder import ListSink
 from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
 from pepa.agent.world_state import WorldState
+from pepa.clock import at
 from pepa.memory.importance import OfflineImportanceScorer
+from pepa.messages import SkillCall, SkillStatus
 from pepa.sim.world import World
 
 EXACT = PerceptionConfig(miss_base=0.0, miss_at_range=0.0, noise_base_m=0.0, noise_per_m=0.0)

@@ -9,13 +9,13 @@ from collections.abc import Callable
 import pytest
 from sys1_support import QUIET, office, rig
 
-from pepa.agent.clock import at
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.executor import Sys1
 from pepa.agent.sys1.planner import InlinePlanner, ThreadedPlanner
 from pepa.agent.sys1.recorder import ListSink
 from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
-from pepa.sim.routing import NoRouteError
+from pepa.building.routing import NoRouteError
+from pepa.clock import at
+from pepa.messages import SkillCall
 from pepa.sim.world import World
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sys1_support import rig
 
-from pepa.agent.messages import PlanSource, SkillCall
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys1.sim_robot import run_world
+from pepa.messages import PlanSource, SkillCall
 
 
 def test_unknown_skills_and_bad_arguments_are_refused_and_recorded() -> None:

@@ -7,11 +7,11 @@ import math
 import pytest
 from sys1_support import Rig, rig
 
-from pepa.agent.knowledge import EMOTIONS, SKILLS
-from pepa.agent.messages import SkillCall, SkillStatus
 from pepa.agent.sys1.context import Blockage
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.skills import SKILL_CLASSES
+from pepa.knowledge import EMOTIONS, SKILLS
+from pepa.messages import SkillCall, SkillStatus
 
 
 def _ok(h: object) -> None:

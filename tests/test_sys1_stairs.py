@@ -15,14 +15,14 @@ import pytest
 from l_building import ELEVATOR_FLOORS, l_building, l_building_spec
 from sys1_support import QUIET, Rig, office
 
-from pepa.agent.clock import at
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.context import SkillContext
 from pepa.agent.sys1.executor import HandleState, Sys1
 from pepa.agent.sys1.recorder import ListSink
 from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
 from pepa.agent.sys1.skills.navigation import GoTo
-from pepa.sim.building import Building, parse_building
+from pepa.building.layout import Building, parse_building
+from pepa.clock import at
+from pepa.messages import SkillCall
 from pepa.sim.generator import generate_building
 from pepa.sim.world import World
 
@@ -41,7 +41,7 @@ def _rig(building: Building, floor: int | None = None) -> Rig:
 
 
 def _landing(building: Building, floor: int) -> tuple[float, float]:
-    from pepa.sim.routing import Router
+    from pepa.building.routing import Router
 
     router = Router(building)
     node = router.nodes[router.landing_nodes[(building.stairs[0].id, floor)]]

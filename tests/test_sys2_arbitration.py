@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from sys2_support import deliberator, state
 
-from pepa.agent.messages import (
+from pepa.messages import (
     CandidateKind,
     Condition,
     DailyGoal,

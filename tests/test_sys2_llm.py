@@ -8,8 +8,8 @@ from typing import Any
 from sys2_support import deliberator, office, state
 
 from pepa.agent.llm import LLMClient, LLMSettings
-from pepa.agent.messages import PlanSource, RequestState, SkillCall
 from pepa.agent.sys2.llm_guidance import LLMPlanProposer, PlanProposals, ProposedPlan
+from pepa.messages import PlanSource, RequestState, SkillCall
 
 
 def _reply(server: Any, payload: dict[str, Any]) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sys2_support import deliberator, office
 
-from pepa.agent.messages import RequestPriority, RequestState, UserRequest
 from pepa.agent.sys2.lexicon import Lexicon
 from pepa.agent.sys2.parser import RequestParser
 from pepa.agent.sys2.site_map import SiteMap
+from pepa.messages import RequestPriority, RequestState, UserRequest
 
 
 def _parser() -> RequestParser:

@@ -6,16 +6,6 @@ import random
 
 from sys2_support import deliberator, state
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import (
-    CandidateKind,
-    Place,
-    Pose,
-    RequestState,
-    SkillCall,
-    SkillResult,
-    SkillStatus,
-)
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.mcts import MCTS
 from pepa.agent.sys2.options import Option
@@ -25,6 +15,16 @@ from pepa.agent.sys2.travel import MapTravel
 from pepa.agent.sys2.validation import PlanValidator
 from pepa.agent.sys2.world_model import WorldModel
 from pepa.agent.world_state import WorldState
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import (
+    CandidateKind,
+    Place,
+    Pose,
+    RequestState,
+    SkillCall,
+    SkillResult,
+    SkillStatus,
+)
 
 
 def _tiny_world() -> tuple[WorldKnowledge, WorldModel, Sys2Config]:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sys2_support import deliberator
 
-from pepa.agent.messages import RequestState, UserRequest
 from pepa.agent.runtime.checkpoint import Checkpoint, CheckpointStore
 from pepa.agent.runtime.runtime import MANAGED_FILES, SYS2_DIR
 from pepa.agent.sys2 import request_queue
 from pepa.agent.sys2.request_queue import LEGACY_QUEUE_FILE, QUEUE_FILE, RequestQueue
+from pepa.messages import RequestState, UserRequest
 
 
 def test_requests_survive_reopening_with_state_and_history(tmp_path: Path) -> None:

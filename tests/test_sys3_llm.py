@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pepa.agent.clock import SimClock, at
 from pepa.agent.llm import LLMClient, LLMSettings
 from pepa.agent.sys3.memory_port import EpisodeList
 from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
 from pepa.agent.sys3.system import Sys3
+from pepa.clock import SimClock, at
 from pepa.personalities.loader import load
 
 WORLD = office_world()

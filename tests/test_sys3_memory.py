@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pepa.agent.clock import SimClock, at
-from pepa.agent.messages import ExperienceSource
 from pepa.agent.sys3.memory_port import EpisodeStore, EpisodicMemoryPort
 from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
 from pepa.agent.sys3.system import Sys3
+from pepa.clock import SimClock, at
 from pepa.memory.episodic import EpisodicMemory
+from pepa.messages import ExperienceSource
 from pepa.personalities.loader import load
 
 

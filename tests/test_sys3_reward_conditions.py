@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.clock import at
-from pepa.agent.messages import (
+from pepa.agent.sys3.conditions import condition_holds, firing_goals, goal_problems
+from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
+from pepa.agent.sys3.synthetic_days import office_world
+from pepa.agent.world_state import WorldState
+from pepa.clock import at
+from pepa.messages import (
     AtPlace,
     BatteryBelow,
     Condition,
@@ -20,10 +24,6 @@ from pepa.agent.messages import (
     TimeBetween,
     WeightChange,
 )
-from pepa.agent.sys3.conditions import condition_holds, firing_goals, goal_problems
-from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
-from pepa.agent.sys3.synthetic_days import office_world
-from pepa.agent.world_state import WorldState
 from pepa.personalities.loader import load
 
 WORLD = office_world()

@@ -41,7 +41,7 @@ from pepa.agent.console.camera_view import MAX_WIDTH, MIN_WIDTH
 from pepa.agent.console.events import stream
 from pepa.agent.console.security import COOKIE, ConsoleGate, token_matches
 from pepa.agent.console.settings import ConsoleSettings
-from pepa.agent.messages import Experience, RequestPriority, UserRequest
+from pepa.messages import Experience, RequestPriority, UserRequest
 
 API = "/api/v1"
 STATIC_DIR = Path(__file__).with_name("static")

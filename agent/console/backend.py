@@ -20,7 +20,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pepa.agent.messages import (
+from pepa.memory.query import MemoryQuery
+from pepa.messages import (
     AgentStatus,
     CandidateScore,
     ElevatorStatus,
@@ -29,7 +30,6 @@ from pepa.agent.messages import (
     RequestPriority,
     UserRequest,
 )
-from pepa.memory.query import MemoryQuery
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from pepa.agent.console.backend import CameraView, MarkerView
 from pepa.agent.sys1.perception import MarkerTable, marker_detector
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 
 JPEG_QUALITY = 70
 MIN_WIDTH = 32

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from pepa.agent.clock import day_of
 from pepa.agent.console.backend import (
     ActivitySpan,
     DayGlance,
@@ -21,10 +20,11 @@ from pepa.agent.console.backend import (
     RequestMark,
     TrailPoint,
 )
-from pepa.agent.messages import UserRequest
 from pepa.agent.runtime.runtime import TRACE_DIR
 from pepa.agent.runtime.trace import Activity, DayTrace, PoseRow
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.clock import day_of
+from pepa.messages import UserRequest
 
 BATTERY_POINTS = 240
 """At most this many battery samples per day: a small chart needs no more."""

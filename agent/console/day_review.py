@@ -6,7 +6,7 @@ lives here, over two :class:`~agent.messages.Reflection` records and nothing els
 
 from __future__ import annotations
 
-from pepa.agent.messages import Reflection
+from pepa.messages import Reflection
 
 WEIGHT_EPSILON = 5e-4
 """Weight moves smaller than this are rounding, not change."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 
 from pepa.agent.console.backend import FloorInfo, Footprint, NotFoundError
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 from pepa.sim.floor_map import draw_floor_map
 
 MAP_PIXELS_PER_M = 16.0

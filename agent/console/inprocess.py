@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from pepa.agent.clock import day_of, format_time
 from pepa.agent.console import day_glance
 from pepa.agent.console.backend import (
     CameraView,
@@ -33,7 +32,8 @@ from pepa.agent.console.day_review import changes_since
 from pepa.agent.console.floor_maps import FloorMaps
 from pepa.agent.console.live_agent import LiveAgent
 from pepa.agent.console.personality_view import personality_view
-from pepa.agent.messages import (
+from pepa.clock import day_of, format_time
+from pepa.messages import (
     Decision,
     Experience,
     RequestPriority,

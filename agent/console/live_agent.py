@@ -18,16 +18,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.clock import WallClock, day_of
-from pepa.agent.messages import (
+from pepa.agent.runtime.config import RuntimeConfig
+from pepa.agent.runtime.runtime import Runtime
+from pepa.clock import WallClock, day_of
+from pepa.messages import (
     TERMINAL_REQUEST_STATES,
     Experience,
     ExperienceSource,
     RequestPriority,
     UserRequest,
 )
-from pepa.agent.runtime.config import RuntimeConfig
-from pepa.agent.runtime.runtime import Runtime
 from pepa.personalities import loader
 
 log = logging.getLogger(__name__)

@@ -6,14 +6,14 @@ new request) whether something must preempt it. A plan that fails sends the next
 by an exponential backoff (:data:`FAILURE_BACKOFF_S` doubled per failure in a row, at most
 :data:`MAX_FAILURE_BACKOFF_S`), so a goal whose skill fails at once cannot be decided again and
 again at the same instant; a new request still pokes Sys2 at once. All times are of the one
-clock (:mod:`pepa.agent.clock`), so the cadence is the same on the discrete-event clock and on ROS.
+clock (:mod:`pepa.clock`), so the cadence is the same on the discrete-event clock and on ROS.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pepa.agent.messages import SkillStatus
+from pepa.messages import SkillStatus
 
 IDLE_DECIDE_S = 60.0
 """When Sys2 had nothing to do, ask again after this long (or at once on a new request)."""

@@ -16,11 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pepa.agent.clock import DAY_S
 from pepa.agent.coordinator.cadence import Cadence
 from pepa.agent.coordinator.request_log import RequestLog
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import (
+from pepa.agent.sys1.executor import SkillHandle
+from pepa.agent.sys1.recorder import ExperienceRecorder
+from pepa.agent.sys1.robot import RobotPose
+from pepa.agent.sys2.deliberator import Deliberator
+from pepa.agent.world_state import WorldState
+from pepa.clock import DAY_S
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import (
     CandidateKind,
     CandidateScore,
     Decision,
@@ -32,11 +37,6 @@ from pepa.agent.messages import (
     SkillStatus,
     UserRequest,
 )
-from pepa.agent.sys1.executor import SkillHandle
-from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import RobotPose
-from pepa.agent.sys2.deliberator import Deliberator
-from pepa.agent.world_state import WorldState
 from pepa.sim.events import PersonRequest
 
 BEDTIME_ROUTINE = SkillCall(skill="dock_and_charge")

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
 from pepa.agent.llm.client import LLMClient, LLMOutcome
-from pepa.agent.messages import Place, Pose, SkillCall
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import Place, Pose, SkillCall
 
 PROBE_TEMPLATE = "llm_check_rules"
 # Skills whose required arguments are at most a place: a rule can name them with one field.

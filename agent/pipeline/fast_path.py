@@ -14,13 +14,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import SkillCall
 from pepa.agent.policy.features import Intention
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.robot import CameraImage
 from pepa.agent.world_state import WorldState
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import SkillCall
 
 log = logging.getLogger(__name__)
 

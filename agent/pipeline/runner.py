@@ -35,7 +35,6 @@ import cv2
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.clock import Clock, WallClock
 from pepa.agent.pipeline.metrics import Emitted, PipelineMetrics
 from pepa.agent.pipeline.stages import (
     FrameJob,
@@ -46,6 +45,7 @@ from pepa.agent.pipeline.stages import (
 )
 from pepa.agent.pipeline.staleness import StaleAction, StalenessRule, Verdict
 from pepa.agent.sys1.public_context import PublicContext
+from pepa.clock import Clock, WallClock
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import torch
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.policy.features import FeatureSpec, Intention
 from pepa.agent.policy.model import GreedyDecoder, OnboardModel, example_inputs, trace_encoder
 from pepa.agent.policy.vocab import VocabError
@@ -26,7 +25,8 @@ from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.perception import CameraDetector
 from pepa.agent.sys1.robot import CameraImage
 from pepa.agent.world_state import WorldState
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.messages import SkillCall
 
 
 @dataclass(frozen=True)

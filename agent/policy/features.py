@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
-from pepa.agent.messages import SkillCall
 from pepa.agent.policy.vocab import MAX_CALL_TOKENS, PolicyVocab, VocabError
 from pepa.agent.sys1.perception import Sighting
 from pepa.agent.world_state import WorldState
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import SkillCall
 
 RECENT_S = 300.0
 MAX_CANDIDATES = 8

@@ -16,10 +16,10 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pepa.agent.knowledge import WorldKnowledge
 from pepa.agent.policy.features import FeatureSpec
 from pepa.agent.policy.model import ModelConfig, OnboardModel
 from pepa.agent.policy.vocab import PolicyVocab
+from pepa.knowledge import WorldKnowledge
 
 WEIGHTS_FILE = "policy.pt"
 CARD_FILE = "model_card.json"

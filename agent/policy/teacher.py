@@ -23,9 +23,6 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.clock import at
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import Decision, SkillCall, SkillResult, SkillStatus, UserRequest
 from pepa.agent.policy.features import FeatureSpec, Intention, Observation
 from pepa.agent.policy.vocab import PolicyVocab, VocabError
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
@@ -41,8 +38,11 @@ from pepa.agent.sys3.day_stats import DayStats
 from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
 from pepa.agent.world_state import WorldState
+from pepa.building.layout import DEFAULT_WORLD, Building, load_building
+from pepa.clock import at
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import Decision, SkillCall, SkillResult, SkillStatus, UserRequest
 from pepa.personalities import loader
-from pepa.sim.building import DEFAULT_WORLD, Building, load_building
 from pepa.sim.events import PersonRequest
 from pepa.sim.robot import RobotBase
 from pepa.sim.world import World

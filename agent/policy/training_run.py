@@ -11,7 +11,6 @@ from pathlib import Path
 
 import torch
 
-from pepa.agent.knowledge import SKILLS
 from pepa.agent.policy.features import FeatureSpec
 from pepa.agent.policy.model import ModelConfig
 from pepa.agent.policy.store import ModelCard, save
@@ -26,6 +25,7 @@ from pepa.agent.policy.train import (
 )
 from pepa.agent.policy.vocab import PolicyVocab
 from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.knowledge import SKILLS
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pepa.agent.knowledge import EMOTIONS, SKILLS, ArgType, WorldKnowledge
-from pepa.agent.messages import SkillCall
+from pepa.knowledge import EMOTIONS, SKILLS, ArgType, WorldKnowledge
+from pepa.messages import SkillCall
 
 PAD, BOS, EOS, SEP = "<pad>", "<bos>", "<eos>", "<sep>"
 TEXT = "<text>"

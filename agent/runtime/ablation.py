@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from enum import StrEnum
 
-from pepa.agent.messages import Experience
 from pepa.agent.sys3.memory_port import EpisodeStore
+from pepa.messages import Experience
 from pepa.personalities.model import FEATURES, Personality, RewardSpec
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pepa.agent.messages import Level
+from pepa.messages import Level
 
 CHECKPOINT_FILE = "checkpoint.json"
 MORNING_DIR = "morning"

@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pepa.agent.runtime.ablation import Ablation
+from pepa.building.layout import Building, building_path, load_building
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
-from pepa.sim.building import Building, building_path, load_building
 from pepa.sim.events import EventConfig
 
 

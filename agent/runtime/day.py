@@ -14,7 +14,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pepa.agent.clock import SimClock
 from pepa.agent.coordinator.coordinator import (
     BEDTIME_ROUTINE,
     Coordinator,
@@ -22,20 +21,21 @@ from pepa.agent.coordinator.coordinator import (
     person_request,
     refusal,
 )
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
-from pepa.agent.messages import (
-    Decision,
-    ExperienceSource,
-    PlanSource,
-    SkillStatus,
-)
 from pepa.agent.policy.teacher import intentions_of
 from pepa.agent.runtime.trace import TraceRecorder, plan_category
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.agent.sys3.system import Sys3
 from pepa.agent.world_state import WorldState
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.clock import SimClock
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import (
+    Decision,
+    ExperienceSource,
+    PlanSource,
+    SkillStatus,
+)
 from pepa.sim.events import PersonRequest
 from pepa.sim.world import World
 

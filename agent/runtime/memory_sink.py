@@ -18,7 +18,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from pepa.agent.messages import Experience
+from pepa.messages import Experience
 
 log = logging.getLogger(__name__)
 

@@ -40,23 +40,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from pepa.agent.clock import DAY_S, SimClock, at, format_time
 from pepa.agent.coordinator.cadence import Cadence
 from pepa.agent.coordinator.coordinator import (
     Coordinator,
     Whereabouts,
     day_seed,
-)
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import (
-    AgentStatus,
-    Decision,
-    ElevatorStatus,
-    ExperienceSource,
-    Pose,
-    Reflection,
-    RequestPriority,
-    UserRequest,
 )
 from pepa.agent.runtime import sys1_state, views
 from pepa.agent.runtime.ablation import (
@@ -81,7 +69,19 @@ from pepa.agent.sys2.site_map import knowledge_from_building
 from pepa.agent.sys3.memory_port import EpisodicMemoryPort
 from pepa.agent.sys3.system import Sys3
 from pepa.agent.world_state import WorldState
+from pepa.clock import DAY_S, SimClock, at, format_time
+from pepa.knowledge import WorldKnowledge
 from pepa.memory.episodic import EpisodicMemory
+from pepa.messages import (
+    AgentStatus,
+    Decision,
+    ElevatorStatus,
+    ExperienceSource,
+    Pose,
+    Reflection,
+    RequestPriority,
+    UserRequest,
+)
 from pepa.sim.battery import BatteryConfig
 from pepa.sim.events import ObjectAppeared
 from pepa.sim.robot import RobotBase

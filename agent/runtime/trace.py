@@ -11,8 +11,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import SKILLS
-from pepa.agent.messages import CandidateKind, Plan
+from pepa.knowledge import SKILLS
+from pepa.messages import CandidateKind, Plan
 
 #: (time, floor, x, y, theta, battery state of charge)
 PoseRow = tuple[float, int, float, float, float, float]

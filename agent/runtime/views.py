@@ -6,8 +6,8 @@ the runtime that drives the day only takes its lock and hands the day over.
 
 from __future__ import annotations
 
-from pepa.agent.messages import AgentStatus, Decision, ElevatorStatus, Pose
 from pepa.agent.runtime.day import Day
+from pepa.messages import AgentStatus, Decision, ElevatorStatus, Pose
 
 
 def pose_of(day: Day) -> Pose:

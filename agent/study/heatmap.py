@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent.runtime.trace import DayTrace
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 
 CELL_M = 1.0
 

@@ -15,11 +15,11 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent import metrics
-from pepa.agent.clock import day_of
-from pepa.agent.messages import RequestState, UserRequest
 from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.sys2.site_map import TRANSIT_KINDS
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.clock import day_of
+from pepa.messages import RequestState, UserRequest
 
 _ACCEPTED = {RequestState.ACCEPTED, RequestState.IN_PROGRESS}
 

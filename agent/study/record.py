@@ -12,15 +12,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from pepa.agent import metrics
-from pepa.agent.messages import UserRequest
 from pepa.agent.runtime.ablation import Ablation
 from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.study.heatmap import HeatMap
 from pepa.agent.study.measures import RunMeasures, run_measures
 from pepa.agent.study.memory_qa import QAResult
 from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.building.layout import Building
+from pepa.messages import UserRequest
 from pepa.personalities.model import Personality
-from pepa.sim.building import Building
 
 TRACE_DIR = Path("runtime") / "trace"
 _TRACE = TypeAdapter(DayTrace)

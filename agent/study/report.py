@@ -29,7 +29,7 @@ from pepa.agent.study.claims import Direction, Verdict
 from pepa.agent.study.heatmap import mean_heatmap
 from pepa.agent.study.measures import MEASURES
 from pepa.agent.study.record import RunRecord, full_runs
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 
 log = logging.getLogger(__name__)
 

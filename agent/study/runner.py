@@ -29,8 +29,8 @@ from pepa.agent.study.analysis import Findings, analyse
 from pepa.agent.study.record import RunRecord, RunSet, RunSpec
 from pepa.agent.study.report import write_report
 from pepa.agent.study.worker import RECORD_FILE, WorkerJob
+from pepa.building.layout import DEFAULT_WORLD, load_building
 from pepa.personalities import loader
-from pepa.sim.building import DEFAULT_WORLD, load_building
 
 log = logging.getLogger(__name__)
 

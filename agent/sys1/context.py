@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.config import Sys1Config
 from pepa.agent.sys1.livelock import LivelockGuard
 from pepa.agent.sys1.perception import Perception, Sighting
@@ -25,9 +24,10 @@ from pepa.agent.sys1.recorder import ExperienceRecorder
 from pepa.agent.sys1.robot import Robot, RobotPose
 from pepa.agent.sys1.safety import SafetyGuard
 from pepa.agent.sys1.visit_map import VisitMap
-from pepa.sim.building import Building, Rect
-from pepa.sim.occupancy import CSpace
-from pepa.sim.routing import NoRouteError, Route, Router
+from pepa.building.layout import Building, Rect
+from pepa.building.occupancy import CSpace
+from pepa.building.routing import NoRouteError, Route, Router
+from pepa.messages import SkillCall
 
 if TYPE_CHECKING:
     from pepa.agent.sys1.navigation_backend import NavigationBackend
@@ -51,7 +51,7 @@ def navigation_map(building: Building, radius_m: float) -> tuple[CSpace, Router]
     Flights and mid landings are closed to driving: on them the robot is between floors, so
     a drive leg, a goal or an exploration target there could never be reached on the floor it
     was planned on. Only a route's stairs legs cross them, as a unit (see
-    :meth:`pepa.sim.routing.Router.route`).
+    :meth:`pepa.building.routing.Router.route`).
     """
     cspace = CSpace(building, radius_m)
     for level in building.floor_levels:

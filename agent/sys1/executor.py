@@ -23,7 +23,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pepa.agent.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
 from pepa.agent.sys1.config import Sys1Config
 from pepa.agent.sys1.context import SkillContext, navigation_map
 from pepa.agent.sys1.livelock import Livelock
@@ -44,9 +43,10 @@ from pepa.agent.sys1.safety import SafetyGuard
 from pepa.agent.sys1.skills import Feedback, Skill, make_skill
 from pepa.agent.sys1.visit_map import VisitMap
 from pepa.agent.world_state import WorldState
+from pepa.building.layout import Building
+from pepa.building.routing import NoRouteError, Route
 from pepa.memory.importance import ImportanceScorer
-from pepa.sim.building import Building
-from pepa.sim.routing import NoRouteError, Route
+from pepa.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
 
 log = logging.getLogger(__name__)
 

@@ -25,13 +25,13 @@ from typing import Literal, Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from pepa.agent.clock import day_of
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.robot import CameraImage, Robot, RobotPose
 from pepa.agent.sys1.visit_map import VisitMap
 from pepa.agent.world_state import WorldState
-from pepa.sim.building import Building
-from pepa.sim.markers import dictionary
+from pepa.building.layout import Building
+from pepa.building.markers import dictionary
+from pepa.clock import day_of
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from pepa.agent.messages import ElevatorStatus, Pose
+from pepa.messages import ElevatorStatus, Pose
 
 #: Body postures an ``express`` motion can ask for; a platform maps them to its own gaits.
 POSTURES: tuple[str, ...] = ("stand", "sit", "lie_down", "stretch", "bow", "jump", "nod")

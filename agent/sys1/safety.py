@@ -20,12 +20,12 @@ import math
 import unicodedata
 from collections.abc import Callable
 
-from pepa.agent.knowledge import EMOTIONS, SKILLS
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.config import SafetyConfig
 from pepa.agent.sys1.recorder import ExperienceRecorder
 from pepa.agent.sys1.robot import RobotPose
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.knowledge import EMOTIONS, SKILLS
+from pepa.messages import SkillCall
 
 log = logging.getLogger(__name__)
 

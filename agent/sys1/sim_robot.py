@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import math
 
-from pepa.agent.messages import ElevatorStatus
 from pepa.agent.sys1.perception import Sighting
 from pepa.agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
+from pepa.messages import ElevatorStatus
 from pepa.sim.camera import CameraConfig, Renderer
 from pepa.sim.camera_adapter import scene_for
 from pepa.sim.elevator import ElevatorError

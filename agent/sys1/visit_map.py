@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from pepa.sim.building import Building
-from pepa.sim.occupancy import CSpace
+from pepa.building.layout import Building
+from pepa.building.occupancy import CSpace
 
 HEADING_BINS = 32
 

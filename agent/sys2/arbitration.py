@@ -17,9 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pepa.agent.clock import format_time
-from pepa.agent.knowledge import EMOTIONS, SKILLS, WorldKnowledge
-from pepa.agent.messages import (
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.mcts import ChildStats, SearchResult
+from pepa.agent.sys2.options import Option
+from pepa.agent.sys2.presence import PresenceModel
+from pepa.agent.sys2.site_map import SiteMap
+from pepa.agent.sys2.validation import PlanCheck
+from pepa.agent.world_state import WorldState
+from pepa.clock import format_time
+from pepa.knowledge import EMOTIONS, SKILLS, WorldKnowledge
+from pepa.messages import (
     CandidateKind,
     CandidateScore,
     DailyGoal,
@@ -28,13 +35,6 @@ from pepa.agent.messages import (
     SkillCall,
     UserRequest,
 )
-from pepa.agent.sys2.config import Sys2Config
-from pepa.agent.sys2.mcts import ChildStats, SearchResult
-from pepa.agent.sys2.options import Option
-from pepa.agent.sys2.presence import PresenceModel
-from pepa.agent.sys2.site_map import SiteMap
-from pepa.agent.sys2.validation import PlanCheck
-from pepa.agent.world_state import WorldState
 
 Verdict = tuple[RequestState, str]
 FEATURE_WORDS = {

@@ -22,22 +22,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import (
-    TERMINAL_REQUEST_STATES,
-    CandidateKind,
-    DailyGoal,
-    Decision,
-    Plan,
-    PlanSource,
-    Pose,
-    RequestPriority,
-    RequestState,
-    SkillCall,
-    SkillResult,
-    SkillStatus,
-    UserRequest,
-)
 from pepa.agent.sys2.arbitration import OptionBuilder, candidate_score, explain, judge_request
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.lexicon import Lexicon
@@ -54,6 +38,22 @@ from pepa.agent.sys2.validation import PlanValidator
 from pepa.agent.sys2.world_model import WorldModel
 from pepa.agent.sys3.conditions import firing_goals
 from pepa.agent.world_state import WorldState
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import (
+    TERMINAL_REQUEST_STATES,
+    CandidateKind,
+    DailyGoal,
+    Decision,
+    Plan,
+    PlanSource,
+    Pose,
+    RequestPriority,
+    RequestState,
+    SkillCall,
+    SkillResult,
+    SkillStatus,
+    UserRequest,
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.clock import format_time
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import CandidateKind, PlanSource, SkillCall
 from pepa.agent.sys2.options import Option
 from pepa.agent.sys2.parser import StructuredLLM
 from pepa.agent.world_state import WorldState
+from pepa.clock import format_time
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import CandidateKind, PlanSource, SkillCall
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pepa.agent.messages import CandidateKind
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.options import Option
 from pepa.agent.sys2.world_model import LUMP_FEATURES, RATE_FEATURES, ModelState, WorldModel
+from pepa.messages import CandidateKind
 
 
 @dataclass

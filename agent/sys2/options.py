@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pepa.agent.messages import CandidateKind, PlanSource, SkillCall
+from pepa.messages import CandidateKind, PlanSource, SkillCall
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import EMOTIONS, WorldKnowledge
-from pepa.agent.messages import RequestPriority, Scalar, SkillCall, UserRequest
 from pepa.agent.sys2.lexicon import Lexicon, Resolution, normalise
+from pepa.knowledge import EMOTIONS, WorldKnowledge
+from pepa.messages import RequestPriority, Scalar, SkillCall, UserRequest
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from pepa.agent.clock import hour_of_day
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.world_state import WorldState
+from pepa.clock import hour_of_day
 
 log = logging.getLogger(__name__)
 

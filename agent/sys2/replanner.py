@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import Plan, SkillCall, SkillResult
 from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.site_map import SiteMap
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import Plan, SkillCall, SkillResult
 
 PERSON_SKILLS = frozenset(
     {"approach_person", "greet", "guide_person", "follow_person", "report", "deliver_message"}

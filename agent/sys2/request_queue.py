@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pepa.agent.messages import TERMINAL_REQUEST_STATES, RequestEvent, RequestState, UserRequest
+from pepa.messages import TERMINAL_REQUEST_STATES, RequestEvent, RequestState, UserRequest
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import Place, Pose
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import Place, Pose
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys2.world_model import WorldModel
 from pepa.agent.world_state import WorldState
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import SkillCall
 
 
 class PlanCheck(BaseModel):

@@ -23,13 +23,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.replanner import PERSON_SKILLS
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import Travel, TravelEstimator
 from pepa.agent.world_state import WorldState
+from pepa.messages import SkillCall
 
 LUMP_FEATURES = ("novelty", "social", "task", "play")
 RATE_FEATURES = ("energy", "safety")

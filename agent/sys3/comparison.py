@@ -11,11 +11,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from pepa.agent.clock import SimClock, at
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import DailyGoal, Experience, Reflection
 from pepa.agent.sys3.memory_port import EpisodeList
 from pepa.agent.sys3.system import Sys3
+from pepa.clock import SimClock, at
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import DailyGoal, Experience, Reflection
 from pepa.personalities.model import Personality
 
 REFLECTION_HOUR = 23.0

@@ -8,8 +8,9 @@ Sys2.
 
 from __future__ import annotations
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import (
+from pepa.agent.world_state import WorldState
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import (
     AtPlace,
     BatteryAbove,
     BatteryBelow,
@@ -22,7 +23,6 @@ from pepa.agent.messages import (
     RequestPending,
     TimeBetween,
 )
-from pepa.agent.world_state import WorldState
 
 PERSON_RECENT_S = 300.0
 """A person counts as 'in the room' if seen there during the last five minutes."""

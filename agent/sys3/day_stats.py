@@ -23,9 +23,9 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.clock import hour_of_day
-from pepa.agent.knowledge import SKILLS
-from pepa.agent.messages import Experience
+from pepa.clock import hour_of_day
+from pepa.knowledge import SKILLS
+from pepa.messages import Experience
 
 FAILURE = "failure"
 SUCCESS = "success"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import Experience, Place
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import Experience, Place
 
 
 def read_episodes(path: Path) -> list[Experience]:

@@ -12,8 +12,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pepa.agent.knowledge import EMOTIONS, WorldKnowledge
-from pepa.agent.messages import (
+from pepa.agent.sys3.day_stats import DayStats, counter_top
+from pepa.agent.sys3.reward import RewardFeatures
+from pepa.agent.sys3.self_model import SelfModel
+from pepa.knowledge import EMOTIONS, WorldKnowledge
+from pepa.messages import (
     AtPlace,
     BatteryAbove,
     BatteryBelow,
@@ -25,9 +28,6 @@ from pepa.agent.messages import (
     SkillCall,
     TimeBetween,
 )
-from pepa.agent.sys3.day_stats import DayStats, counter_top
-from pepa.agent.sys3.reward import RewardFeatures
-from pepa.agent.sys3.self_model import SelfModel
 from pepa.personalities.model import Personality
 
 LUNCH = (12.0, 13.5)

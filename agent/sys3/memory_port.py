@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
-from pepa.agent.messages import Experience
+from pepa.messages import Experience
 
 
 @runtime_checkable

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
-from pepa.agent.messages import Experience, Goal
 from pepa.agent.sys3.day_stats import DayStats, counter_top
 from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import Experience, Goal
 from pepa.personalities.model import FEATURES, Personality
 
 MAX_EPISODES_IN_PROMPT = 15

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
-from pepa.agent.messages import DailyGoal, Experience, Goal, Insight, Reflection, WeightChange
 from pepa.agent.sys3.daily_goals import DailyGoalEngine, GoalDraft, drafts_problems
 from pepa.agent.sys3.day_stats import DayStats, counter_top
 from pepa.agent.sys3.prompt_context import reflection_variables
 from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import DailyGoal, Experience, Goal, Insight, Reflection, WeightChange
 from pepa.personalities.model import FEATURES, Personality
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pepa.agent.clock import format_time
-from pepa.agent.messages import Reflection
 from pepa.agent.sys3.conditions import describe_condition
+from pepa.clock import format_time
+from pepa.messages import Reflection
 
 SUBDIR = "reflections"
 _DAY_RE = re.compile(r"^day-(\d{4})\.json$")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.messages import Unit, WeightChange
+from pepa.messages import Unit, WeightChange
 from pepa.personalities.model import FEATURES, Personality
 
 log = logging.getLogger(__name__)

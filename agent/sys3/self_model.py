@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.knowledge import SKILLS, WorldKnowledge
-from pepa.agent.messages import Place, Unit
 from pepa.agent.world_state import WorldState
+from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.messages import Place, Unit
 from pepa.personalities.model import Personality
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
-from pepa.agent.clock import at
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import Experience, ExperienceSource, Place, Pose
+from pepa.clock import at
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import Experience, ExperienceSource, Place, Pose
 
 _PLACES: tuple[tuple[str, int, str, float, float], ...] = (
     ("dock", 0, "dock", 1.0, 1.0),

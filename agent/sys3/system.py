@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter
 
-from pepa.agent.clock import Clock, at
-from pepa.agent.knowledge import WorldKnowledge
-from pepa.agent.messages import DailyGoal, Experience, ExperienceSource, Goal, Reflection
 from pepa.agent.sys3 import ultimate_goal as ultimate
 from pepa.agent.sys3.daily_goals import DailyGoalEngine
 from pepa.agent.sys3.day_stats import DayStats, compute
@@ -26,6 +23,9 @@ from pepa.agent.sys3.reflection_log import ReflectionLog
 from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
 from pepa.agent.sys3.self_model import SelfModel
 from pepa.agent.world_state import WorldState
+from pepa.clock import Clock, at
+from pepa.knowledge import WorldKnowledge
+from pepa.messages import DailyGoal, Experience, ExperienceSource, Goal, Reflection
 from pepa.personalities.model import Personality
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pepa.agent.messages import Goal
 from pepa.agent.sys3.prompt_context import ultimate_goal_variables
+from pepa.messages import Goal
 from pepa.personalities.model import FEATURES, Personality
 
 if TYPE_CHECKING:

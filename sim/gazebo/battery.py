@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
+from pepa.building.layout import Building
 from pepa.sim.battery import Battery, BatteryConfig, on_charger
-from pepa.sim.building import Building
 from pepa.sim.gazebo.pose import level_at_height, stairs_energy_factor
 
 #: Below these speeds the robot counts as standing still (odometry is never exactly zero).

@@ -12,7 +12,7 @@ from enum import StrEnum
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 from pepa.sim.gazebo import names
 
 

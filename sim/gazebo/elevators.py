@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from pepa.agent.messages import ElevatorCall, ElevatorStatus
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.messages import ElevatorCall, ElevatorStatus
 from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
 from pepa.sim.gazebo import names
 from pepa.sim.gazebo.pose import level_at_height

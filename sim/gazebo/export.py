@@ -14,11 +14,11 @@ from pathlib import Path
 import cv2
 from pydantic import BaseModel, ConfigDict
 
-from pepa.sim.building import DEFAULT_WORLD, load_building
+from pepa.building.layout import DEFAULT_WORLD, load_building
+from pepa.building.markers import marker_texture
 from pepa.sim.gazebo.bridge import bridge_yaml
 from pepa.sim.gazebo.robot import robot_sdf
 from pepa.sim.gazebo.world import MARKER_MESH, marker_texture_path, world_sdf
-from pepa.sim.markers import marker_texture
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ the building's frame: x, y in metres as in the description, z the height of its 
 
 from __future__ import annotations
 
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 
 #: A pose this far above a floor's slab still counts as on that floor (the body's origin is
 #: at the floor; a car's plate and odometry noise lift it a little).

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 from pydantic import BaseModel, ConfigDict
 
-from pepa.sim.building import Building
+from pepa.building.layout import Building
 from pepa.sim.camera import CameraConfig
 from pepa.sim.gazebo import names
 from pepa.sim.gazebo.sdf import box, document, inertial, num, plugin, pose, sub, vec

@@ -20,7 +20,8 @@ import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from pepa.sim.building import Building, ElevatorSpec, Rect, StairsSpec, _on_edge
+from pepa.building.layout import Building, ElevatorSpec, Rect, StairsSpec, _on_edge
+from pepa.building.markers import quiet_scale
 from pepa.sim.camera_adapter import PANEL_HEIGHT_M, PANEL_MARKER_SIZE_M
 from pepa.sim.gazebo import names
 from pepa.sim.gazebo.sdf import (
@@ -39,7 +40,6 @@ from pepa.sim.gazebo.sdf import (
     sub,
     vec,
 )
-from pepa.sim.markers import quiet_scale
 
 SLAB_M = 0.2
 DOOR_HEIGHT_M = 2.1

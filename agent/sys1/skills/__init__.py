@@ -1,9 +1,8 @@
 """The skill catalogue's implementations: one class per skill of
-:data:`pepa.agent.knowledge.SKILLS`."""
+:data:`pepa.knowledge.SKILLS`."""
 
 from __future__ import annotations
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.context import SkillContext
 from pepa.agent.sys1.skills.base import Feedback, Outcome, Skill, SkillArgError
 from pepa.agent.sys1.skills.body import DockAndCharge, Express, Rest, Wait
@@ -19,6 +18,7 @@ from pepa.agent.sys1.skills.social import (
     Report,
     Speak,
 )
+from pepa.messages import SkillCall
 
 SKILL_CLASSES: dict[str, type[Skill]] = {
     cls.name: cls

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.context import SkillContext
 from pepa.agent.sys1.navigation_backend import DriveHandle, DriveState, NavigationBackend
 from pepa.agent.sys1.skills.base import Outcome, Script, Skill
 from pepa.agent.sys1.skills.motion import FollowPath
+from pepa.messages import SkillCall
 
 Point = tuple[float, float]
 

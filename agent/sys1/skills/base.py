@@ -21,8 +21,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from pepa.agent.messages import Scalar, SkillCall, SkillResult, SkillStatus
 from pepa.agent.sys1.planner import Job
+from pepa.messages import Scalar, SkillCall, SkillResult, SkillStatus
 
 if TYPE_CHECKING:
     from pepa.agent.sys1.context import SkillContext

@@ -14,7 +14,7 @@ from pepa.agent.sys1.perception import nearest_readable_m
 from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
 from pepa.agent.sys1.skills.motion import Turn, heading_to, wrap
 from pepa.agent.sys1.skills.navigation import GoTo
-from pepa.sim.building import LandmarkSpec
+from pepa.building.layout import LandmarkSpec
 
 #: Room kinds a patrol passes through but does not visit for their own sake.
 TRANSIT_KINDS = frozenset({"stairwell", "elevator_lobby", "corridor"})

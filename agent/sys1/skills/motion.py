@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 
-from pepa.agent.messages import SkillCall
 from pepa.agent.sys1.context import SkillContext
 from pepa.agent.sys1.skills.base import Outcome, Skill
+from pepa.messages import SkillCall
 
 Point = tuple[float, float]
 SHARP_TURN_RAD = 0.5

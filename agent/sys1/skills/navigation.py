@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import math
 
-from pepa.agent.messages import SkillCall, SkillStatus
 from pepa.agent.sys1.context import NoRouteError, SkillContext, Target
 from pepa.agent.sys1.skills.backend_drive import drive_leg
 from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
 from pepa.agent.sys1.skills.leave_elevator import LeaveElevator, aboard
 from pepa.agent.sys1.skills.motion import FollowPath
-from pepa.sim.routing import DriveLeg, ElevatorLeg, StairsLeg
+from pepa.building.routing import DriveLeg, ElevatorLeg, StairsLeg
+from pepa.messages import SkillCall, SkillStatus
 
 
 class GoTo(Skill):

@@ -4,7 +4,7 @@ time, health.
 * Lifecycle: each is a managed node (pepa_ros.managed); its parameters are declared and
   validated from the node's spec table (pepa_ros.params) at construction, so a bad value stops
   it at once, and read again with the files on configure.
-* Time: the core objects read an :class:`pepa.agent.clock.ExternalClock` set from the node's ROS
+* Time: the core objects read an :class:`pepa.clock.ExternalClock` set from the node's ROS
   clock — simulated time from ``/clock`` with ``use_sim_time`` — while the node's own loops
   run on timers of the steady wall clock, so a sped-up simulation does not speed them up.
 * Health: the JSON codec's bad-message counts and the node's boot id, on ``/pepa/health``;
@@ -25,9 +25,9 @@ from rclpy.clock import Clock, ClockType
 from rclpy.context import Context
 from rclpy.timer import Timer
 
-from pepa.agent.clock import ExternalClock
-from pepa.agent.messages import new_id
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
+from pepa.clock import ExternalClock
+from pepa.messages import new_id
 from pepa_ros import diagnostics, params, qos
 from pepa_ros.codec import JsonCodec
 from pepa_ros.health import NodeHealth

@@ -194,7 +194,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in names:
         registry.lookup(name)
     if args.world is not None:
-        from pepa.sim.building import load_building
+        from pepa.building.layout import load_building
 
         load_building(args.world)  # a missing or bad file: an error now, not in every node
     if args.record is not None and "recorder" not in names:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
-from pepa.agent.messages import SCHEMA_VERSION, Message
+from pepa.messages import SCHEMA_VERSION, Message
 
 if TYPE_CHECKING:
     from rclpy.node import Node

@@ -30,7 +30,6 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.context import Context
 from sensor_msgs.msg import Image
 
-from pepa.agent.clock import day_of, format_time
 from pepa.agent.console import day_glance
 from pepa.agent.console.backend import (
     CameraView,
@@ -58,7 +57,11 @@ from pepa.agent.console.floor_maps import FloorMaps
 from pepa.agent.console.personality_view import personality_view
 from pepa.agent.console.server import BackgroundServer, announce
 from pepa.agent.console.settings import resolve_settings
-from pepa.agent.messages import (
+from pepa.agent.runtime.trace import DayTrace, TraceRecorder, plan_category
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.world_state import WorldState
+from pepa.clock import day_of, format_time
+from pepa.messages import (
     AgentStatus,
     DailyGoal,
     Decision,
@@ -70,9 +73,6 @@ from pepa.agent.messages import (
     RequestPriority,
     UserRequest,
 )
-from pepa.agent.runtime.trace import DayTrace, TraceRecorder, plan_category
-from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.agent.world_state import WorldState
 from pepa.personalities import loader
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode

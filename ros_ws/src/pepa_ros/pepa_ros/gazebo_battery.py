@@ -14,7 +14,7 @@ from rclpy.context import Context
 from rclpy.node import Node
 from sensor_msgs.msg import BatteryState
 
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
 from pepa.sim.gazebo.battery import OdometryBattery
 from pepa_ros import params, qos
 from pepa_ros.battery_state import battery_state

@@ -18,8 +18,8 @@ from rclpy.context import Context
 from rclpy.node import Node
 from std_msgs.msg import Float64
 
-from pepa.agent.messages import ElevatorCall, ElevatorStatus
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
+from pepa.messages import ElevatorCall, ElevatorStatus
 from pepa.sim.elevator import ElevatorError
 from pepa.sim.gazebo.elevators import ElevatorBank
 from pepa_ros import params, qos

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pepa.agent.messages import Message
+from pepa.messages import Message
 
 
 class NodeHealth(Message):

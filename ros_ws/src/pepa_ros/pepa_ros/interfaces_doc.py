@@ -25,7 +25,7 @@ HEADER = """\
 
 Every topic, service and parameter of the PEPA nodes. Sensors and motion use the standard
 ROS types (REP-103 units, REP-105 frames `map`, `odom`, `base_link`); the cognitive topics
-under `/pepa/` carry the models of `agent/messages.py` as JSON in `std_msgs/String`, each
+under `/pepa/` carry the models of `pepa/messages.py` as JSON in `std_msgs/String`, each
 with `schema_version`. A message that is not valid JSON, fails its model's validation or
 carries another schema version is logged with its topic and the error, counted (the
 `bad_messages` field of the agent's status) and dropped; the node keeps running.

@@ -28,7 +28,7 @@ from pepa_interfaces.srv import CancelRequest
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.task import Future
 
-from pepa.agent.messages import TERMINAL_REQUEST_STATES, RequestPriority, RequestState, UserRequest
+from pepa.messages import TERMINAL_REQUEST_STATES, RequestPriority, RequestState, UserRequest
 from pepa_ros import typed_codec
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.messages import ElevatorCall, ElevatorStatus
+from pepa.messages import ElevatorCall, ElevatorStatus
 from pepa_ros import qos
 from pepa_ros.codec import JsonCodec
 from pepa_ros.topics import (

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pepa.agent.messages import ElevatorCall, ElevatorStatus
 from pepa.agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
-from pepa.sim.building import Building
+from pepa.building.layout import Building
+from pepa.messages import ElevatorCall, ElevatorStatus
 from pepa_ros import qos
 from pepa_ros.robot_adapters import EXPRESS_PATTERNS, RobotAdapter, UnsupportedMotionError
 from pepa_ros.topics import CAMERA_INFO

@@ -37,7 +37,7 @@ from annotated_types import MaxLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from pepa.agent.messages import (
+from pepa.messages import (
     AgentStatus,
     CandidateScore,
     Condition,

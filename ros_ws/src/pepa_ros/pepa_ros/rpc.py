@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, JsonValue
 
-from pepa.agent.messages import Message, new_id
+from pepa.messages import Message, new_id
 from pepa_ros import qos
 from pepa_ros.codec import JsonCodec
 

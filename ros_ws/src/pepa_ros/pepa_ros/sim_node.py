@@ -29,11 +29,11 @@ from rclpy.parameter import Parameter
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, CameraInfo, Image
 
-from pepa.agent.clock import at
 from pepa.agent.coordinator.coordinator import person_request
-from pepa.agent.messages import ElevatorCall, ElevatorStatus, UserRequest
 from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.sim.building import Building, load_building
+from pepa.building.layout import Building, load_building
+from pepa.clock import at
+from pepa.messages import ElevatorCall, ElevatorStatus, UserRequest
 from pepa.sim.elevator import ElevatorError
 from pepa.sim.events import PersonRequest
 from pepa.sim.robot import CommandError

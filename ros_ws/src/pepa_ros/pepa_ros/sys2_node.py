@@ -34,7 +34,6 @@ from typing import Any
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
-from pepa.agent.clock import day_of, format_time
 from pepa.agent.coordinator.cadence import Cadence
 from pepa.agent.coordinator.coordinator import (
     BEDTIME_ROUTINE,
@@ -44,7 +43,14 @@ from pepa.agent.coordinator.coordinator import (
     at_rest,
     day_seed,
 )
-from pepa.agent.messages import (
+from pepa.agent.sys1.recorder import ExperienceRecorder
+from pepa.agent.sys1.robot import RobotPose
+from pepa.agent.sys2.config import Sys2Config
+from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.world_state import WorldState
+from pepa.clock import day_of, format_time
+from pepa.messages import (
     AgentStatus,
     DailyGoal,
     Decision,
@@ -56,12 +62,6 @@ from pepa.agent.messages import (
     StepResult,
     UserRequest,
 )
-from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import RobotPose
-from pepa.agent.sys2.config import Sys2Config
-from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
-from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.agent.world_state import WorldState
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
 from pepa_ros import qos, typed_codec

@@ -25,10 +25,17 @@ from pydantic import ValidationError
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
-from pepa.agent.clock import day_of
 from pepa.agent.console.backend import MemorySearch
 from pepa.agent.console.day_review import changes_since
-from pepa.agent.messages import (
+from pepa.agent.runtime.warm_up import self_dir
+from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.sys3.memory_port import EpisodicMemoryPort
+from pepa.agent.sys3.system import Sys3
+from pepa.agent.world_state import WorldState
+from pepa.clock import day_of
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.query import Recall
+from pepa.messages import (
     DailyGoal,
     Decision,
     Experience,
@@ -36,13 +43,6 @@ from pepa.agent.messages import (
     Goal,
     Reflection,
 )
-from pepa.agent.runtime.warm_up import self_dir
-from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.agent.sys3.memory_port import EpisodicMemoryPort
-from pepa.agent.sys3.system import Sys3
-from pepa.agent.world_state import WorldState
-from pepa.memory.episodic import EpisodicMemory
-from pepa.memory.query import Recall
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
 from pepa_ros import qos, typed_codec

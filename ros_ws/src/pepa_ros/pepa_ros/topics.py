@@ -2,15 +2,15 @@
 
 Nodes create their endpoints from these tables and ``docs/interfaces.md`` is generated from
 them, so the documentation cannot drift from what runs. Cognitive topics carry an
-``pepa.agent.messages`` model as JSON in ``std_msgs/String`` (``model`` names it).
+``pepa.messages`` model as JSON in ``std_msgs/String`` (``model`` names it).
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.messages import MESSAGE_TYPES, Message
 from pepa.agent.world_state import WorldState
+from pepa.messages import MESSAGE_TYPES, Message
 from pepa_ros.health import NodeHealth
 from pepa_ros.params import (
     CONSOLE_PARAMETERS,
@@ -36,9 +36,7 @@ class TopicSpec(BaseModel):
     type: str
     qos: QosKind
     depth: int | None = None
-    model: str | None = Field(
-        default=None, description="pepa.agent.messages model carried as JSON"
-    )
+    model: str | None = Field(default=None, description="pepa.messages model carried as JSON")
     description: str
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pepa.agent.messages import Message, Scalar
+from pepa.messages import Message, Scalar
 from pepa_ros.codec import DecodeError, JsonCodec, validation_problem
 from pepa_ros.ros_schema import (
     MESSAGE_NAMES,

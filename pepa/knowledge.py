@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.messages import Place, SkillCall
+from pepa.messages import Place, SkillCall
 
 ArgType = Literal["place", "floor", "person", "object", "elevator", "emotion", "text", "seconds"]
 

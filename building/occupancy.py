@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from pepa.sim.building import (
+from pepa.building.layout import (
     ELEVATOR_CAR,
     ELEVATOR_DOOR,
     OBJECT,

@@ -22,8 +22,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.sim.building import Building, Rect, StairsPart, StairsSpec
-from pepa.sim.occupancy import CSpace
+from pepa.building.layout import Building, Rect, StairsPart, StairsSpec
+from pepa.building.occupancy import CSpace
 
 Point = tuple[float, float]
 

@@ -4,7 +4,7 @@ Sys1, Sys2, Sys3, memory, the console and the ROS adapters all exchange these mo
 they travel as JSON in ``std_msgs/String``. Every model carries ``schema_version`` so that a
 peer running another version is rejected with a clear error instead of being misread.
 Times are simulated seconds since the simulation epoch (day 0, 00:00, a Monday), as given by
-:mod:`pepa.agent.clock`.
+:mod:`pepa.clock`.
 """
 
 from __future__ import annotations

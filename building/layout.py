@@ -27,7 +27,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pepa.agent.messages import Level
+from pepa.messages import Level
 
 DEFAULT_WORLD = Path(__file__).parent / "worlds" / "office.yaml"
 
