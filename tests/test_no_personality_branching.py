@@ -11,7 +11,7 @@ from pathlib import Path
 from pepa.personalities import loader
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("agent", "memory", "sim", "ros_ws/src", "bench", "launch")
+SOURCES = ("pepa", "agent", "memory", "sim", "building", "ros_ws/src", "bench")
 #: (file, word): string tests that coincide with a personality's name but are not about one
 NOT_A_NAME: set[tuple[str, str]] = {
     # a reviewer's note calling the robot lazy is feedback on any personality's behaviour

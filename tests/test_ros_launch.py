@@ -12,8 +12,9 @@ from pepa_ros import launch_arguments
 from pepa_ros.topics import NODES
 
 ROOT = Path(__file__).resolve().parents[1]
-LAUNCH_DIR = ROOT / "launch"
-SETUP = ROOT / "ros_ws" / "src" / "pepa_ros" / "setup.py"
+PACKAGE_DIR = ROOT / "ros_ws" / "src" / "pepa_ros"
+LAUNCH_DIR = PACKAGE_DIR / "launch"
+SETUP = PACKAGE_DIR / "setup.py"
 LAUNCH_FILES = sorted(LAUNCH_DIR.glob("*.launch.py"))
 BUILTIN_PARAMETERS = {"use_sim_time"}  # every rclpy node declares it
 

@@ -1,16 +1,10 @@
 """ament_python package: installs with colcon on a ROS 2 install and with pip elsewhere."""
 
-import os
 from glob import glob
-from pathlib import Path
 
 from setuptools import find_packages, setup
 
 PACKAGE = "pepa_ros"
-HERE = Path(__file__).resolve().parent
-# The launch files live at the project's top level; ship them in share/ for `ros2 launch`.
-LAUNCH_DIR = HERE.parents[2] / "launch"
-LAUNCH_FILES = sorted(os.path.relpath(p, HERE) for p in LAUNCH_DIR.glob("*.launch.py"))
 
 setup(
     name=PACKAGE,
@@ -20,7 +14,7 @@ setup(
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (f"share/{PACKAGE}", ["package.xml"]),
-        (f"share/{PACKAGE}/launch", LAUNCH_FILES),
+        (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml")),
     ],
     install_requires=["setuptools", "pydantic>=2.7", "numpy>=1.26"],
