@@ -152,7 +152,7 @@ class WorldTruth:
         half_wall = world.building.spec.wall_thickness_m / 2
         for e in world.building.elevators:
             for d in e.doors:
-                facing = _panel_facing(e.shaft, d.panel)
+                facing = e.panel_facing_rad(d.floor)
                 self._panels.setdefault(d.floor, []).append(
                     (
                         f"{e.id}@{d.floor}",
@@ -194,19 +194,6 @@ class WorldTruth:
                 inc = math.acos(min(1.0, cos_i))
                 out.append(Sighting("elevator_panel", ident, pose.floor, x, y, dist, bearing, inc))
         return out
-
-
-def _panel_facing(shaft: tuple[float, float, float, float], panel: tuple[float, float]) -> float:
-    """A call panel on a shaft wall faces away from the shaft."""
-    x0, y0, x1, y1 = shaft
-    px, py = panel
-    gaps = {
-        0.0: abs(px - x1),
-        math.pi: abs(px - x0),
-        math.pi / 2: abs(py - y1),
-        -math.pi / 2: abs(py - y0),
-    }
-    return min(gaps, key=gaps.__getitem__)
 
 
 def run_world(world: World, sys1: object, until: float, max_ticks: int | None = None) -> int:

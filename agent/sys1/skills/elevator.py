@@ -27,19 +27,6 @@ PANEL_LOOKS = 3
 PANEL_VIEW_M = 2.2
 
 
-def _facing(shaft: tuple[float, float, float, float], panel: tuple[float, float]) -> float:
-    """A call panel on a shaft wall faces away from the shaft."""
-    x0, y0, x1, y1 = shaft
-    px, py = panel
-    gaps = {
-        0.0: abs(px - x1),
-        math.pi: abs(px - x0),
-        math.pi / 2: abs(py - y1),
-        -math.pi / 2: abs(py - y0),
-    }
-    return min(gaps, key=gaps.__getitem__)
-
-
 class RideElevator(Skill):
     name = "ride_elevator"
 
@@ -74,7 +61,7 @@ class RideElevator(Skill):
         # 1. to where the call panel can be read (a few metres in front of it)
         self.phase = "approach"
         self.set_feedback(f"going to elevator {eid}", 0.05)
-        facing = _facing(spec.shaft, door.panel)
+        facing = spec.panel_facing_rad(here)
         view = (
             door.panel[0] + PANEL_VIEW_M * math.cos(facing),
             door.panel[1] + PANEL_VIEW_M * math.sin(facing),
