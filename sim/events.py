@@ -13,9 +13,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.building.layout import WEEKDAY_NAMES, Building, Rect, hhmm_hours
+from pepa.clock import DAY_S
 from pepa.sim.blockages import BlockagePlanner
-
-DAY_S = 86_400.0
 
 
 class _Event(BaseModel):

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 from pepa.building.layout import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
 from pepa.building.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
+from pepa.clock import DAY_S
 
 log = logging.getLogger(__name__)
 
-DAY_S = 86_400.0
 _STAYS = ("desk", "meeting", "lunch")
 _REJOIN_TRIES = 4  # a walk back that arrives after the stay is over heads on to the next
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pepa.building.layout import ELEVATOR_DOOR, OBJECT, WALL, Building
 from pepa.building.occupancy import CSpace
 from pepa.building.routing import Router
-from pepa.clock import SimClock, at
+from pepa.clock import DAY_S, SimClock, at
 from pepa.sim.battery import Battery, BatteryConfig, on_charger
 from pepa.sim.elevator import ElevatorCar, ElevatorError, ElevatorState
 from pepa.sim.events import (
@@ -41,7 +41,6 @@ from pepa.sim.robot import RobotBase, RobotConfig
 
 log = logging.getLogger(__name__)
 
-DAY_S = 86_400.0
 ROBOT_RIDER = "robot"
 ROBOT_LOAD_UNITS = 2  # the robot takes the room of two people in a car
 PANEL_PROUD_M = 0.03  # a call panel's face stands this far off its wall
