@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 
 from pepa.agent.sys3.comparison import PersonalityRun, compare
-from pepa.agent.sys3.conditions import describe_condition
 from pepa.agent.sys3.episode_file import read_episodes, world_from_episodes, write_episodes
 from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
+from pepa.conditions import describe_condition
 from pepa.personalities.loader import available, load, load_all
 from pepa.personalities.model import FEATURES
 

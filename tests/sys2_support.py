@@ -10,12 +10,12 @@ from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.agent.sys2.site_map import knowledge_from_building
 from pepa.agent.sys3.reward import IntrinsicReward
-from pepa.agent.world_state import WorldState
 from pepa.building.layout import Building, load_building
 from pepa.clock import at
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import Pose
 from pepa.personalities.loader import load
+from pepa.world_state import WorldState
 
 
 @lru_cache(maxsize=1)

@@ -13,11 +13,11 @@ from pepa.agent.sys1.public_context import PublicContext
 from pepa.agent.sys1.recorder import ListSink
 from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
-from pepa.agent.world_state import WorldState
 from pepa.clock import at
 from pepa.memory.importance import OfflineImportanceScorer
 from pepa.messages import SkillCall, SkillStatus
 from pepa.sim.world import World
+from pepa.world_state import WorldState
 
 EXACT = PerceptionConfig(miss_base=0.0, miss_at_range=0.0, noise_base_m=0.0, noise_per_m=0.0)
 

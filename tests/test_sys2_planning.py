@@ -14,7 +14,6 @@ from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import MapTravel
 from pepa.agent.sys2.validation import PlanValidator
 from pepa.agent.sys2.world_model import WorldModel
-from pepa.agent.world_state import WorldState
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import (
     CandidateKind,
@@ -25,6 +24,7 @@ from pepa.messages import (
     SkillResult,
     SkillStatus,
 )
+from pepa.world_state import WorldState
 
 
 def _tiny_world() -> tuple[WorldKnowledge, WorldModel, Sys2Config]:

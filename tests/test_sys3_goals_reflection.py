@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from pepa.agent.sys3.comparison import compare
-from pepa.agent.sys3.conditions import goal_problems
 from pepa.agent.sys3.memory_port import EpisodeList
 from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
 from pepa.agent.sys3.system import Sys3
 from pepa.clock import SimClock, at
+from pepa.conditions import goal_problems
 from pepa.messages import ExperienceSource, Reflection
 from pepa.personalities.loader import PROTOTYPES, load, load_all
 

@@ -12,11 +12,11 @@ from test_llm_local import CLEAN_FALLBACKS, local_server  # the one local-server
 
 from pepa.agent.llm import LLMClient, LLMSettings
 from pepa.agent.llm.server import LocalLLMServer
-from pepa.agent.sys3.conditions import goal_problems
 from pepa.agent.sys3.memory_port import EpisodeList
 from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
 from pepa.agent.sys3.system import Sys3
 from pepa.clock import SimClock, at
+from pepa.conditions import goal_problems
 from pepa.personalities.loader import load
 
 pytestmark = pytest.mark.llm

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.sys3.conditions import condition_holds, firing_goals, goal_problems
 from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
 from pepa.agent.sys3.synthetic_days import office_world
-from pepa.agent.world_state import WorldState
 from pepa.clock import at
+from pepa.conditions import condition_holds, firing_goals, goal_problems
 from pepa.messages import (
     AtPlace,
     BatteryBelow,
@@ -25,6 +24,7 @@ from pepa.messages import (
     WeightChange,
 )
 from pepa.personalities.loader import load
+from pepa.world_state import WorldState
 
 WORLD = office_world()
 

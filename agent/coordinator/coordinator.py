@@ -22,7 +22,6 @@ from pepa.agent.sys1.executor import SkillHandle
 from pepa.agent.sys1.recorder import ExperienceRecorder
 from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys2.deliberator import Deliberator
-from pepa.agent.world_state import WorldState
 from pepa.clock import DAY_S
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import (
@@ -38,6 +37,7 @@ from pepa.messages import (
     UserRequest,
 )
 from pepa.sim.events import PersonRequest
+from pepa.world_state import WorldState
 
 BEDTIME_ROUTINE = SkillCall(skill="dock_and_charge")
 """What the robot does at bedtime: no new work, to the dock for the night."""

@@ -13,9 +13,9 @@ from pepa.agent.pipeline.stages import FrameJob
 from pepa.agent.policy.features import Intention
 from pepa.agent.policy.vocab import PolicyVocab, VocabError
 from pepa.agent.sys1.robot import CameraImage, RobotPose
-from pepa.agent.world_state import WorldState
 from pepa.clock import Clock
 from pepa.messages import Decision
+from pepa.world_state import WorldState
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from pepa.agent.policy.vocab import VocabError
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.perception import CameraDetector
 from pepa.agent.sys1.robot import CameraImage
-from pepa.agent.world_state import WorldState
 from pepa.building.layout import Building
 from pepa.messages import SkillCall
+from pepa.world_state import WorldState
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import numpy as np
 
 from pepa.agent.policy.vocab import MAX_CALL_TOKENS, PolicyVocab, VocabError
 from pepa.agent.sys1.perception import Sighting
-from pepa.agent.world_state import WorldState
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import SkillCall
+from pepa.world_state import WorldState
 
 RECENT_S = 300.0
 MAX_CANDIDATES = 8

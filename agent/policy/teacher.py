@@ -32,20 +32,20 @@ from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.agent.sys3.conditions import firing_goals
 from pepa.agent.sys3.daily_goals import DailyGoalEngine
 from pepa.agent.sys3.day_stats import DayStats
 from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
-from pepa.agent.world_state import WorldState
 from pepa.building.layout import DEFAULT_WORLD, Building, load_building
 from pepa.clock import at
+from pepa.conditions import firing_goals
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import Decision, SkillCall, SkillResult, SkillStatus, UserRequest
 from pepa.personalities import loader
 from pepa.sim.events import PersonRequest
 from pepa.sim.robot import RobotBase
 from pepa.sim.world import World
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from pepa.agent.runtime.trace import TraceRecorder, plan_category
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.agent.sys3.system import Sys3
-from pepa.agent.world_state import WorldState
 from pepa.building.layout import Building
 from pepa.clock import SimClock
 from pepa.knowledge import SKILLS, WorldKnowledge
@@ -38,6 +37,7 @@ from pepa.messages import (
 )
 from pepa.sim.events import PersonRequest
 from pepa.sim.world import World
+from pepa.world_state import WorldState
 
 if TYPE_CHECKING:  # the policy's module loads torch; only runs that use it import it
     from pepa.agent.pipeline.fast_path import FastPath

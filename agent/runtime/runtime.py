@@ -68,7 +68,6 @@ from pepa.agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
 from pepa.agent.sys2.site_map import knowledge_from_building
 from pepa.agent.sys3.memory_port import EpisodicMemoryPort
 from pepa.agent.sys3.system import Sys3
-from pepa.agent.world_state import WorldState
 from pepa.clock import DAY_S, SimClock, at, format_time
 from pepa.knowledge import WorldKnowledge
 from pepa.memory.episodic import EpisodicMemory
@@ -86,6 +85,7 @@ from pepa.sim.battery import BatteryConfig
 from pepa.sim.events import ObjectAppeared
 from pepa.sim.robot import RobotBase
 from pepa.sim.world import World
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

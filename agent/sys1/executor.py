@@ -42,11 +42,11 @@ from pepa.agent.sys1.robot import Robot
 from pepa.agent.sys1.safety import SafetyGuard
 from pepa.agent.sys1.skills import Feedback, Skill, make_skill
 from pepa.agent.sys1.visit_map import VisitMap
-from pepa.agent.world_state import WorldState
 from pepa.building.layout import Building
 from pepa.building.routing import NoRouteError, Route
 from pepa.memory.importance import ImportanceScorer
 from pepa.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ import numpy as np
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.robot import CameraImage, Robot, RobotPose
 from pepa.agent.sys1.visit_map import VisitMap
-from pepa.agent.world_state import WorldState
 from pepa.building.layout import Building
 from pepa.building.markers import dictionary
 from pepa.clock import day_of
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pepa.agent.world_state import WorldState
+from pepa.world_state import WorldState
 
 T = TypeVar("T")
 

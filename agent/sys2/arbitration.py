@@ -23,7 +23,6 @@ from pepa.agent.sys2.options import Option
 from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.validation import PlanCheck
-from pepa.agent.world_state import WorldState
 from pepa.clock import format_time
 from pepa.knowledge import EMOTIONS, SKILLS, WorldKnowledge
 from pepa.messages import (
@@ -35,6 +34,7 @@ from pepa.messages import (
     SkillCall,
     UserRequest,
 )
+from pepa.world_state import WorldState
 
 Verdict = tuple[RequestState, str]
 FEATURE_WORDS = {

@@ -36,8 +36,7 @@ from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import MapTravel, TravelEstimator
 from pepa.agent.sys2.validation import PlanValidator
 from pepa.agent.sys2.world_model import WorldModel
-from pepa.agent.sys3.conditions import firing_goals
-from pepa.agent.world_state import WorldState
+from pepa.conditions import firing_goals
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import (
     TERMINAL_REQUEST_STATES,
@@ -54,6 +53,7 @@ from pepa.messages import (
     SkillStatus,
     UserRequest,
 )
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent.sys2.options import Option
 from pepa.agent.sys2.parser import StructuredLLM
-from pepa.agent.world_state import WorldState
 from pepa.clock import format_time
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import CandidateKind, PlanSource, SkillCall
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

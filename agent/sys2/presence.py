@@ -17,8 +17,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from pepa.agent.sys2.site_map import SiteMap
-from pepa.agent.world_state import WorldState
 from pepa.clock import hour_of_day
+from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 

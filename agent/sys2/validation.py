@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent.sys2.world_model import WorldModel
-from pepa.agent.world_state import WorldState
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import SkillCall
+from pepa.world_state import WorldState
 
 
 class PlanCheck(BaseModel):

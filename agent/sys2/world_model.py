@@ -28,8 +28,8 @@ from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.replanner import PERSON_SKILLS
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import Travel, TravelEstimator
-from pepa.agent.world_state import WorldState
 from pepa.messages import SkillCall
+from pepa.world_state import WorldState
 
 LUMP_FEATURES = ("novelty", "social", "task", "play")
 RATE_FEATURES = ("energy", "safety")

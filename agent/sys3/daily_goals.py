@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.sys3.conditions import describe_condition, goal_problems
 from pepa.agent.sys3.day_stats import DayStats
 from pepa.agent.sys3.goal_templates import Candidate, GoalContext, propose_all
 from pepa.agent.sys3.prompt_context import goal_variables
 from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
+from pepa.conditions import describe_condition, goal_problems
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import Condition, DailyGoal, Goal, SkillCall, Unit
 from pepa.personalities.model import Personality

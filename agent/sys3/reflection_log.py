@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pepa.agent.sys3.conditions import describe_condition
 from pepa.clock import format_time
+from pepa.conditions import describe_condition
 from pepa.messages import Reflection
 
 SUBDIR = "reflections"

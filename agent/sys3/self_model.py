@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.world_state import WorldState
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import Place, Unit
 from pepa.personalities.model import Personality
+from pepa.world_state import WorldState
 
 
 def home_place(personality: Personality, world: WorldKnowledge) -> Place:

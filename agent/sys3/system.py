@@ -22,11 +22,11 @@ from pepa.agent.sys3.reflection import ReflectionEngine
 from pepa.agent.sys3.reflection_log import ReflectionLog
 from pepa.agent.sys3.reward import IntrinsicReward, RewardFeatures
 from pepa.agent.sys3.self_model import SelfModel
-from pepa.agent.world_state import WorldState
 from pepa.clock import Clock, at
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import DailyGoal, Experience, ExperienceSource, Goal, Reflection
 from pepa.personalities.model import Personality
+from pepa.world_state import WorldState
 
 if TYPE_CHECKING:
     from pepa.agent.llm.client import LLMClient

@@ -59,7 +59,6 @@ from pepa.agent.console.server import BackgroundServer, announce
 from pepa.agent.console.settings import resolve_settings
 from pepa.agent.runtime.trace import DayTrace, TraceRecorder, plan_category
 from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.agent.world_state import WorldState
 from pepa.clock import day_of, format_time
 from pepa.messages import (
     AgentStatus,
@@ -74,6 +73,7 @@ from pepa.messages import (
     UserRequest,
 )
 from pepa.personalities import loader
+from pepa.world_state import WorldState
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main

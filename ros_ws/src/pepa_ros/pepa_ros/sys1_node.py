@@ -38,13 +38,13 @@ from pepa.agent.runtime import sys1_state
 from pepa.agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys1.planner import Job, ThreadedPlanner
-from pepa.agent.world_state import WorldState
 from pepa.messages import (
     Decision,
     Experience,
     Plan,
     StepResult,
 )
+from pepa.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.codec import JsonPublisher

@@ -48,7 +48,6 @@ from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
 from pepa.agent.sys2.site_map import knowledge_from_building
-from pepa.agent.world_state import WorldState
 from pepa.clock import day_of, format_time
 from pepa.messages import (
     AgentStatus,
@@ -64,6 +63,7 @@ from pepa.messages import (
 )
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
+from pepa.world_state import WorldState
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main

@@ -31,7 +31,6 @@ from pepa.agent.runtime.warm_up import self_dir
 from pepa.agent.sys2.site_map import knowledge_from_building
 from pepa.agent.sys3.memory_port import EpisodicMemoryPort
 from pepa.agent.sys3.system import Sys3
-from pepa.agent.world_state import WorldState
 from pepa.clock import day_of
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import Recall
@@ -45,6 +44,7 @@ from pepa.messages import (
 )
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
+from pepa.world_state import WorldState
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode
 from pepa_ros.entry import node_main

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.world_state import WorldState
 from pepa.messages import MESSAGE_TYPES, Message
+from pepa.world_state import WorldState
 from pepa_ros.health import NodeHealth
 from pepa_ros.params import (
     CONSOLE_PARAMETERS,

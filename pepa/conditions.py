@@ -1,14 +1,14 @@
 """Checking daily goals: do their conditions hold now, and do they name only known things?
 
 Sys2 calls :func:`condition_holds` on each daily goal against the current
-:class:`~agent.world_state.WorldState` to find the rules that fire; Sys3 and the LLM path call
+:class:`~pepa.world_state.WorldState` to find the rules that fire; Sys3 and the LLM path call
 :func:`goal_problems` so that a goal naming an unknown place, person or skill never reaches
-Sys2.
+Sys2. It sits beside the goal model (:mod:`pepa.messages`), below both, so that neither system
+imports the other for it.
 """
 
 from __future__ import annotations
 
-from pepa.agent.world_state import WorldState
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import (
     AtPlace,
@@ -23,6 +23,7 @@ from pepa.messages import (
     RequestPending,
     TimeBetween,
 )
+from pepa.world_state import WorldState
 
 PERSON_RECENT_S = 300.0
 """A person counts as 'in the room' if seen there during the last five minutes."""
