@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pepa.agent.sys1.config import Sys1Config
 from pepa.agent.sys1.executor import SkillHandle, Sys1
 from pepa.agent.sys1.recorder import ListSink
-from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
 from pepa.building.layout import Building, load_building
 from pepa.clock import at
 from pepa.messages import Plan, SkillCall
 from pepa.sim.events import EventConfig
+from pepa.sim.robot_adapter import SimRobot, WorldTruth, run_world
 from pepa.sim.world import World
 
 QUIET = EventConfig(requests_per_hour=0, objects_per_day=0, blockages_per_day=0, outages_per_day=0)

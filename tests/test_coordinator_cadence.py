@@ -25,9 +25,9 @@ from pepa.agent.coordinator.coordinator import (
     at_rest,
 )
 from pepa.agent.sys1.recorder import ExperienceRecorder, ListSink
-from pepa.agent.sys1.robot import RobotPose
 from pepa.clock import SimClock, at
 from pepa.messages import SkillStatus
+from pepa.robot import RobotPose
 
 NINE = at(0, 9.0)
 

@@ -175,8 +175,8 @@ def test_last_seen_truth_reads_badges_as_the_oracle_does() -> None:
     from pepa.agent.runtime.trace import DayTrace
     from pepa.agent.sys1.config import PerceptionConfig
     from pepa.agent.sys1.perception import OracleDetector
-    from pepa.agent.sys1.robot import RobotPose
-    from pepa.agent.sys1.sim_robot import WorldTruth
+    from pepa.robot import RobotPose
+    from pepa.sim.robot_adapter import WorldTruth
     from pepa.sim.world import World
 
     r = rig(hour=10.5, seed=1)

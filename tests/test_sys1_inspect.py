@@ -10,8 +10,8 @@ from sys1_support import office, rig
 
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.perception import OracleDetector, nearest_readable_m
-from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys1.skills.looking import _marker_point, _viewpoint
+from pepa.robot import RobotPose
 
 
 def test_each_landmark_is_readable_from_its_inspection_viewpoint() -> None:

@@ -18,9 +18,9 @@ from pepa.agent.sys1.config import LivelockConfig
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.livelock import LivelockGuard, ReturnKind
 from pepa.agent.sys1.recorder import LIVELOCK
-from pepa.agent.sys1.sim_robot import run_world
 from pepa.agent.sys2.replanner import UNFIXABLE
 from pepa.messages import SkillCall, SkillStatus
+from pepa.sim.robot_adapter import run_world
 
 CFG = LivelockConfig(returns=4, window_s=600.0, spot_m=2.0)
 

@@ -8,14 +8,14 @@ from sys1_support import QUIET, office, rig
 
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import HandleState, Sys1
-from pepa.agent.sys1.perception import CameraDetector, OracleDetector, Sighting
+from pepa.agent.sys1.perception import CameraDetector, OracleDetector
 from pepa.agent.sys1.public_context import PublicContext
 from pepa.agent.sys1.recorder import ListSink
-from pepa.agent.sys1.robot import RobotPose
-from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
 from pepa.clock import at
 from pepa.memory.importance import OfflineImportanceScorer
 from pepa.messages import SkillCall, SkillStatus
+from pepa.robot import RobotPose, Sighting
+from pepa.sim.robot_adapter import SimRobot, WorldTruth
 from pepa.sim.world import World
 from pepa.world_state import WorldState
 
@@ -48,7 +48,7 @@ def test_camera_and_oracle_agree_on_visible_landmarks_over_a_tour() -> None:
         OracleDetector(WorldTruth(world), EXACT, building=b), CameraDetector(robot, b, EXACT)
     )
     sys1 = Sys1(robot, b, config=Sys1Config(perception=EXACT), detector=both, now=world.now)
-    from pepa.agent.sys1.sim_robot import run_world
+    from pepa.sim.robot_adapter import run_world
 
     for place in ("print_room_g", "ground_kitchen", "reception", "kitchen_1", "lounge"):
         h = sys1.run(SkillCall(skill="navigate", args={"place": place}))
@@ -156,7 +156,7 @@ def test_skills_percepts_and_interactions_are_recorded_with_importance() -> None
         scorer=OfflineImportanceScorer(),
         now=world.now,
     )
-    from pepa.agent.sys1.sim_robot import run_world
+    from pepa.sim.robot_adapter import run_world
 
     h = sys1.run(SkillCall(skill="greet", args={"person": "eva"}), goal_id="dg-1")
     while not h.done:

@@ -12,10 +12,10 @@ from sys1_support import QUIET, office, rig
 from pepa.agent.sys1.executor import Sys1
 from pepa.agent.sys1.planner import InlinePlanner, ThreadedPlanner
 from pepa.agent.sys1.recorder import ListSink
-from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
 from pepa.building.routing import NoRouteError
 from pepa.clock import at
 from pepa.messages import SkillCall
+from pepa.sim.robot_adapter import SimRobot, WorldTruth, run_world
 from pepa.sim.world import World
 
 

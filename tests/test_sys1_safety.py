@@ -9,9 +9,9 @@ from pathlib import Path
 from sys1_support import rig
 
 from pepa.agent.sys1.executor import HandleState
-from pepa.agent.sys1.robot import RobotPose
-from pepa.agent.sys1.sim_robot import run_world
 from pepa.messages import PlanSource, SkillCall
+from pepa.robot import RobotPose
+from pepa.sim.robot_adapter import run_world
 
 
 def test_unknown_skills_and_bad_arguments_are_refused_and_recorded() -> None:

@@ -264,7 +264,7 @@ def test_guide_fails_when_the_person_is_left_behind() -> None:
 
 def test_feedback_reports_the_innermost_running_skill(r: Rig) -> None:
     r.sys1.run(SkillCall(skill="navigate", args={"place": "kitchen_1"}))
-    from pepa.agent.sys1.sim_robot import run_world
+    from pepa.sim.robot_adapter import run_world
 
     run_world(r.world, r.sys1, r.world.now + 5)
     fb = r.sys1.feedback

@@ -18,12 +18,12 @@ from sys1_support import QUIET, Rig, office
 from pepa.agent.sys1.context import SkillContext
 from pepa.agent.sys1.executor import HandleState, Sys1
 from pepa.agent.sys1.recorder import ListSink
-from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth, run_world
 from pepa.agent.sys1.skills.navigation import GoTo
 from pepa.building.layout import Building, parse_building
 from pepa.clock import at
 from pepa.messages import SkillCall
 from pepa.sim.generator import generate_building
+from pepa.sim.robot_adapter import SimRobot, WorldTruth, run_world
 from pepa.sim.world import World
 
 BUILDINGS = {"office": office, "l_building": l_building}

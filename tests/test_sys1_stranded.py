@@ -12,9 +12,9 @@ import math
 from sys1_support import Rig, rig
 
 from pepa.agent.sys1.executor import HandleState
-from pepa.agent.sys1.sim_robot import run_world
 from pepa.messages import SkillCall
 from pepa.sim.robot import RobotBase
+from pepa.sim.robot_adapter import run_world
 
 
 def _docked(r: Rig) -> None:

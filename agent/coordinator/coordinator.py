@@ -20,7 +20,6 @@ from pepa.agent.coordinator.cadence import Cadence
 from pepa.agent.coordinator.request_log import RequestLog
 from pepa.agent.sys1.executor import SkillHandle
 from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.clock import DAY_S
 from pepa.knowledge import WorldKnowledge
@@ -36,6 +35,7 @@ from pepa.messages import (
     SkillStatus,
     UserRequest,
 )
+from pepa.robot import RobotPose
 from pepa.sim.events import PersonRequest
 from pepa.world_state import WorldState
 

@@ -8,10 +8,10 @@ handed back so a host can publish them.
 from __future__ import annotations
 
 from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys2.request_queue import RequestQueue
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import ExperienceSource, UserRequest
+from pepa.robot import RobotPose
 
 
 class RequestLog:

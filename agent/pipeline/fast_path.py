@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pepa.agent.policy.features import Intention
 from pepa.agent.sys1.config import PerceptionConfig
-from pepa.agent.sys1.robot import CameraImage
 from pepa.building.layout import Building
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import SkillCall
+from pepa.robot import CameraImage
 from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)

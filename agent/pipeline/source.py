@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pepa.agent.pipeline.stages import FrameJob
 from pepa.agent.policy.features import Intention
 from pepa.agent.policy.vocab import PolicyVocab, VocabError
-from pepa.agent.sys1.robot import CameraImage, RobotPose
 from pepa.clock import Clock
 from pepa.messages import Decision
+from pepa.robot import CameraImage, RobotPose
 from pepa.world_state import WorldState
 
 

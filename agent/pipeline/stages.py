@@ -23,9 +23,9 @@ from pepa.agent.policy.model import GreedyDecoder, OnboardModel, example_inputs,
 from pepa.agent.policy.vocab import VocabError
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.perception import CameraDetector
-from pepa.agent.sys1.robot import CameraImage
 from pepa.building.layout import Building
 from pepa.messages import SkillCall
+from pepa.robot import CameraImage
 from pepa.world_state import WorldState
 
 

@@ -20,9 +20,9 @@ import cv2
 import numpy as np
 
 from pepa.agent.policy.vocab import MAX_CALL_TOKENS, PolicyVocab, VocabError
-from pepa.agent.sys1.perception import Sighting
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import SkillCall
+from pepa.robot import Sighting
 from pepa.world_state import WorldState
 
 RECENT_S = 300.0

@@ -28,7 +28,6 @@ from pepa.agent.policy.vocab import PolicyVocab, VocabError
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import Sys1
 from pepa.agent.sys1.perception import CameraDetector
-from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.agent.sys2.site_map import knowledge_from_building
@@ -44,6 +43,7 @@ from pepa.messages import Decision, SkillCall, SkillResult, SkillStatus, UserReq
 from pepa.personalities import loader
 from pepa.sim.events import PersonRequest
 from pepa.sim.robot import RobotBase
+from pepa.sim.robot_adapter import SimRobot, WorldTruth
 from pepa.sim.world import World
 from pepa.world_state import WorldState
 

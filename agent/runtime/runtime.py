@@ -61,7 +61,6 @@ from pepa.agent.runtime.memory_sink import BatchedMemorySink
 from pepa.agent.runtime.trace import DayTrace, TraceRecorder
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import SkillHandle, Sys1
-from pepa.agent.sys1.sim_robot import SimRobot, WorldTruth
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
 from pepa.agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
@@ -84,6 +83,7 @@ from pepa.messages import (
 from pepa.sim.battery import BatteryConfig
 from pepa.sim.events import ObjectAppeared
 from pepa.sim.robot import RobotBase
+from pepa.sim.robot_adapter import SimRobot, WorldTruth
 from pepa.sim.world import World
 from pepa.world_state import WorldState
 

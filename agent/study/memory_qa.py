@@ -24,14 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.sys1.config import PerceptionConfig
-from pepa.agent.sys1.perception import OracleDetector, Sighting
+from pepa.agent.sys1.perception import OracleDetector
 from pepa.agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
-from pepa.agent.sys1.sim_robot import WorldTruth
 from pepa.building.layout import Building
 from pepa.clock import at, format_time
 from pepa.knowledge import SKILLS
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.tools import call_tool
+from pepa.robot import Sighting
+from pepa.sim.robot_adapter import WorldTruth
 from pepa.sim.world import World, faces_viewer
 
 log = logging.getLogger(__name__)

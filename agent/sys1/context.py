@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 
 from pepa.agent.sys1.config import Sys1Config
 from pepa.agent.sys1.livelock import LivelockGuard
-from pepa.agent.sys1.perception import Perception, Sighting
+from pepa.agent.sys1.perception import Perception
 from pepa.agent.sys1.planner import InlinePlanner, Job, Planner
 from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import Robot, RobotPose
 from pepa.agent.sys1.safety import SafetyGuard
 from pepa.agent.sys1.visit_map import VisitMap
 from pepa.building.layout import Building, Rect
 from pepa.building.occupancy import CSpace
 from pepa.building.routing import NoRouteError, Route, Router
 from pepa.messages import SkillCall
+from pepa.robot import Robot, RobotPose, Sighting
 
 if TYPE_CHECKING:
     from pepa.agent.sys1.navigation_backend import NavigationBackend

@@ -38,7 +38,6 @@ from pepa.agent.sys1.perception import (
 from pepa.agent.sys1.planner import Job, Planner
 from pepa.agent.sys1.public_context import PublicContext
 from pepa.agent.sys1.recorder import ExperienceRecorder, ExperienceSink, ListSink
-from pepa.agent.sys1.robot import Robot
 from pepa.agent.sys1.safety import SafetyGuard
 from pepa.agent.sys1.skills import Feedback, Skill, make_skill
 from pepa.agent.sys1.visit_map import VisitMap
@@ -46,6 +45,7 @@ from pepa.building.layout import Building
 from pepa.building.routing import NoRouteError, Route
 from pepa.memory.importance import ImportanceScorer
 from pepa.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
+from pepa.robot import Robot
 from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)

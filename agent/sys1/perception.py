@@ -20,36 +20,20 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
 from pepa.agent.sys1.config import PerceptionConfig
-from pepa.agent.sys1.robot import CameraImage, Robot, RobotPose
 from pepa.agent.sys1.visit_map import VisitMap
 from pepa.building.layout import Building
 from pepa.building.markers import dictionary
 from pepa.clock import day_of
+from pepa.robot import CameraImage, Robot, RobotPose, Sighting, SightingKind
 from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
-
-SightingKind = Literal["landmark", "person", "elevator_panel", "object"]
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """One thing seen: ``ident`` is a landmark id, a person id or ``elevator@floor``."""
-
-    kind: SightingKind
-    ident: str
-    floor: int
-    x: float
-    y: float
-    distance: float
-    bearing: float  # radians, positive to the robot's left
-    incidence: float = 0.0  # angle between the marker's normal and the line of sight
 
 
 @runtime_checkable

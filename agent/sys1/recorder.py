@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from pepa.agent.sys1.robot import RobotPose
 from pepa.building.layout import Building
 from pepa.clock import day_of, format_time
 from pepa.memory.importance import ImportanceScorer, OfflineImportanceScorer
 from pepa.messages import Experience, ExperienceSource, SkillCall, SkillResult, SkillStatus
+from pepa.robot import RobotPose
 
 log = logging.getLogger(__name__)
 

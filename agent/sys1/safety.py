@@ -22,10 +22,10 @@ from collections.abc import Callable
 
 from pepa.agent.sys1.config import SafetyConfig
 from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import RobotPose
 from pepa.building.layout import Building
 from pepa.knowledge import EMOTIONS, SKILLS
 from pepa.messages import SkillCall
+from pepa.robot import RobotPose
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 
-from pepa.agent.sys1.robot import RobotError
 from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
 from pepa.agent.sys1.skills.leave_elevator import LeaveElevator
 from pepa.agent.sys1.skills.motion import FollowPath, Turn, heading_to
 from pepa.agent.sys1.skills.navigation import GoTo
 from pepa.messages import ElevatorStatus
+from pepa.robot import RobotError
 
 ROBOT_UNITS = 2
 POLL_S = 1.0

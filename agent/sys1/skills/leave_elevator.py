@@ -10,10 +10,10 @@ hall point, and only then route. :func:`aboard` says which car the robot stands 
 from __future__ import annotations
 
 from pepa.agent.sys1.context import SkillContext
-from pepa.agent.sys1.robot import RobotError
 from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
 from pepa.agent.sys1.skills.motion import FollowPath
 from pepa.messages import SkillCall
+from pepa.robot import RobotError
 
 EXIT_ATTEMPTS = 3
 POLL_S = 1.0

@@ -1,4 +1,4 @@
-"""Sys1's :class:`~agent.sys1.robot.Robot` over ROS 2 topics, through one robot adapter.
+"""Sys1's :class:`~pepa.robot.Robot` over ROS 2 topics, through one robot adapter.
 
 Motion goes out on ``/cmd_vel`` (re-sent every control tick, as a base driver expects a
 stream, so a robot whose commander dies stops on its own watchdog); the pose comes from
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pepa.agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
 from pepa.building.layout import Building
 from pepa.messages import ElevatorCall, ElevatorStatus
+from pepa.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
 from pepa_ros import qos
 from pepa_ros.robot_adapters import EXPRESS_PATTERNS, RobotAdapter, UnsupportedMotionError
 from pepa_ros.topics import CAMERA_INFO

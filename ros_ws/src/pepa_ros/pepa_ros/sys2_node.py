@@ -44,7 +44,6 @@ from pepa.agent.coordinator.coordinator import (
     day_seed,
 )
 from pepa.agent.sys1.recorder import ExperienceRecorder
-from pepa.agent.sys1.robot import RobotPose
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
 from pepa.agent.sys2.site_map import knowledge_from_building
@@ -63,6 +62,7 @@ from pepa.messages import (
 )
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
+from pepa.robot import RobotPose
 from pepa.world_state import WorldState
 from pepa_ros import qos, typed_codec
 from pepa_ros.agent_node import AgentNode

@@ -1,4 +1,4 @@
-"""The in-process robot: :class:`~agent.sys1.robot.Robot` over :class:`pepa.sim.world.World`.
+"""The in-process robot: :class:`~pepa.robot.Robot` over :class:`pepa.sim.world.World`.
 
 Also the simulator's ground truth for oracle perception (:class:`WorldTruth`) and the loop
 that drives a world with Sys1 (:func:`run_world`): it integrates the world finely only while
@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import math
 
-from pepa.agent.sys1.perception import Sighting
-from pepa.agent.sys1.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose
 from pepa.messages import ElevatorStatus
+from pepa.robot import POSTURES, BatteryStatus, CameraImage, RobotError, RobotPose, Sighting
 from pepa.sim.camera import CameraConfig, Renderer
 from pepa.sim.camera_adapter import scene_for
 from pepa.sim.elevator import ElevatorError

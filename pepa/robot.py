@@ -1,14 +1,16 @@
 """What Sys1 needs from a robot: one Protocol for the simulated office, Gazebo and the real robot.
 
 Skills, perception and the safety guard talk only to a :class:`Robot`. What differs per platform
-is one adapter class (in-process over :class:`pepa.sim.world.World`, or over ROS topics). Units are
-REP-103 (metres, radians, m/s); poses are in the building's ``map`` frame.
+is one adapter class (:class:`pepa.sim.robot_adapter.SimRobot` in-process, or over ROS topics).
+Units are REP-103 (metres, radians, m/s); poses are in the building's ``map`` frame. The protocol
+and its values (poses, frames, sightings) sit below Sys1 and the platforms: an adapter fits the
+protocol by its shape and imports nothing of Sys1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -49,6 +51,23 @@ class CameraImage:
     mount_height_m: float
     pose: RobotPose  # the robot pose the frame was taken from
     time: float
+
+
+SightingKind = Literal["landmark", "person", "elevator_panel", "object"]
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One thing seen: ``ident`` is a landmark id, a person id or ``elevator@floor``."""
+
+    kind: SightingKind
+    ident: str
+    floor: int
+    x: float
+    y: float
+    distance: float
+    bearing: float  # radians, positive to the robot's left
+    incidence: float = 0.0  # angle between the marker's normal and the line of sight
 
 
 @runtime_checkable
