@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent.policy.features import FeatureSpec, Intention, Observation
+from pepa.agent.policy.intentions import intentions_of
 from pepa.agent.policy.vocab import PolicyVocab, VocabError
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import Sys1
@@ -37,8 +38,6 @@ from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
 from pepa.building.layout import DEFAULT_WORLD, Building, load_building
 from pepa.clock import at
-from pepa.conditions import firing_goals
-from pepa.knowledge import WorldKnowledge
 from pepa.messages import Decision, SkillCall, SkillResult, SkillStatus, UserRequest
 from pepa.personalities import loader
 from pepa.sim.events import PersonRequest
@@ -94,22 +93,6 @@ class Situation:
     image: np.ndarray  # the full camera frame (RGB)
     sightings: list
     intentions: list[Intention]
-
-
-def intentions_of(
-    sys2: Deliberator, state: WorldState, knowledge: WorldKnowledge
-) -> list[Intention]:
-    """Firing goals' actions and open requests' next steps, as the policy sees them."""
-    out = [Intention("request", r.task.steps[r.task.progress]) for r in _open_tasks(sys2)]
-    out += [Intention("goal", g.action) for g in firing_goals(sys2.goals, state, knowledge)]
-    return out
-
-
-def _open_tasks(sys2: Deliberator) -> list[UserRequest]:
-    reqs = [
-        r for r in sys2.queue.open() if r.task is not None and r.task.progress < len(r.task.steps)
-    ]
-    return sorted(reqs, key=lambda r: (r.created_at, r.id))
 
 
 class DayRunner:

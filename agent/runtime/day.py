@@ -21,7 +21,7 @@ from pepa.agent.coordinator.coordinator import (
     person_request,
     refusal,
 )
-from pepa.agent.policy.teacher import intentions_of
+from pepa.agent.policy.intentions import intentions_of
 from pepa.agent.runtime.trace import TraceRecorder, plan_category
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys2.deliberator import Deliberator
