@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import yaml
@@ -201,13 +201,14 @@ class StairsSpec(_Spec):
 
     def part_at(self, x: float, y: float) -> StairsPart | None:
         """The flight or mid landing holding (x, y), None when it is neither."""
-        for part, (x0, y0, x1, y1) in (
+        parts: tuple[tuple[StairsPart, Rect], ...] = (
             ("up", self.up_flight),
             ("down", self.down_flight),
             ("mid", self.mid_landing),
-        ):
+        )
+        for part, (x0, y0, x1, y1) in parts:
             if x0 <= x <= x1 and y0 <= y <= y1:
-                return part  # type: ignore[return-value]
+                return part
         return None
 
     def lift(self, x: float, flight: Literal["up", "down"]) -> float:
@@ -345,7 +346,7 @@ class OccupancyGrid:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.cells.shape  # type: ignore[return-value]
+        return self.cells.shape
 
     def to_cell(self, x: float, y: float) -> tuple[int, int]:
         """(row, col) of the cell holding point (x, y); may be outside the grid."""
@@ -620,9 +621,9 @@ class Building:
             if floor not in e.floors:
                 continue
             fill(_shrink(e.shaft, half), ELEVATOR_CAR)
-            d = e.door(floor)
-            vertical = _on_edge(e.shaft, d.center) in ("east", "west")
-            fill(_door_rect(d.center, d.width_m, vertical, 2 * half + 2 * res), ELEVATOR_DOOR)
+            ed = e.door(floor)
+            vertical = _on_edge(e.shaft, ed.center) in ("east", "west")
+            fill(_door_rect(ed.center, ed.width_m, vertical, 2 * half + 2 * res), ELEVATOR_DOOR)
         for lm in self.spec.landmarks:
             if lm.floor == floor:
                 fill(lm.footprint(), OBJECT)
@@ -725,23 +726,23 @@ def _problems(spec: BuildingSpec, broken: frozenset[str] = frozenset()) -> list[
                 )
             )
         lobbies = []
-        for j, d in enumerate(e.doors):
-            lobby = need_room(f"elevators[{i}].doors[{j}].lobby", d.lobby, d.floor)
+        for j, ed in enumerate(e.doors):
+            lobby = need_room(f"elevators[{i}].doors[{j}].lobby", ed.lobby, ed.floor)
             if lobby and (
-                _on_edge(lobby.rect, d.center) is None or _on_edge(e.shaft, d.center) is None
+                _on_edge(lobby.rect, ed.center) is None or _on_edge(e.shaft, ed.center) is None
             ):
                 problems.append(
                     (
                         f"elevators[{i}].doors[{j}].center",
-                        f"door is not on the wall between the shaft and {d.lobby!r}",
+                        f"door is not on the wall between the shaft and {ed.lobby!r}",
                     )
                 )
             if lobby:
                 lobbies.append(lobby.id)
-        for a in lobbies:
-            for b in lobbies:
-                if a != b:
-                    adj[a].add(b)
+        for la in lobbies:
+            for lb in lobbies:
+                if la != lb:
+                    adj[la].add(lb)
         for r in spec.rooms:
             if r.floor in e.floors and _overlap(r.rect, e.shaft):
                 problems.append((f"elevators[{i}].shaft", f"shaft overlaps room {r.id!r}"))
@@ -800,11 +801,11 @@ def _problems(spec: BuildingSpec, broken: frozenset[str] = frozenset()) -> list[
             )
         marker(f"landmarks[{i}].marker_id", lm.marker_id, f"landmark {lm.id!r}")
     for i, e in enumerate(spec.elevators):
-        for j, d in enumerate(e.doors):
+        for j, ed in enumerate(e.doors):
             marker(
                 f"elevators[{i}].doors[{j}].panel_marker_id",
-                d.panel_marker_id,
-                f"panel of {e.id!r} on floor {d.floor}",
+                ed.panel_marker_id,
+                f"panel of {e.id!r} on floor {ed.floor}",
             )
     problems.extend(_door_clearance_problems(spec))
     p_ids: set[str] = set()
@@ -856,10 +857,10 @@ def door_approaches(spec: BuildingSpec) -> Iterator[tuple[str, int, Rect]]:
         vertical = _on_edge(room.rect, d.center) in ("east", "west")
         yield f"door {d.id!r}", d.floor, _door_rect(d.center, d.width_m, vertical, depth)
     for e in spec.elevators:
-        for d in e.doors:
-            vertical = _on_edge(e.shaft, d.center) in ("east", "west")
-            zone = _door_rect(d.center, d.width_m, vertical, depth)
-            yield f"elevator door of {e.id!r} on floor {d.floor}", d.floor, zone
+        for ed in e.doors:
+            vertical = _on_edge(e.shaft, ed.center) in ("east", "west")
+            zone = _door_rect(ed.center, ed.width_m, vertical, depth)
+            yield f"elevator door of {e.id!r} on floor {ed.floor}", ed.floor, zone
 
 
 def _door_clearance_problems(spec: BuildingSpec) -> list[tuple[str, str]]:
@@ -939,7 +940,7 @@ _STAND_IN = {  # the smallest valid lists, to validate the top-level fields on t
 }
 
 
-def _semantic_problems_of_the_valid_parts(data: dict) -> list[tuple[str, str]]:
+def _semantic_problems_of_the_valid_parts(data: dict[str, Any]) -> list[tuple[str, str]]:
     """The semantic problems of a file that failed the schema, found on the items that passed
     it (problem locations keep the file's own indices)."""
     top = {k: v for k, v in data.items() if k in BuildingSpec.model_fields and k not in _LISTS}
@@ -947,7 +948,7 @@ def _semantic_problems_of_the_valid_parts(data: dict) -> list[tuple[str, str]]:
         spec = BuildingSpec.model_validate(top | _STAND_IN)
     except ValidationError:
         return []  # a top-level field is wrong: its error is reported already
-    kept: dict[str, list] = {}
+    kept: dict[str, list[Any]] = {}
     index: dict[str, list[int]] = {}
     broken: set[str] = set()
     for name, model in _LISTS.items():

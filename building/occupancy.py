@@ -37,6 +37,16 @@ def _dilate(hard: np.ndarray, radius_cells: float) -> np.ndarray:
 class FloorCSpace:
     """The robot-centre configuration space of one floor."""
 
+    extra: np.ndarray
+    closed: np.ndarray
+    blocked_closed: np.ndarray
+    static_blocked: np.ndarray
+    zone: np.ndarray
+    labels: np.ndarray
+    blocked_list: list[list[bool]]
+    blocked_flat: list[bool]
+    zone_list: list[list[int]]
+
     def __init__(
         self,
         grid: OccupancyGrid,
@@ -69,7 +79,8 @@ class FloorCSpace:
             freed = self.blocked_closed & ~_dilate(others, r)
             self.zone[freed] = i
         # connected free regions (elevators closed): A* gives up at once across regions
-        _, labels = cv2.connectedComponents((~self.blocked_closed).astype(np.uint8), 8)
+        free = (~self.blocked_closed).astype(np.uint8)
+        _, labels = cv2.connectedComponents(free, connectivity=8)
         self.labels = labels
         self.blocked_list = self.blocked_closed.tolist()
         self.blocked_flat = self.blocked_closed.ravel().tolist()
@@ -139,7 +150,7 @@ class CSpace:
             grid = building.grid(level)
             cells = []
             for e in building.elevators:
-                mask = np.zeros(grid.cells.shape, dtype=bool)
+                mask: np.ndarray = np.zeros(grid.cells.shape, dtype=bool)
                 if level in e.floors:
                     rs, cs = _rect_slice(grid.origin, grid.resolution_m, e.shaft, mask.shape)
                     mask[rs, cs] = True

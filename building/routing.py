@@ -17,7 +17,7 @@ import heapq
 import itertools
 import math
 import weakref
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,7 +29,7 @@ Point = tuple[float, float]
 
 # Edges of the unblocked building, shared by every router on the same Building (A* is slow),
 # per router configuration and per set of cells its map closes for good.
-_STATIC_EDGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_STATIC_EDGES: weakref.WeakKeyDictionary[Building, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 _START, _GOAL = -1, -2
@@ -182,10 +182,10 @@ class Router:
             self.door_nodes[d.id] = (na, nb)
         self.hall_nodes: dict[tuple[str, int], int] = {}
         for e in b.elevators:
-            for d in e.doors:
-                lobby = b.room(d.lobby)
-                p = _door_normal_point(lobby.rect, d.center, 1.1)
-                self.hall_nodes[(e.id, d.floor)] = self._add_node(d.floor, p, (lobby.id,))
+            for ed in e.doors:
+                lobby = b.room(ed.lobby)
+                p = _door_normal_point(lobby.rect, ed.center, 1.1)
+                self.hall_nodes[(e.id, ed.floor)] = self._add_node(ed.floor, p, (lobby.id,))
             floors = sorted(e.floors)
             for i, fa in enumerate(floors):
                 for fb in floors[i + 1 :]:
@@ -257,7 +257,13 @@ class Router:
                     self._add_edge(edges, a, bnode, path)
         self._floor_edges[floor] = edges
 
-    def _add_edge(self, edges: dict, a: int, b: int, path: list[Point]) -> None:
+    def _add_edge(
+        self,
+        edges: dict[int, list[tuple[int, float, list[Point]]]],
+        a: int,
+        b: int,
+        path: list[Point],
+    ) -> None:
         length = sum(math.dist(p, q) for p, q in itertools.pairwise(path))
         cost = length / self.config.nominal_speed_mps
         edges.setdefault(a, []).append((b, cost, path))
@@ -350,7 +356,7 @@ class Router:
         if isinstance(place, tuple) and len(place) == 3:
             return (int(place[0]), float(place[1]), float(place[2]))
         pose = getattr(place, "pose", place)
-        if hasattr(pose, "x") and hasattr(pose, "floor"):
+        if hasattr(pose, "x") and hasattr(pose, "y") and hasattr(pose, "floor"):
             return (int(pose.floor), float(pose.x), float(pose.y))
         if not isinstance(place, str):
             raise ValueError(f"cannot route to {place!r}: not a place name, pose or tuple")
@@ -524,11 +530,11 @@ class Router:
                 f"({gx:.1f}, {gy:.1f}): start or goal is not connected"
             )
         transfers: dict[int, list[tuple[int, float, str, str]]] = {}
-        for a, c, kind, tid, cost in self._transfers:
+        for na, nb, kind, tid, cost in self._transfers:
             if kind == "elevator" and tid in self.unavailable_elevators:
                 continue
-            transfers.setdefault(a, []).append((c, cost, kind, tid))
-            transfers.setdefault(c, []).append((a, cost, kind, tid))
+            transfers.setdefault(na, []).append((nb, cost, kind, tid))
+            transfers.setdefault(nb, []).append((na, cost, kind, tid))
 
         dist: dict[int, float] = {_START: 0.0}
         prev: dict[int, tuple[int, str, object]] = {}
@@ -539,6 +545,7 @@ class Router:
                 continue
             if n == _GOAL:
                 break
+            nbrs: list[tuple[int, float, str, object]]
             if n == _START:
                 nbrs = [(m, c, "drive", path) for m, c, path in s_edges]
             else:
@@ -570,13 +577,13 @@ class Router:
         steps.reverse()
         return Route(legs=self._legs(steps, sf), cost_s=dist[_GOAL], goal=(gf, *goal))
 
-    def _legs(self, steps: list[tuple[int, str, object]], start_floor: int) -> list:
-        legs: list = []
+    def _legs(self, steps: list[tuple[int, str, object]], start_floor: int) -> list[Leg]:
+        legs: list[Leg] = []
         pts: list[Point] = []
         floor = start_floor
         for n, kind, payload in steps:
             if kind == "drive":
-                path = list(payload)  # type: ignore[call-overload]
+                path = list(cast("list[Point]", payload))
                 if pts and math.dist(pts[-1], path[0]) < 1e-9:
                     path = path[1:]
                 pts.extend(path)
@@ -643,7 +650,7 @@ class Router:
 
         def heur(i: int) -> float:
             dr, dc = abs(i // w - gr), abs(i % w - gc)
-            return ((dr + dc) + (sq2 - 2) * min(dr, dc)) * 1.001  # break ties forward
+            return float(((dr + dc) + (sq2 - 2) * min(dr, dc)) * 1.001)  # break ties forward
 
         best = {start: 0.0}
         came: dict[int, int] = {}

@@ -15,10 +15,13 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import Place, Pose
+
+if TYPE_CHECKING:
+    from pepa.building.layout import Building
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +87,9 @@ class SiteMap:
     # --- construction ---------------------------------------------------------------------
 
     @classmethod
-    def build(cls, knowledge: WorldKnowledge, building: Any | None = None) -> SiteMap:
-        """From the knowledge alone, or enriched by a building description.
-
-        ``building`` is read by attribute (rooms, landmarks, people, dock, elevators, stairs,
-        floors, home), so the map does not depend on the simulator package.
-        """
+    def build(cls, knowledge: WorldKnowledge, building: Building | None = None) -> SiteMap:
+        """From the knowledge alone, or enriched by a building description (the building map
+        layer's :class:`~pepa.building.layout.Building`, below Sys2)."""
         site = cls()
         for name, place in knowledge.places.items():
             loc = Location(place.floor, place.pose.x, place.pose.y, name)
@@ -108,9 +108,9 @@ class SiteMap:
         site._fallback_connectors_and_dock()
         return site
 
-    def _add_building(self, knowledge: WorldKnowledge, building: Any) -> None:
-        rooms = {r.id: r for r in getattr(building, "rooms", [])}
-        for f in getattr(building, "floors", []):
+    def _add_building(self, knowledge: WorldKnowledge, building: Building) -> None:
+        rooms = {r.id: r for r in building.rooms}
+        for f in building.floors:
             self.floor_names[f.level] = str(f.name)
         for rid, room in rooms.items():
             x0, y0, x1, y1 = room.rect
@@ -120,28 +120,26 @@ class SiteMap:
                 self.places[rid] = Entity(
                     rid, "place", room.kind, room.name.lower(), room.floor, old.location
                 )
-        for lm in getattr(building, "landmarks", []):
+        for lm in building.landmarks:
             if lm.id not in knowledge.objects:
                 continue
-            loc = Location(lm.floor, lm.x, lm.y, lm.room)
-            self.objects[lm.id] = Entity(lm.id, "object", lm.kind, lm.name.lower(), lm.floor, loc)
-        for p in getattr(building, "people", []):
+            spot = Location(lm.floor, lm.x, lm.y, lm.room)
+            self.objects[lm.id] = Entity(lm.id, "object", lm.kind, lm.name.lower(), lm.floor, spot)
+        for p in building.people:
             if p.id not in self.people:
                 continue
             desk = rooms.get(p.desk)
-            loc = None
+            loc: Location | None = None
             if desk is not None:
                 cx, cy = desk.center
                 loc = Location(desk.floor, cx, cy, desk.id)
             self.people[p.id] = Entity(p.id, "person", "person", p.name.lower(), None, loc)
-        dock = getattr(building, "dock", None)
-        if dock is not None and dock.room in rooms:
+        dock = building.dock
+        if dock.room in rooms:
             self.dock = dock.id if dock.id in self.places else dock.room
             self.dock_location = Location(rooms[dock.room].floor, dock.x, dock.y, dock.room)
-        home = getattr(building, "home", None)
-        if home is not None:
-            self.home = home.id
-        for ev in getattr(building, "elevators", []):
+        self.home = building.home.id
+        for ev in building.elevators:
             for door in ev.doors:
                 self.connectors.append(
                     Connector(
@@ -154,18 +152,18 @@ class SiteMap:
                         1.0,
                     )
                 )
-        for st in getattr(building, "stairs", []):
+        for st in building.stairs:
             for room_id in st.rooms:
-                room = rooms.get(room_id)
-                if room is None:
+                landing = rooms.get(room_id)
+                if landing is None:
                     continue
-                cx, cy = room.center
+                cx, cy = landing.center
                 self.connectors.append(
                     Connector(
                         st.id,
                         "stairs",
-                        room.floor,
-                        Location(room.floor, cx, cy, room_id),
+                        landing.floor,
+                        Location(landing.floor, cx, cy, room_id),
                         tuple(st.floors),
                         # a storey is two flights of about 4 m at the stairs' speed limit
                         8.0 / float(st.speed_limit_mps),
@@ -246,7 +244,7 @@ def _words(identifier: str) -> str:
     return identifier.replace("_", " ").strip().lower()
 
 
-def knowledge_from_building(building: Any) -> WorldKnowledge:
+def knowledge_from_building(building: Building) -> WorldKnowledge:
     """The world knowledge a building description gives: rooms (and the dock) as places,
     landmarks as objects, people, elevators and floors."""
     places: dict[str, Place] = {}
