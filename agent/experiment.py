@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pepa.agent.metrics import Summary, summarize
-from pepa.agent.runtime.checkpoint import write_json
 from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.runtime.runtime import Runtime
+from pepa.durable import write_json
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.runtime.trace import DayTrace, PoseRow
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.visit_map import VisitMap
+from pepa.agent.trace import DayTrace, PoseRow
 from pepa.building.layout import Building
 from pepa.building.occupancy import CSpace
 from pepa.knowledge import SKILLS

@@ -14,7 +14,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.runtime.trace import DayTrace
+from pepa.agent.trace import DayTrace
 
 
 class OscillationRule(BaseModel):

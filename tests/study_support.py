@@ -7,10 +7,10 @@ from functools import lru_cache
 
 from pepa.agent.metrics import CATEGORIES, RequestCounts, Summary
 from pepa.agent.runtime.ablation import Ablation
-from pepa.agent.runtime.trace import Activity, DayTrace, SkillEnd
 from pepa.agent.study.heatmap import HeatMap
 from pepa.agent.study.measures import CoverageGrowth, DayMeasures, RunMeasures
 from pepa.agent.study.record import DayProfile, RunRecord, RunSet, RunSpec
+from pepa.agent.trace import Activity, DayTrace, SkillEnd
 from pepa.building.layout import DEFAULT_WORLD, Building, load_building
 from pepa.clock import at
 

@@ -6,7 +6,7 @@ import itertools
 import math
 
 from pepa.agent.oscillation import OscillationRule, oscillations, undetected
-from pepa.agent.runtime.trace import DayTrace, PoseRow
+from pepa.agent.trace import DayTrace, PoseRow
 
 RULE = OscillationRule(window_s=600.0, step_s=60.0, min_travel_m=100.0, max_spots=12)
 

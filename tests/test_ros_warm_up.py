@@ -12,8 +12,8 @@ from pepa_ros import qos
 from pepa_ros.topics import DAILY_GOALS, STATUS
 from ros_agent_support import Probe, Stack, new_domain, wait_for
 
-from pepa.agent.runtime.warm_up import self_dir
 from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.agent.sys3.system import self_dir
 from pepa.clock import at
 from pepa.messages import AgentStatus, DailyGoal
 

@@ -15,7 +15,7 @@ from pepa.agent.metrics import (
     summarize,
     time_share,
 )
-from pepa.agent.runtime.trace import Activity, DayTrace, TraceRecorder
+from pepa.agent.trace import Activity, DayTrace, TraceRecorder
 from pepa.building.layout import Building, load_building
 from pepa.messages import RequestState, UserRequest
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pepa.agent.runtime.warm_up import WarmUp, is_fresh, live_start_day, self_dir, warm_up
+from pepa.agent.runtime.warm_up import WarmUp, is_fresh, live_start_day, warm_up
 from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.agent.sys3.system import self_dir
 from pepa.personalities.loader import PersonalityError
 
 SHORT_DAY = {"day_start_h": 23.0, "progress": False}

@@ -9,7 +9,7 @@ import pytest
 from study_support import hand_made_trace, office
 
 from pepa.agent import metrics
-from pepa.agent.runtime.trace import DayTrace
+from pepa.agent.trace import DayTrace
 
 HOUR = 3600.0
 

@@ -143,8 +143,8 @@ def test_last_seen_truth_counts_only_moments_the_robot_looked() -> None:
     those, whatever its sampled poses saw in between."""
     from sys1_support import rig
 
-    from pepa.agent.runtime.trace import DayTrace
     from pepa.agent.sys1.config import PerceptionConfig
+    from pepa.agent.trace import DayTrace
     from pepa.sim.world import World
 
     r = rig(hour=10.5)  # eva at her desk in the robotics lab, seed 1
@@ -172,9 +172,9 @@ def test_last_seen_truth_reads_badges_as_the_oracle_does() -> None:
     oracle perception (without its random misses) reads her badge, back turned or not."""
     from sys1_support import rig
 
-    from pepa.agent.runtime.trace import DayTrace
     from pepa.agent.sys1.config import PerceptionConfig
     from pepa.agent.sys1.perception import OracleDetector
+    from pepa.agent.trace import DayTrace
     from pepa.robot import RobotPose
     from pepa.sim.robot_adapter import WorldTruth
     from pepa.sim.world import World

@@ -13,12 +13,12 @@ from pepa.agent.experiment import run_experiment
 from pepa.agent.metrics import summarize
 from pepa.agent.oscillation import oscillations
 from pepa.agent.runtime.config import RuntimeConfig
-from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.sys1.config import LivelockConfig
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.livelock import LivelockGuard, ReturnKind
 from pepa.agent.sys1.recorder import LIVELOCK
 from pepa.agent.sys2.replanner import UNFIXABLE
+from pepa.agent.trace import DayTrace
 from pepa.messages import SkillCall, SkillStatus
 from pepa.sim.robot_adapter import run_world
 

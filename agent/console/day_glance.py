@@ -20,8 +20,7 @@ from pepa.agent.console.backend import (
     RequestMark,
     TrailPoint,
 )
-from pepa.agent.runtime.runtime import TRACE_DIR
-from pepa.agent.runtime.trace import Activity, DayTrace, PoseRow
+from pepa.agent.trace import TRACE_DIR, Activity, DayTrace, PoseRow
 from pepa.building.layout import Building
 from pepa.clock import day_of
 from pepa.messages import UserRequest

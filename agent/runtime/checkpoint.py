@@ -10,13 +10,12 @@ duplicated and the outcome is the one an uninterrupted run gives.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pepa.durable import write_atomic
 from pepa.messages import Level
 
 CHECKPOINT_FILE = "checkpoint.json"
@@ -85,7 +84,7 @@ class CheckpointStore:
             morning.rename(old)
         tmp_dir.rename(morning)
         shutil.rmtree(old, ignore_errors=True)
-        _write_atomic(self.path, cp.model_dump_json(indent=1))
+        write_atomic(self.path, cp.model_dump_json(indent=1))
 
     def restore_files(self, cp: Checkpoint, managed: list[Path]) -> None:
         """Put the morning's copies back (and remove managed files the morning did not have)."""
@@ -105,24 +104,3 @@ class CheckpointStore:
                 shutil.copy2(src, dst)
             elif dst.exists():
                 dst.unlink()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-
-
-def write_json(path: Path, data: object, *, compact: bool = False) -> None:
-    """Durable JSON file write (temporary file, fsync, rename); ``compact`` for big files only
-    programs read (json's C encoder runs only without indentation)."""
-    text = (
-        json.dumps(data, sort_keys=True, separators=(",", ":"))
-        if compact
-        else json.dumps(data, indent=1, sort_keys=True)
-    )
-    _write_atomic(path, text)

@@ -22,10 +22,10 @@ from pepa.agent.coordinator.coordinator import (
     refusal,
 )
 from pepa.agent.policy.intentions import intentions_of
-from pepa.agent.runtime.trace import TraceRecorder, plan_category
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.agent.sys3.system import Sys3
+from pepa.agent.trace import TraceRecorder, plan_category
 from pepa.building.layout import Building
 from pepa.clock import SimClock
 from pepa.knowledge import SKILLS, WorldKnowledge

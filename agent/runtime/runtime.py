@@ -46,7 +46,7 @@ from pepa.agent.coordinator.coordinator import (
     Whereabouts,
     day_seed,
 )
-from pepa.agent.runtime import sys1_state, views
+from pepa.agent.runtime import views
 from pepa.agent.runtime.ablation import (
     Ablation,
     RecallOff,
@@ -54,11 +54,11 @@ from pepa.agent.runtime.ablation import (
     reflects,
     shuffled_personality,
 )
-from pepa.agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot, write_json
+from pepa.agent.runtime.checkpoint import Checkpoint, CheckpointStore, RobotSnapshot
 from pepa.agent.runtime.config import RuntimeConfig, load_inputs
 from pepa.agent.runtime.day import Day
 from pepa.agent.runtime.memory_sink import BatchedMemorySink
-from pepa.agent.runtime.trace import DayTrace, TraceRecorder
+from pepa.agent.sys1 import lasting_state
 from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import SkillHandle, Sys1
 from pepa.agent.sys2.config import Sys2Config
@@ -67,7 +67,9 @@ from pepa.agent.sys2.request_queue import QUEUE_FILE, QUEUE_FILES, RequestQueue
 from pepa.agent.sys2.site_map import knowledge_from_building
 from pepa.agent.sys3.memory_port import EpisodicMemoryPort
 from pepa.agent.sys3.system import Sys3
+from pepa.agent.trace import TRACE_DIR, DayTrace, TraceRecorder
 from pepa.clock import DAY_S, SimClock, at, format_time
+from pepa.durable import write_json
 from pepa.knowledge import WorldKnowledge
 from pepa.memory.episodic import EpisodicMemory
 from pepa.messages import (
@@ -89,7 +91,6 @@ from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
 
-TRACE_DIR = Path("runtime") / "trace"
 RUN_FILE = Path("runtime") / "run.json"
 #: Files Sys1, Sys2 and Sys3 rewrite during a day: copied each morning, restored on resume.
 #: Both request-queue names: a morning copied before the journal format restores the old file
@@ -98,7 +99,7 @@ MANAGED_FILES: tuple[Path, ...] = (
     *(SYS2_DIR / name for name in QUEUE_FILES),
     SYS2_DIR / PRESENCE_FILE,
     Path("sys3") / "weights.json",
-    sys1_state.STATE_FILE,
+    lasting_state.STATE_FILE,
 )
 MAX_SAME_TIME_STEPS = 32
 _DAY_TRACE = TypeAdapter(DayTrace)
@@ -258,9 +259,9 @@ class Runtime:
             truth=WorldTruth(world),
             now=world.now,
         )
-        saved = sys1_state.load(self.data_dir)
+        saved = lasting_state.load(self.data_dir)
         if saved is not None:
-            sys1_state.apply(sys1, saved)
+            lasting_state.apply(sys1, saved)
         sys2 = Deliberator(
             self.knowledge,
             personality=self.personality,
@@ -462,7 +463,7 @@ class Runtime:
         path = self.data_dir / TRACE_DIR / f"day-{day:04d}.json"
         write_json(path, day_trace.model_dump(mode="json"), compact=True)
         sys2.presence.save(self.data_dir / SYS2_DIR / PRESENCE_FILE)
-        sys1_state.save(self.data_dir, sys1_state.capture(sys1))
+        lasting_state.save(self.data_dir, lasting_state.capture(sys1))
         # The night: resting on the dock (when it made it there), skipped in one jump.
         nxt_morning = at(day + 1, cfg.day_start_h)
         world.skip(nxt_morning)

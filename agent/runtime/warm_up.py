@@ -10,8 +10,9 @@ data directory the live nodes use afterwards:
   presence model (``sys2/``) and the day traces (``runtime/trace/``) are where the nodes and
   the console read them;
 - the self Sys3 keeps (ultimate goal, reward weights, daily goals, reflection log) is handed
-  over to the place the live agent keeps one self per personality, :func:`self_dir`, so the
-  live day ``N`` starts from day ``N-1``'s reflection and its goals.
+  over to the place the live agent keeps one self per personality
+  (:func:`~pepa.agent.sys3.system.self_dir`), so the live day ``N`` starts from day ``N-1``'s
+  reflection and its goals.
 
 A data directory that already holds any of the robot's state is never warmed up: the live run
 continues it, from the day after its last reflection (:func:`live_start_day`).
@@ -30,20 +31,14 @@ from pepa.agent.runtime.progress import day_progress
 from pepa.agent.runtime.runtime import Runtime
 from pepa.agent.sys3.reflection_log import SUBDIR as REFLECTIONS_DIR
 from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.agent.sys3.system import SELF_DIR, self_dir
 
 log = logging.getLogger(__name__)
 
-SELF_DIR = Path("self")
-"""Under a live data directory, one self (Sys3's files) per personality."""
 HANDED_OVER = (Path("sys3"), Path(REFLECTIONS_DIR))
 """What the in-process run keeps at its root and the live agent keeps per personality."""
 ROBOT_STATE = (Path("memory"), Path("sys1"), Path("sys2"), SELF_DIR, Path("runtime"))
 """Any of these in a data directory means a robot has lived there: it is not fresh."""
-
-
-def self_dir(data_dir: Path, personality: str) -> Path:
-    """Where the live agent keeps ``personality``'s self under ``data_dir``."""
-    return data_dir / SELF_DIR / personality.lower()
 
 
 def is_fresh(data_dir: Path) -> bool:

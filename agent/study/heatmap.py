@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.runtime.trace import DayTrace
+from pepa.agent.trace import DayTrace
 from pepa.building.layout import Building
 
 CELL_M = 1.0

@@ -15,8 +15,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent import metrics
-from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.sys2.site_map import TRANSIT_KINDS
+from pepa.agent.trace import DayTrace
 from pepa.building.layout import Building
 from pepa.clock import day_of
 from pepa.messages import RequestState, UserRequest

@@ -22,10 +22,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.sys1.config import PerceptionConfig
 from pepa.agent.sys1.perception import OracleDetector
 from pepa.agent.sys1.recorder import CHARGING, ELEVATOR_RIDE
+from pepa.agent.trace import DayTrace
 from pepa.building.layout import Building
 from pepa.clock import at, format_time
 from pepa.knowledge import SKILLS

@@ -13,16 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from pepa.agent import metrics
 from pepa.agent.runtime.ablation import Ablation
-from pepa.agent.runtime.trace import DayTrace
 from pepa.agent.study.heatmap import HeatMap
 from pepa.agent.study.measures import RunMeasures, run_measures
 from pepa.agent.study.memory_qa import QAResult
 from pepa.agent.sys3.reflection_log import ReflectionLog
+from pepa.agent.trace import TRACE_DIR, DayTrace
 from pepa.building.layout import Building
 from pepa.messages import UserRequest
 from pepa.personalities.model import Personality
 
-TRACE_DIR = Path("runtime") / "trace"
 _TRACE = TypeAdapter(DayTrace)
 
 

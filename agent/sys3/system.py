@@ -35,8 +35,16 @@ log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 14
 """How many past days count when deciding which places are already known."""
+SELF_DIR = Path("self")
+"""Under a live data directory, one self (Sys3's files) per personality."""
 
 _GOALS = TypeAdapter(list[DailyGoal])
+
+
+def self_dir(data_dir: Path, personality: str) -> Path:
+    """Where the live agent keeps ``personality``'s self under ``data_dir`` (the ROS node and
+    the warm-up that hands its first days over to it)."""
+    return data_dir / SELF_DIR / personality.lower()
 
 
 class Sys3:

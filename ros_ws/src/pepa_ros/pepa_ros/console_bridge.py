@@ -57,8 +57,8 @@ from pepa.agent.console.floor_maps import FloorMaps
 from pepa.agent.console.personality_view import personality_view
 from pepa.agent.console.server import BackgroundServer, announce
 from pepa.agent.console.settings import resolve_settings
-from pepa.agent.runtime.trace import DayTrace, TraceRecorder, plan_category
 from pepa.agent.sys2.site_map import knowledge_from_building
+from pepa.agent.trace import DayTrace, TraceRecorder, plan_category
 from pepa.clock import day_of, format_time
 from pepa.messages import (
     AgentStatus,

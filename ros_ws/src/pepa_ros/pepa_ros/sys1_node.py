@@ -34,7 +34,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 
 from pepa.agent.coordinator.coordinator import refusal
-from pepa.agent.runtime import sys1_state
+from pepa.agent.sys1 import lasting_state
 from pepa.agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys1.planner import Job, ThreadedPlanner
@@ -162,9 +162,9 @@ class Sys1Node(AgentNode):
             now=now,
         )
         try:
-            saved = sys1_state.load(self.data_dir)
+            saved = lasting_state.load(self.data_dir)
             if saved is not None:
-                sys1_state.apply(sys1, saved)
+                lasting_state.apply(sys1, saved)
                 self.get_logger().info(f"Sys1 state restored from {self.data_dir}")
         except ValueError as exc:
             self.get_logger().error(f"starting with a fresh Sys1 state: {exc}")
@@ -182,13 +182,13 @@ class Sys1Node(AgentNode):
 
     def save_state(self) -> None:
         if self.sys1 is not None:
-            sys1_state.save(self.data_dir, sys1_state.capture(self.sys1))
+            lasting_state.save(self.data_dir, lasting_state.capture(self.sys1))
 
     def _save_state_later(self) -> None:
         """Capture on the loop's thread (consistent), write on the writer's."""
         if self.sys1 is not None:
-            state = sys1_state.capture(self.sys1)
-            self._writer.submit(sys1_state.save, self.data_dir, state)
+            state = lasting_state.capture(self.sys1)
+            self._writer.submit(lasting_state.save, self.data_dir, state)
 
     # --- work from Sys2 -------------------------------------------------------------------------
 

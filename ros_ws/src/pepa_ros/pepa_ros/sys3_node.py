@@ -27,10 +27,9 @@ from rclpy.context import Context
 
 from pepa.agent.console.backend import MemorySearch
 from pepa.agent.console.day_review import changes_since
-from pepa.agent.runtime.warm_up import self_dir
 from pepa.agent.sys2.site_map import knowledge_from_building
 from pepa.agent.sys3.memory_port import EpisodicMemoryPort
-from pepa.agent.sys3.system import Sys3
+from pepa.agent.sys3.system import Sys3, self_dir
 from pepa.clock import day_of
 from pepa.memory.episodic import EpisodicMemory
 from pepa.memory.query import Recall

@@ -2,17 +2,22 @@
 
 The runtime keeps it (a few thousand rows per simulated day) so that the run's summary
 metrics can be computed after the fact, on any run, without replaying the simulator; the
-personality study reuses the same schema on traces rebuilt from episode logs.
+personality study reuses the same schema on traces rebuilt from episode logs. The ROS console
+bridge records the same trace, so it sits beside the hosts rather than inside the runtime.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.knowledge import SKILLS
 from pepa.messages import CandidateKind, Plan
+
+TRACE_DIR = Path("runtime") / "trace"
+"""Under a data directory, one trace file per day."""
 
 #: (time, floor, x, y, theta, battery state of charge)
 PoseRow = tuple[float, int, float, float, float, float]

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pepa.agent.runtime.checkpoint import write_json
 from pepa.agent.sys1.perception import Belief, Track
+from pepa.durable import write_json
 
 STATE_FILE = Path("sys1") / "state.json"
 
