@@ -50,8 +50,10 @@ FEATURE_WORDS = {
 class RequestPolicyLike(Protocol):
     """What Sys2 needs of a personality's request policy (``pepa.personalities.model``)."""
 
-    policy: object
-    defer_max_s: float
+    @property
+    def policy(self) -> object: ...
+    @property
+    def defer_max_s(self) -> float: ...
 
     def verdict(
         self, priority: RequestPriority, queue_len: int, battery: float, busy: bool

@@ -20,9 +20,15 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pepa.agent.sys2.arbitration import OptionBuilder, candidate_score, explain, judge_request
+from pepa.agent.sys2.arbitration import (
+    OptionBuilder,
+    RequestPolicyLike,
+    candidate_score,
+    explain,
+    judge_request,
+)
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.lexicon import Lexicon
 from pepa.agent.sys2.llm_guidance import LLMPlanProposer
@@ -55,6 +61,9 @@ from pepa.messages import (
 )
 from pepa.world_state import WorldState
 
+if TYPE_CHECKING:
+    from pepa.building.layout import Building
+
 log = logging.getLogger(__name__)
 
 PRESENCE_FILE = "presence.json"
@@ -70,6 +79,29 @@ class RewardWeights(Protocol):
     def weights(self) -> Mapping[str, float]: ...
 
 
+class Traits(Protocol):
+    """The one Big Five score Sys2 reads (to pick the emotions an idle robot expresses)."""
+
+    @property
+    def extraversion(self) -> float: ...
+
+
+class PersonalityLike(Protocol):
+    """What Sys2 needs of a personality (:class:`pepa.personalities.model.Personality`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def big_five(self) -> Traits: ...
+    @property
+    def preferred_skills(self) -> Sequence[str]: ...
+    @property
+    def requests(self) -> RequestPolicyLike: ...
+    @property
+    def battery_reserve(self) -> float: ...
+    def weights(self) -> Mapping[str, float]: ...
+
+
 class Deliberator:
     """Sys2: parsing, the request queue, arbitration by MCTS, validation and re-planning."""
 
@@ -77,9 +109,9 @@ class Deliberator:
         self,
         knowledge: WorldKnowledge,
         *,
-        personality: Any | None = None,
+        personality: PersonalityLike | None = None,
         reward: RewardWeights | None = None,
-        building: Any | None = None,
+        building: Building | None = None,
         travel: TravelEstimator | None = None,
         config: Sys2Config | None = None,
         data_dir: Path | None = None,
@@ -92,11 +124,11 @@ class Deliberator:
         self.config = config
         self.knowledge = knowledge
         self.personality = personality
-        self.personality_name = getattr(personality, "name", "default")
+        self.personality_name = personality.name if personality is not None else "default"
         self.reward = reward
         self.site = SiteMap.build(knowledge, building)
         self.lexicon = Lexicon.build(self.site)
-        use_llm = llm is not None and getattr(llm, "enabled", False)
+        use_llm = llm is not None and llm.enabled
         self.parser = RequestParser(
             knowledge,
             self.lexicon,
@@ -121,7 +153,7 @@ class Deliberator:
         )
         self.goal_filter = goal_filter
         self.goals: list[DailyGoal] = []
-        preferred = frozenset(getattr(personality, "preferred_skills", []) or [])
+        preferred = frozenset(personality.preferred_skills if personality is not None else ())
         self.options = OptionBuilder(
             knowledge, self.site, self.presence, config, preferred, _emotions_for(personality)
         )
@@ -159,17 +191,14 @@ class Deliberator:
                 f"{self.config.max_parse_chars} are understood — please shorten it"
             )
             stripped = stripped[: UserRequest.MAX_TEXT - 1] + "…"
-        fields_ok = {
-            "place": place if place is None or len(place) <= 64 else None,
-            "person": person if person is None or len(person) <= 64 else None,
-        }
         req = UserRequest(
             text=stripped,
             sender=(sender or "console")[:64],
             priority=priority,
             created_at=now,
             deadline=deadline,
-            **fields_ok,
+            place=place if place is None or len(place) <= 64 else None,
+            person=person if person is None or len(person) <= 64 else None,
         )
         if problem is not None:
             self.queue.add(req, now)
@@ -238,7 +267,7 @@ class Deliberator:
             return self.queue.move(
                 req.id, RequestState.DECLINED, now, "cannot be done: " + "; ".join(check.problems)
             )
-        policy = getattr(self.personality, "requests", None)
+        policy = self.personality.requests if self.personality is not None else None
         open_count = sum(1 for r in self.queue.open() if r.id != req.id)
         verdict, reason = judge_request(
             req,
@@ -256,7 +285,7 @@ class Deliberator:
 
     def _refresh_requests(self, state: WorldState, now: float) -> None:
         """Deferred requests come back: when the policy now accepts, or the deferral is over."""
-        policy = getattr(self.personality, "requests", None)
+        policy = self.personality.requests if self.personality is not None else None
         busy = self.current is not None
         for req in self.queue.all([RequestState.DEFERRED]):
             since = req.history[-1].time if req.history else req.created_at
@@ -339,8 +368,9 @@ class Deliberator:
                     f"the battery ({state.battery:.0%}, reserve {self.config.battery_reserve:.0%})"
                 )
         cur_urgent = False
-        if cur.plan.request_id in self.queue:
-            cur_urgent = self.queue.get(cur.plan.request_id).priority == RequestPriority.URGENT
+        rid = cur.plan.request_id
+        if rid is not None and rid in self.queue:
+            cur_urgent = self.queue.get(rid).priority == RequestPriority.URGENT
         if cur_urgent:
             return None
         for req in self.queue.all([RequestState.ACCEPTED]):
@@ -565,9 +595,8 @@ class Deliberator:
         return WorldState(time=now, battery=1.0, pose=pose, room=self.site.dock)
 
 
-def _emotions_for(personality: Any | None) -> tuple[str, ...]:
+def _emotions_for(personality: PersonalityLike | None) -> tuple[str, ...]:
     """Outgoing personalities dance and jump; reserved ones wag and nod."""
-    traits = getattr(personality, "big_five", None)
-    if traits is not None and traits.extraversion >= 0.6:
+    if personality is not None and personality.big_five.extraversion >= 0.6:
         return ("dance", "wag", "jump")
     return ("wag", "nod", "stretch")
