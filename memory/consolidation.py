@@ -144,7 +144,7 @@ class Consolidator:
             support=len(support),
             share=len(support) / total,
             episode_ids=[e.id for e in support],
-            **where,  # type: ignore[arg-type]
+            **where,
         )
 
     def _busy_places(self, eps: Sequence[Experience], day: int) -> list[SemanticFact]:

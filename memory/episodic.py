@@ -213,7 +213,7 @@ class EpisodicMemory:
                     ids=[batch[r].id for r in part],
                     embeddings=vectors[part],
                     documents=[batch[r].caption for r in part],
-                    metadatas=[records.to_metadata(batch[r]) for r in part],  # type: ignore[misc]
+                    metadatas=[records.to_metadata(batch[r]) for r in part],
                 )
         return [e.id for e in batch]
 
@@ -373,7 +373,7 @@ class EpisodicMemory:
             got = shard.query(
                 query_embeddings=vector,
                 n_results=n,
-                where=where,  # type: ignore[arg-type]
+                where=where,
                 include=["documents", "metadatas", "distances"],
             )
             ids = got["ids"][0]
@@ -435,7 +435,7 @@ class EpisodicMemory:
                 # places (read once, and this pass finishes the move next time), never neither.
                 self._shards.archive.upsert(
                     ids=ids,
-                    embeddings=got["embeddings"],  # type: ignore[arg-type]
+                    embeddings=got["embeddings"],
                     documents=got["documents"],
                     metadatas=[{**m, "archived": True} for m in got["metadatas"]],  # type: ignore[union-attr]
                 )

@@ -662,7 +662,7 @@ def _box_quads(box: SceneBox) -> tuple[_Quad, ...]:
                 half_w=half,
                 bottom=0.0,
                 top=box.height_m,
-                texture=_solid(colour),  # type: ignore[arg-type]
+                texture=_solid(colour),
                 alpha=None,
                 label="box",
             )

@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -345,7 +346,7 @@ class _Generator:
 
     # --- the document ---------------------------------------------------------------------
 
-    def build(self) -> dict:
+    def build(self) -> dict[str, Any]:
         rng = self.rng
         hubs, wings, n_stairs, lobbies = self._plan()
         self._shift(hubs, wings)
@@ -355,13 +356,13 @@ class _Generator:
         lift_levels = self._lift_levels(sum(lobbies))
         dock_level = rng.choice(above)
         server_level = rng.choice(above)
-        rooms: list[dict] = []
-        doors: list[dict] = []
-        stairs: list[dict] = [
+        rooms: list[dict[str, Any]] = []
+        doors: list[dict[str, Any]] = []
+        stairs: list[dict[str, Any]] = [
             {"id": f"stairs_{i}", "name": f"Stairwell {i + 1}", "rooms": [], "floors": lv}
             for i, lv in enumerate(stairs_levels)
         ]
-        elevators: list[dict] = []
+        elevators: list[dict[str, Any]] = []
         lobby_ids: dict[tuple[int, int], str] = {}  # (lobby, level) -> room id
         normal: dict[int, list[tuple[str, _Slot]]] = {lv: [] for lv in levels}
         for lv in levels:
@@ -524,7 +525,9 @@ class _Generator:
         start = sum(lobbies[:k])
         return range(start, start + lobbies[k])
 
-    def _stairwell(self, wing: _Wing, slot: _Slot, index: int) -> tuple[dict, tuple[float, float]]:
+    def _stairwell(
+        self, wing: _Wing, slot: _Slot, index: int
+    ) -> tuple[dict[str, Any], tuple[float, float]]:
         """Flights along x with the floor landing (and the door) on the corridor's side."""
         x0, y0, x1, y1 = slot.rect
         ym = (y0 + y1) / 2
@@ -571,7 +574,7 @@ class _Generator:
         e: int,
         floors: list[int],
         lobby_ids: dict[tuple[int, int], str],
-    ) -> dict:
+    ) -> dict[str, Any]:
         slot = next(
             s
             for w in wings
@@ -653,12 +656,12 @@ class _Generator:
         home: tuple[int, str],
         hubs: list[tuple[float, float]],
         renamed: dict[str, str],
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """A kitchen's coffee machine, a print room's printer, a meeting room's whiteboard and
         some offices' plants, against the back wall (far from the door); plants in some hub
         corners."""
         rng = self.rng
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         for lv, slots in normal.items():
             tag = level_tag(lv)
             for key, slot in slots:
@@ -685,7 +688,7 @@ class _Generator:
             lm["name"] = f"{lm['name']} {level_label(lm['floor'])}.{counts[key]}"
         return out
 
-    def _people(self, rooms: list[dict]) -> list[dict]:
+    def _people(self, rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rng = self.rng
         above = [r for r in rooms if r["floor"] >= 0]
         offices = [r for r in above if r["kind"] == "office"] or [
@@ -705,7 +708,11 @@ class _Generator:
             )
             arrive = rng.randint(7 * 4, 9 * 4 + 2) * 15
             leave = min(21 * 60, arrive + rng.randint(7 * 4, 9 * 4) * 15)
-            schedule: dict = {"days": days, "arrive": _hhmm(arrive), "leave": _hhmm(leave)}
+            schedule: dict[str, Any] = {
+                "days": days,
+                "arrive": _hhmm(arrive),
+                "leave": _hhmm(leave),
+            }
             if kitchens:
                 near = [r for r in kitchens if r["floor"] == desk["floor"]] or kitchens
                 schedule["lunch"] = {
@@ -739,7 +746,11 @@ class _Generator:
         return out
 
     @staticmethod
-    def _number_markers(landmarks: list[dict], elevators: list[dict], people: list[dict]) -> None:
+    def _number_markers(
+        landmarks: list[dict[str, Any]],
+        elevators: list[dict[str, Any]],
+        people: list[dict[str, Any]],
+    ) -> None:
         """Landmarks first, then call panels, then badges: one id each, from 0."""
         n = 0
         for lm in landmarks:
@@ -764,11 +775,13 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _room(rid: str, name: str, kind: str, floor: int, rect: Rect) -> dict:
+def _room(rid: str, name: str, kind: str, floor: int, rect: Rect) -> dict[str, Any]:
     return {"id": rid, "name": name, "kind": kind, "floor": floor, "rect": [_r(v) for v in rect]}
 
 
-def _door(did: str, floor: int, a: str, b: str, centre: tuple[float, float], width: float) -> dict:
+def _door(
+    did: str, floor: int, a: str, b: str, centre: tuple[float, float], width: float
+) -> dict[str, Any]:
     return {
         "id": did,
         "floor": floor,
@@ -789,7 +802,7 @@ def _landmark(
     facing: float,
     size: tuple[float, float],
     height: float,
-) -> dict:
+) -> dict[str, Any]:
     return {
         "id": lid,
         "name": name,
@@ -835,7 +848,7 @@ def generate_building(
     basements: int = 0,
     shape: Shape | str | None = None,
     **options: object,
-) -> dict:
+) -> dict[str, Any]:
     """A random building document for ``seed`` (see :class:`GeneratorConfig` for ``options``),
     checked by the same validation as a building file before it is returned."""
     config = GeneratorConfig.model_validate(
@@ -846,7 +859,7 @@ def generate_building(
     return data
 
 
-def write_building(data: dict, path: str | Path) -> Path:
+def write_building(data: dict[str, Any], path: str | Path) -> Path:
     """Save a building document as YAML (block style, keys in the format's order)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import logging
 import math
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from pepa.building.layout import WEEKDAY_NAMES, Building, PersonSpec, hhmm_hours
 from pepa.building.routing import DriveLeg, ElevatorLeg, NoRouteError, Router, StairsLeg
@@ -86,7 +87,7 @@ class People:
         self.seed = seed
         self._days: dict[int, dict[str, list[_Segment]]] = {}
         self._starts: dict[int, dict[str, list[float]]] = {}
-        self._route_cache: dict[tuple, list] = {}
+        self._route_cache: dict[tuple[Any, ...], list[Any]] = {}
         self._pinned: dict[str, PersonState] = {}  # integrated elsewhere (led by the robot)
         self._detours: dict[str, _Detour] = {}  # walking back to the schedule
         self._desk_spots = {
@@ -151,7 +152,7 @@ class People:
             out.append(Stay(person.desk, t, leave, "desk"))
         return out
 
-    def _route(self, a: tuple[int, float, float], b: tuple[int, float, float]) -> list:
+    def _route(self, a: tuple[int, float, float], b: tuple[int, float, float]) -> list[Any]:
         key = (a, b)
         if key not in self._route_cache:
             try:

@@ -78,7 +78,7 @@ class SimRobot:
             time=self.world.now,
             floor=st.floor,
             state="out_of_service" if st.out_of_service else st.state,
-            direction=st.direction,  # type: ignore[arg-type]
+            direction=st.direction,
             doors_open=st.doors_open,
             hall_calls=list(st.hall_calls),
             car_calls=list(st.car_calls),

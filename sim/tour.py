@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,7 +46,7 @@ class TourController:
         self.world = world
         self.config = config or TourConfig()
         self.targets: deque[str] = deque()
-        self.legs: deque = deque()
+        self.legs: deque[Any] = deque()
         self.mode = "rest"
         self.rounds = 0
         self.targets_reached = 0

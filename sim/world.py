@@ -18,6 +18,7 @@ import math
 import random
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from pepa.building.layout import ELEVATOR_DOOR, OBJECT, WALL, Building
 from pepa.building.occupancy import CSpace
@@ -179,7 +180,7 @@ class World:
         self.events = EventGenerator(building, seed, event_config)
         self.passengers_per_hour = passengers_per_hour
         self._rng = random.Random(f"{seed}/world")
-        self._event_queue: list = []
+        self._event_queue: list[Any] = []
         self._passengers: list[_Passenger] = []
         self._waiting: dict[str, list[_Passenger]] = {e: [] for e in self.elevators}
         self._riding: dict[str, list[_Passenger]] = {e: [] for e in self.elevators}
@@ -187,7 +188,7 @@ class World:
         self._outages: dict[str, int] = dict.fromkeys(self.elevators, 0)
         self.extra_objects: dict[str, ObjectAppeared] = {}
         self.blocked: dict[str, CorridorBlocked] = {}
-        self._new_events: list = []
+        self._new_events: list[Any] = []
         self.log: list[tuple[float, str]] = []
         self.stats = WorldStats(floors_visited={dock_floor})
         self._hash = hashlib.sha256()
@@ -315,7 +316,7 @@ class World:
         for f in self.leading.followers.values():
             self.people.pin(f.state())
 
-    def poll_events(self) -> list:
+    def poll_events(self) -> list[Any]:
         """Events that happened since the last poll (requests, objects, blockages, outages)."""
         out, self._new_events = self._new_events, []
         return out

@@ -333,7 +333,7 @@ class Subscribers:
     def push(self, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
             callbacks = list(self._callbacks)
-        event = ConsoleEvent(kind=kind, data=data)  # type: ignore[arg-type]
+        event = ConsoleEvent(kind=kind, data=data)
         for cb in callbacks:
             try:
                 cb(event)

@@ -16,7 +16,7 @@ from pepa.agent.console.settings import resolve_settings
 log = logging.getLogger(__name__)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "console",
         help="run the agent in-process with its web console (no ROS needed)",

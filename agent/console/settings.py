@@ -76,6 +76,6 @@ def resolve_settings(
         host=host,
         port=port,
         token=SecretStr(token) if token else None,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
     return settings, generated

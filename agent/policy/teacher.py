@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -91,7 +91,7 @@ class Situation:
 
     state: WorldState
     image: np.ndarray  # the full camera frame (RGB)
-    sightings: list
+    sightings: list[Any]
     intentions: list[Intention]
 
 
@@ -275,7 +275,7 @@ class DaySampler(DayRunner):
                 sys2.interrupt(now, "situation sampled for distillation")
         return made
 
-    def _place_robot(self, rng: random.Random, rooms: list, charging: bool) -> None:
+    def _place_robot(self, rng: random.Random, rooms: list[Any], charging: bool) -> None:
         world = self.world
         if charging:
             d = self.building.dock
@@ -299,7 +299,7 @@ class DaySampler(DayRunner):
 
 
 def building_of(world: str | None) -> Building:
-    return load_building(DEFAULT_WORLD if world is None else world)  # type: ignore[arg-type]
+    return load_building(DEFAULT_WORLD if world is None else world)
 
 
 def _day_examples(

@@ -73,7 +73,7 @@ class TrainingRun:
             seed=self.seed,
             world=self.world,
             workers=self.workers,
-            source=self.source,  # type: ignore[arg-type]
+            source=self.source,
             samples_per_day=self.samples_per_day,
         )
         t0 = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,12 +46,12 @@ class Findings(BaseModel):
 
 def day_distributions(
     records: Sequence[RunRecord], kind: str
-) -> dict[str, dict[tuple[str, int], list]]:
+) -> dict[str, dict[tuple[str, int], list[Any]]]:
     """Personality -> (world, seed) -> the run's day distributions of ``kind`` (activity or
     place)."""
     if kind not in STABILITY_KINDS:
         raise ValueError(f"unknown distribution kind {kind!r}; known: {STABILITY_KINDS}")
-    out: dict[str, dict[tuple[str, int], list]] = {}
+    out: dict[str, dict[tuple[str, int], list[Any]]] = {}
     for r in records:
         days = [d.activity if kind == "activity" else d.places for d in r.days]
         out.setdefault(r.spec.personality, {})[(r.spec.world, r.spec.seed)] = days

@@ -68,7 +68,7 @@ class _Day:
             pose=place.pose,
             caption=caption,
             battery=round(self.battery, 3),
-            **kw,  # type: ignore[arg-type]
+            **kw,
         )
         self.out.append(ep)
         return ep

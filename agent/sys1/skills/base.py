@@ -248,3 +248,9 @@ class SkillArgError(ValueError):
 
 def failed(res: SkillResult | None) -> bool:
     return res is None or res.status != SkillStatus.SUCCESS
+
+
+def why(res: SkillResult | None) -> str:
+    """A sub-skill's failure reason (a script is sent None only after a wait, never after a
+    sub-skill, so "no result" is what a mistaken script would see)."""
+    return res.reason if res is not None else "no result"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed, why
 from pepa.agent.sys1.skills.motion import FollowPath
 from pepa.agent.sys1.skills.navigation import GoTo
 
@@ -104,7 +104,7 @@ class DockAndCharge(Skill):
         dock = ctx.resolve("dock")
         res = yield GoTo(ctx, dock, label="the dock")
         if failed(res):
-            return Outcome(False, f"could not reach the dock: {res.reason}")
+            return Outcome(False, f"could not reach the dock: {why(res)}")
         # the last few centimetres: line up on the charging contacts
         if not ctx.robot.dock():
             yield FollowPath(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed, why
 from pepa.agent.sys1.skills.leave_elevator import LeaveElevator
 from pepa.agent.sys1.skills.motion import FollowPath, Turn, heading_to
 from pepa.agent.sys1.skills.navigation import GoTo
@@ -73,7 +73,7 @@ class RideElevator(Skill):
         if math.hypot(ctx.pose.x - view[0], ctx.pose.y - view[1]) > 0.5:
             res = yield GoTo(ctx, (here, view[0], view[1]), label=f"elevator {eid} panel")
             if failed(res):
-                return Outcome(False, f"could not reach elevator {eid}: {res.reason}")
+                return Outcome(False, f"could not reach elevator {eid}: {why(res)}")
         # 2. find the call button's marker
         self.phase = "panel"
         panel = f"{eid}@{here}"
@@ -91,7 +91,7 @@ class RideElevator(Skill):
         if math.hypot(ctx.pose.x - hall[0], ctx.pose.y - hall[1]) > 0.5:
             res = yield GoTo(ctx, (here, hall[0], hall[1]), label=f"elevator {eid} hall")
             if failed(res):
-                return Outcome(False, f"could not reach elevator {eid}: {res.reason}")
+                return Outcome(False, f"could not reach elevator {eid}: {why(res)}")
         for _attempt in range(BOARD_ATTEMPTS):
             # 3. call
             self.phase = "call"
@@ -171,7 +171,7 @@ class RideElevator(Skill):
         self.set_feedback(f"leaving elevator {eid} on floor {to}", 0.9)
         res = yield LeaveElevator(ctx, eid)
         if failed(res):
-            return Outcome(False, f"could not leave elevator {eid} on floor {to}: {res.reason}")
+            return Outcome(False, f"could not leave elevator {eid} on floor {to}: {why(res)}")
         try:
             ctx.robot.elevator_exit(eid)
         except RobotError as exc:

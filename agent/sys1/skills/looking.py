@@ -11,7 +11,7 @@ import math
 
 from pepa.agent.sys1.context import NoRouteError, SkillContext
 from pepa.agent.sys1.perception import nearest_readable_m
-from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed, why
 from pepa.agent.sys1.skills.motion import Turn, heading_to, wrap
 from pepa.agent.sys1.skills.navigation import GoTo
 from pepa.building.layout import LandmarkSpec
@@ -65,7 +65,7 @@ class Inspect(Skill):
             return Outcome(False, f"unknown object {obj!r}: not on the map and never seen")
         res = yield GoTo(ctx, target, label=obj, stop_short_m=0.9 if lm is None else None)
         if failed(res):
-            return Outcome(False, f"could not get to {obj}: {res.reason}")
+            return Outcome(False, f"could not get to {obj}: {why(res)}")
         for attempt in range(3):
             yield Turn(ctx, heading=heading_to(ctx, spot[1], spot[2]) + 0.3 * (attempt - 1))
             sightings = ctx.look()

@@ -216,7 +216,11 @@ class Turn(Skill):
         rate = ctx.config.skills.look_turn_radps
         th = ctx.pose.theta
         if self._left is None:
-            self._left = wrap(self.heading - th) if self.heading is not None else float(self.by)
+            if self.heading is not None:
+                self._left = wrap(self.heading - th)
+            else:
+                assert self.by is not None  # the constructor takes exactly one of the two
+                self._left = float(self.by)
         else:
             self._left -= wrap(th - self._last_theta)
         self._last_theta = th

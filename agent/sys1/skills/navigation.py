@@ -18,7 +18,7 @@ import math
 
 from pepa.agent.sys1.context import NoRouteError, SkillContext, Target
 from pepa.agent.sys1.skills.backend_drive import drive_leg
-from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed, why
 from pepa.agent.sys1.skills.leave_elevator import LeaveElevator, aboard
 from pepa.agent.sys1.skills.motion import FollowPath
 from pepa.building.routing import DriveLeg, ElevatorLeg, StairsLeg
@@ -62,7 +62,7 @@ class GoTo(Skill):
                 res = yield LeaveElevator(ctx, car)
                 self.leg_kind = ""
                 if failed(res):
-                    return Outcome(False, f"no way to {self.label}: {res.reason}")
+                    return Outcome(False, f"no way to {self.label}: {why(res)}")
             job = ctx.plan_route(self.target, stairs_only=self.stairs_only)
             try:
                 while not job.done:  # searched beside the control loop: stand and wait

@@ -8,12 +8,15 @@ there the robot looks around for the badge. Everything said goes through
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 
 from pepa.agent.sys1.context import SkillContext
 from pepa.agent.sys1.perception import Track
-from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed
+from pepa.agent.sys1.planner import Job
+from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed, why
 from pepa.agent.sys1.skills.motion import Turn, heading_to
 from pepa.agent.sys1.skills.navigation import GoTo
+from pepa.messages import SkillResult
 
 QUARTER = math.pi / 2
 APPROACH_TRIES = 3
@@ -33,7 +36,9 @@ def near_track(ctx: SkillContext, pid: str, within_s: float) -> Track | None:
     return t if d <= ctx.config.perception.person_near_m else None
 
 
-def face_and_check(ctx: SkillContext, pid: str, at: tuple[float, float] | None = None) -> Script:
+def face_and_check(
+    ctx: SkillContext, pid: str, at: tuple[float, float] | None = None
+) -> Generator[Skill | Job[object] | float | None, SkillResult | None, bool]:
     """Turn towards the person (or ``at``) and look; returns whether they are close."""
     if at is None:
         t = ctx.perception.person(pid, ctx.now, 60.0)
@@ -211,7 +216,7 @@ class GuidePerson(Skill):
         self._leading = pid
         res = yield GoTo(ctx, target, label=place)
         if failed(res):
-            return Outcome(False, f"could not get to {place}: {res.reason}")
+            return Outcome(False, f"could not get to {place}: {why(res)}")
         yield Turn(ctx, by=math.pi)
         ctx.look()
         came = near_track(ctx, pid, 5.0) is not None

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -112,7 +112,7 @@ class JsonCodec:
         callback: Callable[[M], None],
         qos: QoSProfile,
         **kwargs: object,
-    ) -> Subscription:
+    ) -> Subscription[Any]:
         """Subscribe to a JSON topic; ``callback`` only ever sees valid models."""
         from std_msgs.msg import String
 
@@ -127,7 +127,7 @@ class JsonCodec:
 class JsonPublisher:
     """Publishes models of one type; refuses another type so a topic never mixes schemas."""
 
-    def __init__(self, publisher: Publisher, model: type[Message], topic: str) -> None:
+    def __init__(self, publisher: Publisher[Any], model: type[Message], topic: str) -> None:
         self._pub = publisher
         self.model = model
         self.topic = topic

@@ -32,7 +32,7 @@ def from_spec(spec: params.ParamSpec) -> LaunchArgument:
         name=spec.name,
         default=str(value).lower() if isinstance(value, bool) else str(value),
         description=spec.description,
-        value_type=type(value).__name__,  # type: ignore[arg-type]
+        value_type=type(value).__name__,
     )
 
 

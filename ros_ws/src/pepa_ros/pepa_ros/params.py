@@ -567,7 +567,7 @@ def declare(node: Node, specs: Sequence[ParamSpec]) -> dict[str, Any]:
         raise ParameterError(f"node {node.get_name()}: invalid parameters: {text}")
     by_name = {spec.name: spec for spec in specs}
 
-    def on_set(params: list[Parameter]) -> SetParametersResult:
+    def on_set(params: list[Parameter[Any]]) -> SetParametersResult:
         from rcl_interfaces.msg import SetParametersResult
 
         update = {
@@ -586,7 +586,7 @@ def declare(node: Node, specs: Sequence[ParamSpec]) -> dict[str, Any]:
     return values
 
 
-def overrides(values: Mapping[str, ParamValue]) -> list[Parameter]:
+def overrides(values: Mapping[str, ParamValue]) -> list[Parameter[Any]]:
     """Parameter overrides for a node built in-process (the composed stack)."""
     from rclpy.parameter import Parameter
 

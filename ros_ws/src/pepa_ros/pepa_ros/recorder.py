@@ -139,7 +139,7 @@ class RecorderNode(Node):
         self._include = re.compile(values["include"])
         self._exclude = re.compile(values["exclude"]) if values["exclude"] else None
         self.sink = McapSink(Path(output))
-        self._subs: dict[str, Subscription] = {}
+        self._subs: dict[str, Subscription[Any]] = {}
         self._refused: set[str] = set()
         self.sink.add_metadata(
             "pepa.run",

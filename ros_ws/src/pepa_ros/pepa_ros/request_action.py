@@ -100,7 +100,7 @@ def feedback_of(req: UserRequest, state: RequestState, reason: str) -> Any:
 class _Goal:
     def __init__(self, handle: Any) -> None:
         self.handle = handle
-        self.done: Future = Future()
+        self.done: Future[Any] = Future()
         self.sent = 0  # history events already sent as feedback
         self.step = -1  # the plan step last reported
 

@@ -142,7 +142,7 @@ class RosRobot:
         if status.state == "out_of_service":
             return False
         return self.adapter.call_elevator(
-            ElevatorCall(elevator=elevator, floor=floor, button=button)  # type: ignore[arg-type]
+            ElevatorCall(elevator=elevator, floor=floor, button=button)
         )
 
     def elevator_call(self, elevator: str, floor: int) -> bool:

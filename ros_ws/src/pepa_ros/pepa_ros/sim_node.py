@@ -162,7 +162,7 @@ class SimNode(Node):
 
     # -- parameters -------------------------------------------------------------------------
 
-    def _on_parameters_set(self, changed: list[Parameter]) -> SetParametersResult:
+    def _on_parameters_set(self, changed: list[Parameter[Any]]) -> SetParametersResult:
         for p in changed:
             if p.name == "speed":
                 self._speed = float(p.value)

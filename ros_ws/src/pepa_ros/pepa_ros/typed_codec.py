@@ -178,7 +178,7 @@ def from_ros(model: type[M], msg: Any, topic: str = "?") -> M:
 class TypedPublisher:
     """Publishes models of one type as their typed message."""
 
-    def __init__(self, publisher: Publisher, model: type[BaseModel], topic: str) -> None:
+    def __init__(self, publisher: Publisher[Any], model: type[BaseModel], topic: str) -> None:
         self._pub = publisher
         self.model = model
         self.topic = topic
@@ -207,7 +207,7 @@ def subscribe(
     callback: Callable[[M], None],
     qos: QoSProfile,
     **kwargs: object,
-) -> Subscription:
+) -> Subscription[Any]:
     """Subscribe to a typed topic; ``callback`` only sees valid models, ``codec`` counts the
     bad ones with the node's other bad messages."""
 
