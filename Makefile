@@ -55,11 +55,13 @@ run: $(VENV)/.run-deps $(VENV)/.interfaces
 
 test: system-deps $(VENV)/.test-deps $(VENV)/.llm-deps $(VENV)/.test-interfaces $(SDF_CHECK)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.run-deps
 	$(BIN)/python bench/sim_speed.py
