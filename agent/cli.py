@@ -12,7 +12,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "pepa.sim.cli",
     "pepa.agent.llm.cli",
-    "pepa.personalities.cli",
+    "pepa.agent.personalities_cli",
     "pepa.memory.cli",
     "pepa_ros.cli",
     "pepa.agent.experiment_cli",

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pepa.agent import personalities_cli as cli
 from pepa.messages import RequestPriority
-from pepa.personalities import cli
 from pepa.personalities.loader import (
     BUILTIN_DIR,
     PROTOTYPES,

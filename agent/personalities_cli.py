@@ -1,4 +1,7 @@
-"""``pepa personalities``: list, show and compare the personalities."""
+"""``pepa personalities``: list, show and compare the personalities.
+
+Part of the agent's command, not of the personalities layer: ``compare`` runs Sys3.
+"""
 
 from __future__ import annotations
 
