@@ -55,12 +55,14 @@ run: $(VENV)/.run-deps $(VENV)/.interfaces
 
 test: system-deps $(VENV)/.test-deps $(VENV)/.llm-deps $(VENV)/.test-interfaces $(SDF_CHECK)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 bench: $(VENV)/.run-deps
