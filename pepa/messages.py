@@ -169,7 +169,7 @@ class UserRequest(Message):
     MAX_TEXT: ClassVar[int] = 2000
 
     id: str = Field(default_factory=lambda: new_id("req"))
-    text: str = Field(max_length=2000)
+    text: str = Field(max_length=MAX_TEXT)
     sender: str = Field(default="console", min_length=1, max_length=64)
     place: str | None = Field(default=None, max_length=64)
     person: str | None = Field(default=None, max_length=64)

@@ -117,6 +117,8 @@ def test_deliberator_records_empty_and_too_long_requests_with_reasons() -> None:
     assert empty.state == RequestState.DECLINED and "empty" in empty.reason
     huge = d.submit_text("x" * 5000, now=100.0)
     assert huge.state == RequestState.DECLINED and "5000 characters" in huge.reason
+    # the limit the reason states is the one the check applies
+    assert f"at most {UserRequest.MAX_TEXT} " in huge.reason
     unknown = d.submit_text("go to the zoo", now=100.0)
     assert unknown.state == RequestState.CLARIFICATION and "zoo" in unknown.reason
     assert {r.id for r in d.requests()} == {empty.id, huge.id, unknown.id}

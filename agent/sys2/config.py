@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pepa.messages import UserRequest
+
 
 class RobotModel(BaseModel):
     """The robot's motion and energy figures the world model predicts with.
@@ -79,7 +81,7 @@ class Sys2Config(BaseModel):
         description="offer a top-up below the reserve plus this share of the span above it",
     )
     max_replans: int = Field(default=2, ge=0, le=10)
-    max_parse_chars: int = Field(default=500, ge=20, le=2000)
+    max_parse_chars: int = Field(default=500, ge=20, le=UserRequest.MAX_TEXT)
     idle_rest_s: float = Field(default=600.0, gt=0)
     explore_s: float = Field(default=600.0, gt=0)
     express_s: float = Field(default=30.0, gt=0)

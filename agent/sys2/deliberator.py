@@ -188,7 +188,7 @@ class Deliberator:
         elif len(stripped) > UserRequest.MAX_TEXT:
             problem = (
                 f"request text is {len(stripped)} characters; at most "
-                f"{self.config.max_parse_chars} are understood — please shorten it"
+                f"{UserRequest.MAX_TEXT} are taken — please shorten it"
             )
             stripped = stripped[: UserRequest.MAX_TEXT - 1] + "…"
         req = UserRequest(
