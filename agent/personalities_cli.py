@@ -18,7 +18,7 @@ from pepa.agent.sys3.episode_file import read_episodes, world_from_episodes, wri
 from pepa.agent.sys3.synthetic_days import office_world, synthetic_days
 from pepa.conditions import describe_condition
 from pepa.personalities.loader import available, load, load_all
-from pepa.personalities.model import FEATURES
+from pepa.reward_features import FEATURES
 
 DATA_DIR_ENV = "PEPA_DATA_DIR"
 

@@ -28,7 +28,8 @@ from pepa.personalities.loader import (
     load_file,
     parse_personality,
 )
-from pepa.personalities.model import FEATURES, TRAITS, Personality, RequestPolicyKind
+from pepa.personalities.model import TRAITS, Personality, RequestPolicyKind
+from pepa.reward_features import FEATURES
 
 HEADER = """\
 # PEPA — personalities
@@ -45,16 +46,6 @@ its request policy, battery reserve and preferred skills when it arbitrates.
 The five prototypes follow the published system's Lazy, Playful, Cautious, Working and Curious,
 anchored to the Big Five (each trait 0..1).
 """
-
-FEATURE_MEANING = {
-    "novelty": "new places, people and things seen today",
-    "social": "greetings and conversations (less with someone already met)",
-    "task": "people's requests completed",
-    "energy": "conserving energy: highest while resting or charging, lower the harder a skill "
-    "works",
-    "safety": "battery margin kept above the reserve",
-    "play": "emotional expression and play with an audience",
-}
 
 POLICY_MEANING = {
     RequestPolicyKind.ACCEPT_ALL: "accepts every request it can (a full queue still declines "
@@ -289,7 +280,7 @@ def render() -> str:
         "",
     ]
     lines += _reward(people)
-    lines += ["", *_table(["feature", "what it rewards"], list(FEATURE_MEANING.items()))]
+    lines += ["", *_table(["feature", "what it rewards"], [[f, f.meaning] for f in FEATURES])]
     lines += [
         "",
         "## Request policy",

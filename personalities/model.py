@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    RootModel,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -21,10 +22,10 @@ from pydantic import (
 
 from pepa.knowledge import SKILLS
 from pepa.messages import RequestPriority
+from pepa.reward_features import FEATURES, Feature
 
 Score = Annotated[float, Field(allow_inf_nan=False)]
 
-FEATURES: tuple[str, ...] = ("novelty", "social", "task", "energy", "safety", "play")
 TRAITS: tuple[str, ...] = (
     "openness",
     "conscientiousness",
@@ -85,23 +86,25 @@ class WeightSpec(_Strict):
         return min(self.max, max(self.min, value))
 
 
-class RewardSpec(_Strict):
+class RewardSpec(RootModel[dict[Feature, WeightSpec]]):
     """One weight per intrinsic-reward feature; every feature must be given."""
 
-    novelty: WeightSpec
-    social: WeightSpec
-    task: WeightSpec
-    energy: WeightSpec
-    safety: WeightSpec
-    play: WeightSpec
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _complete(self) -> RewardSpec:
+        missing = [f for f in FEATURES if f not in self.root]
+        if missing:
+            raise ValueError(f"missing feature(s) {', '.join(missing)}")
+        return self
 
     def spec(self, feature: str) -> WeightSpec:
         if feature not in FEATURES:
             raise KeyError(f"unknown reward feature {feature!r}; known: {', '.join(FEATURES)}")
-        return getattr(self, feature)
+        return self.root[Feature(feature)]
 
     def weights(self) -> dict[str, float]:
-        return {f: self.spec(f).weight for f in FEATURES}
+        return {f: self.root[f].weight for f in FEATURES}
 
 
 class RequestPolicyKind(StrEnum):

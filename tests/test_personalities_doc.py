@@ -8,7 +8,7 @@ import pytest
 
 from pepa.personalities.doc import main, render
 from pepa.personalities.loader import PROTOTYPES, load
-from pepa.personalities.model import FEATURES
+from pepa.reward_features import FEATURES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "personalities.md"
 

@@ -20,7 +20,8 @@ from pepa.personalities.loader import (
     load_all,
     load_file,
 )
-from pepa.personalities.model import FEATURES, TRAITS
+from pepa.personalities.model import TRAITS
+from pepa.reward_features import FEATURES
 
 
 def _base() -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pepa.messages import (
     SkillCall,
     UserRequest,
 )
+from pepa.reward_features import Feature
 
 
 def _goal() -> DailyGoal:
@@ -138,13 +139,13 @@ def test_a_patrol_round_is_a_duty_worth_the_more_the_longer_the_floor_went_unche
     half_due = model.step(
         model.initial_state(now.model_copy(update={"visited_at": half})), patrol, None
     )
-    assert due.task == pytest.approx(d.config.patrol_duty)
-    assert half_due.task == pytest.approx(d.config.patrol_duty / 2)
-    assert just_done.task < 0.1 * due.task
+    assert due.goods[Feature.TASK] == pytest.approx(d.config.patrol_duty)
+    assert half_due.goods[Feature.TASK] == pytest.approx(d.config.patrol_duty / 2)
+    assert just_done.goods[Feature.TASK] < 0.1 * due.goods[Feature.TASK]
     explore = model.step(
         model.initial_state(now), SkillCall(skill="explore", args={"floor": 1}), None
     )
-    assert explore.task == 0.0  # exploring is for novelty, not a duty
+    assert explore.goods.get(Feature.TASK, 0.0) == 0.0  # exploring is for novelty, not a duty
 
 
 def test_decisions_are_deterministic_per_seed() -> None:

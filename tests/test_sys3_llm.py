@@ -126,7 +126,7 @@ def test_llm_reflection_with_unknown_episode_or_out_of_bounds_weight_falls_back(
         r = sys3.reflect(0)
         assert sys3.reflection_engine.last_fallback == "check_failed"
     assert r.source == "offline"
-    assert r.weights_after["social"] <= load("Playful").reward.social.max
+    assert r.weights_after["social"] <= load("Playful").reward.spec("social").max
     repair = openai_server.state.requests[-1]["messages"][-1]["content"]
     assert "unknown episode 'ep-invented'" in repair and "outside its bounds" in repair
 

@@ -62,7 +62,7 @@ def test_weights_are_clamped_to_bounds_and_persist(tmp_path: Path) -> None:
     p = load("Cautious")
     reward = IntrinsicReward(p)
     kept = reward.apply([WeightChange(feature="safety", old=0.5, new=0.99, reason="test")])
-    assert kept[0].new == p.reward.safety.max
+    assert kept[0].new == p.reward.spec("safety").max
     path = tmp_path / "weights.json"
     reward.save(path)
     assert IntrinsicReward.load(p, path).weights == reward.weights

@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from pepa.agent.sys3.memory_port import EpisodeStore
 from pepa.messages import Experience
-from pepa.personalities.model import FEATURES, Personality, RewardSpec
+from pepa.personalities.model import Personality, RewardSpec
+from pepa.reward_features import FEATURES
 
 
 class Ablation(StrEnum):

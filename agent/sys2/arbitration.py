@@ -34,17 +34,10 @@ from pepa.messages import (
     SkillCall,
     UserRequest,
 )
+from pepa.reward_features import FEATURES, Feature
 from pepa.world_state import WorldState
 
 Verdict = tuple[RequestState, str]
-FEATURE_WORDS = {
-    "novelty": "novelty",
-    "social": "social contact",
-    "task": "task completion",
-    "energy": "saving energy",
-    "safety": "battery margin",
-    "play": "play",
-}
 
 
 class RequestPolicyLike(Protocol):
@@ -287,9 +280,9 @@ def candidate_score(stats: ChildStats) -> CandidateScore:
     )
 
 
-def _top_feature(stats: ChildStats, weights: Mapping[str, float]) -> tuple[str, float]:
-    best, best_v = "energy", -1.0
-    for f in FEATURE_WORDS:
+def _top_feature(stats: ChildStats, weights: Mapping[str, float]) -> tuple[Feature, float]:
+    best, best_v = Feature.ENERGY, -1.0
+    for f in FEATURES:
         v = weights.get(f, 0.0) * stats.mean(f)
         if v > best_v:
             best, best_v = f, v
@@ -304,7 +297,7 @@ def _why(stats: ChildStats, weights: Mapping[str, float]) -> str:
     if o.kind == CandidateKind.REQUEST:
         parts.append(f"extrinsic {stats.mean('extrinsic'):.2f}")
     feature, value = _top_feature(stats, weights)
-    parts.append(f"{FEATURE_WORDS[feature]} {value:.2f}")
+    parts.append(f"{feature.label} {value:.2f}")
     return ", ".join(parts)
 
 

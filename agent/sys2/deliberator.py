@@ -59,6 +59,7 @@ from pepa.messages import (
     SkillStatus,
     UserRequest,
 )
+from pepa.reward_features import FEATURES
 from pepa.world_state import WorldState
 
 if TYPE_CHECKING:
@@ -314,7 +315,7 @@ class Deliberator:
             return dict(self.reward.weights)
         if self.personality is not None:
             return dict(self.personality.weights())
-        return dict.fromkeys(("novelty", "social", "task", "energy", "safety", "play"), 0.5)
+        return dict.fromkeys(FEATURES, 0.5)
 
     # --- deciding -------------------------------------------------------------------------
 

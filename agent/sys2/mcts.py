@@ -20,11 +20,13 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import mul
 
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.options import Option
-from pepa.agent.sys2.world_model import LUMP_FEATURES, RATE_FEATURES, ModelState, WorldModel
+from pepa.agent.sys2.world_model import ModelState, WorldModel
 from pepa.messages import CandidateKind
+from pepa.reward_features import LUMP_FEATURES, RATE_FEATURES, Feature
 
 
 @dataclass
@@ -77,7 +79,13 @@ class _Node:
         self.children: dict[int, _Node] = {}
 
 
-FEATURES = (*LUMP_FEATURES, *RATE_FEATURES)
+_RATES = (Feature.ENERGY, Feature.SAFETY)
+"""The rate features, as the scorer computes them: conservation (from the world model's
+prediction) and the battery margin above the reserve, each per second of the option."""
+if set(_RATES) != set(RATE_FEATURES):
+    raise ImportError(f"the tree search computes the rate features {_RATES}, not {RATE_FEATURES}")
+
+FEATURES = (*LUMP_FEATURES, *_RATES)
 """The order of an option's features (lump features, then rate features)."""
 
 
@@ -93,6 +101,7 @@ class _Scorer:
         "dock_cost",
         "energy_to_dock",
         "late_factor",
+        "no_lumps",
         "now",
         "rate_period_s",
         "reserve",
@@ -101,9 +110,8 @@ class _Scorer:
         "span",
         "step",
         "stranded_penalty",
-        "w_energy",
         "w_lumps",
-        "w_safety",
+        "w_rates",
     )
 
     def __init__(
@@ -123,27 +131,26 @@ class _Scorer:
         self.reserve_penalty = scales.reserve_penalty
         self.stranded_penalty = scales.stranded_penalty
         self.late_factor = scales.late_factor
-        self.w_lumps = tuple(weights.get(f, 0.0) for f in LUMP_FEATURES)
-        self.w_energy = weights.get("energy", 0.0)
-        self.w_safety = weights.get("safety", 0.0)
+        self.no_lumps = dict.fromkeys(LUMP_FEATURES, 0.0)
+        self.w_lumps = [weights.get(f, 0.0) for f in LUMP_FEATURES]
+        self.w_rates = [weights.get(f, 0.0) for f in _RATES]
 
     def simulate(
         self, state: ModelState, option: Option, rng: random.Random | None
-    ) -> tuple[float, float, float, bool, tuple[float, ...], str]:
+    ) -> tuple[float, float, float, bool, list[float], str]:
         """(duration, intrinsic, extrinsic, success, features in FEATURES order, reason)."""
         step = self.step
         reserve = self.reserve
         span = self.span
         start = state.time
-        novelty = social = play = task = conservation_t = safety_t = 0.0
+        lumps = self.no_lumps.copy()
+        conservation_t = safety_t = 0.0
         success = True
         reason = ""
         for call in option.steps:
             out = step(state, call, rng)
-            novelty += out.novelty
-            social += out.social
-            play += out.play
-            task += out.task
+            for f, v in out.goods.items():
+                lumps[f] += v
             conservation_t += out.conservation * out.duration
             margin = (state.battery - reserve) / span
             safety_t += (0.0 if margin < 0.0 else 1.0 if margin > 1.0 else margin) * out.duration
@@ -153,21 +160,17 @@ class _Scorer:
             if state.stranded:
                 success, reason = False, "battery exhausted"
                 break
-        task = task + (1.0 if success and option.kind == CandidateKind.REQUEST else 0.0)
+        if success and option.kind == CandidateKind.REQUEST:
+            lumps[Feature.TASK] += 1.0
         duration = state.time - start
         duration = 1.0 if duration < 1.0 else duration  # max(duration, 1.0)
         # min(1.0, v) without the call: v when below 1, else 1
-        f_nov = novelty if novelty < 1.0 else 1.0
-        f_soc = social if social < 1.0 else 1.0
-        f_task = task if task < 1.0 else 1.0
-        f_play = play if play < 1.0 else 1.0
-        f_energy = conservation_t / duration
-        f_safety = safety_t / duration
-        w_nov, w_soc, w_task, w_play = self.w_lumps
-        intrinsic = sum((w_nov * f_nov, w_soc * f_soc, w_task * f_task, w_play * f_play))
-        intrinsic += (
-            (self.w_energy * f_energy + self.w_safety * f_safety) * duration / self.rate_period_s
-        )
+        feats = [v if v < 1.0 else 1.0 for v in lumps.values()]
+        intrinsic = sum(map(mul, self.w_lumps, feats))
+        # the rate features (in _RATES order): their mean per second, earned per rate period
+        rates = [conservation_t / duration, safety_t / duration]
+        feats += rates
+        intrinsic += sum(map(mul, self.w_rates, rates)) * duration / self.rate_period_s
         if success:
             intrinsic += option.bonus
         # battery: below the reserve costs, an unreachable dock costs a lot
@@ -190,7 +193,6 @@ class _Scorer:
             extrinsic = option.extrinsic * math.exp(-delay / option.tau_s)
             if option.deadline is not None and state.time > option.deadline:
                 extrinsic *= self.late_factor
-        feats = (f_nov, f_soc, f_task, f_play, f_energy, f_safety)
         return duration, intrinsic, extrinsic, success, feats, reason
 
 
@@ -314,7 +316,9 @@ class MCTS:
         return best
 
     @staticmethod
-    def _record(stats: ChildStats, out: tuple[float, float, float, bool, tuple, str]) -> None:
+    def _record(
+        stats: ChildStats, out: tuple[float, float, float, bool, list[float], str]
+    ) -> None:
         duration, intrinsic, extrinsic, success, feats, _reason = out
         stats.samples += 1
         stats.intrinsic_sum += intrinsic

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.presence import PresenceModel
@@ -29,10 +29,11 @@ from pepa.agent.sys2.replanner import PERSON_SKILLS
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import Travel, TravelEstimator
 from pepa.messages import SkillCall
+from pepa.reward_features import Feature
 from pepa.world_state import WorldState
 
-LUMP_FEATURES = ("novelty", "social", "task", "play")
-RATE_FEATURES = ("energy", "safety")
+# the members, read once: an enum member's lookup costs more than the dictionary it keys
+_NOVELTY, _SOCIAL, _TASK, _PLAY = Feature.NOVELTY, Feature.SOCIAL, Feature.TASK, Feature.PLAY
 SEARCH_PERSON_S = 180.0
 INSPECT_S = 30.0
 LOOK_S = 20.0
@@ -75,11 +76,8 @@ class StepOutcome:
     duration: float
     energy: float  # battery fraction used (negative when charging)
     success: bool
-    novelty: float = 0.0
-    social: float = 0.0
-    play: float = 0.0
-    task: float = 0.0
-    conservation: float = 0.5
+    goods: dict[Feature, float] = field(default_factory=dict)  # lump features yielded
+    conservation: float = 0.5  # the energy feature: 1 resting, lower the harder it works
     reason: str = ""
 
 
@@ -211,7 +209,9 @@ class WorldModel:
         secs, e, nov, ok = self._go(s, str(a["place"]))
         if not ok:
             return StepOutcome(0.0, 0.0, False, reason=f"{a['place']} is unreachable")
-        return StepOutcome(secs, e, True, novelty=nov, conservation=self._conservation(secs, e))
+        return StepOutcome(
+            secs, e, True, {_NOVELTY: nov}, conservation=self._conservation(secs, e)
+        )
 
     def _explore(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         return self._cover_floor(s, call.args.get("floor"), patrol=False)
@@ -225,7 +225,7 @@ class WorldModel:
         nov = 0.05 if s.visits.get(s.place or "", 0) <= 1 else 0.01
         e = self._idle(LOOK_S, self.robot.move_w * 0.5)
         return StepOutcome(
-            LOOK_S, e, True, novelty=nov, conservation=self._conservation(LOOK_S, e)
+            LOOK_S, e, True, {_NOVELTY: nov}, conservation=self._conservation(LOOK_S, e)
         )
 
     def _inspect(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
@@ -240,12 +240,14 @@ class WorldModel:
         nov += 0.15 / (1 + seen)
         secs += INSPECT_S
         e += self._idle(INSPECT_S, self.robot.idle_w)
-        return StepOutcome(secs, e, True, novelty=nov, conservation=self._conservation(secs, e))
+        return StepOutcome(
+            secs, e, True, {_NOVELTY: nov}, conservation=self._conservation(secs, e)
+        )
 
     def _speak(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         e = self._idle(SPEAK_S, self.robot.idle_w)
         social = 0.3 if s.near else 0.05
-        return StepOutcome(SPEAK_S, e, True, social=social, conservation=0.8)
+        return StepOutcome(SPEAK_S, e, True, {_SOCIAL: social}, conservation=0.8)
 
     def _express(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         secs = self.config.express_s
@@ -254,7 +256,11 @@ class WorldModel:
         s.expressions += 1
         social = 0.15 if s.near else 0.0
         return StepOutcome(
-            secs, e, True, play=play, social=social, conservation=self._conservation(secs, e)
+            secs,
+            e,
+            True,
+            {_PLAY: play, _SOCIAL: social},
+            conservation=self._conservation(secs, e),
         )
 
     def _dock_and_charge(
@@ -291,7 +297,7 @@ class WorldModel:
             secs,
             e,
             ok,
-            novelty=nov * 0.2,
+            {_NOVELTY: nov * 0.2},
             conservation=self._conservation(secs, e),
             reason="" if ok else "home is unreachable",
         )
@@ -349,8 +355,8 @@ class WorldModel:
             secs,
             e,
             True,
-            novelty=nov if nov < 1.0 else 1.0,  # min(1.0, nov)
-            task=duty,
+            # min(1.0, nov) without the call
+            {_NOVELTY: nov if nov < 1.0 else 1.0, _TASK: duty},
             conservation=self._conservation(secs, e),
         )
 
@@ -386,7 +392,7 @@ class WorldModel:
             if not found:
                 secs += SEARCH_PERSON_S
                 e += self._idle(SEARCH_PERSON_S, self.robot.move_w)
-                return StepOutcome(secs, e, False, novelty=nov, reason=f"{person} not found")
+                return StepOutcome(secs, e, False, {_NOVELTY: nov}, reason=f"{person} not found")
             s.near = person
         met = s.met.get(person, 0)
         social = 0.0
@@ -425,7 +431,6 @@ class WorldModel:
             secs,
             e,
             True,
-            novelty=nov,
-            social=social,
+            {_NOVELTY: nov, _SOCIAL: social},
             conservation=self._conservation(max(secs, 1.0), e),
         )

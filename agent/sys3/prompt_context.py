@@ -13,7 +13,8 @@ from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import Experience, Goal
-from pepa.personalities.model import FEATURES, Personality
+from pepa.personalities.model import Personality
+from pepa.reward_features import FEATURES
 
 MAX_EPISODES_IN_PROMPT = 15
 

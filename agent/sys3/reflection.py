@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,8 @@ from pepa.agent.sys3.reward import IntrinsicReward
 from pepa.agent.sys3.self_model import SelfModel
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import DailyGoal, Experience, Goal, Insight, Reflection, WeightChange
-from pepa.personalities.model import FEATURES, Personality
+from pepa.personalities.model import Personality
+from pepa.reward_features import FEATURES, Feature
 
 if TYPE_CHECKING:
     from pepa.agent.llm.client import LLMClient
@@ -45,14 +46,6 @@ CATEGORY_FEATURE: dict[str, str] = {
     "express": "play",
 }
 
-FEEDBACK_WORDS: dict[str, tuple[str, ...]] = {
-    "social": ("greet", "talk", "people", "social", "chat", "company", "friendl"),
-    "novelty": ("explor", "new place", "curious", "wander", "discover"),
-    "task": ("request", "task", "work", "help", "job", "errand", "deliver"),
-    "energy": ("rest", "sleep", "energy", "charg", "battery"),
-    "safety": ("safe", "careful", "risk", "bump", "collision", "danger"),
-    "play": ("play", "dance", "fun", "wag", "express", "trick"),
-}
 _LESS = re.compile(r"\b(less|fewer|too much|too many|too often|stop|don't|do not|not so)\b")
 _MORE = re.compile(r"\b(more|too little|not enough|should|please|keep|again)\b")
 
@@ -70,8 +63,8 @@ def feedback_signals(notes: list[str]) -> tuple[dict[str, float], list[str]]:
                 hit = True
             direction = -1.0 if _LESS.search(sentence) else 1.0 if _MORE.search(sentence) else 0
             if direction:
-                for feature, words in FEEDBACK_WORDS.items():
-                    if any(w in sentence for w in words):
+                for feature in FEATURES:
+                    if any(w in sentence for w in feature.cues):
                         signals[feature] += 0.8 * direction
                         hit = True
             if hit and note not in used:
@@ -301,7 +294,7 @@ class InsightDraft(BaseModel):
 
 class WeightDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    feature: Literal["novelty", "social", "task", "energy", "safety", "play"]
+    feature: Feature
     new: float = Field(ge=0.0, le=1.0)
     reason: str = Field(default="", max_length=300)
 

@@ -12,37 +12,23 @@ import json
 import logging
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from pepa.messages import Unit, WeightChange
-from pepa.personalities.model import FEATURES, Personality
+from pepa.personalities.model import Personality
+from pepa.reward_features import FEATURES, Feature
 
 log = logging.getLogger(__name__)
 
 
-class RewardFeatures(BaseModel):
-    """Expected goods of a state or candidate plan, each normalised to 0..1.
+class RewardFeatures(RootModel[dict[Feature, Unit]]):
+    """Expected goods of a state or candidate plan: per feature (:class:`Feature`) 0..1, "how
+    much of this good the candidate yields"; a feature not given yields nothing."""
 
-    - ``novelty``: share of what the plan visits or sees that is new (unvisited places today,
-      unseen objects, floors not explored yesterday).
-    - ``social``: expected contact with people (1 = a greeting or conversation is certain).
-    - ``task``: expected progress on requests and duties (1 = a request completed).
-    - ``energy``: energy conservation (1 = resting or charging, 0 = the costliest plan).
-    - ``safety``: safety margin left after the plan (1 = battery well above the reserve, known
-      ground, no people crowding the path).
-    - ``play``: self-expression (emotional-expression motions, playful interaction).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    novelty: Unit = 0.0
-    social: Unit = 0.0
-    task: Unit = 0.0
-    energy: Unit = 0.0
-    safety: Unit = 0.0
-    play: Unit = 0.0
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     def as_dict(self) -> dict[str, float]:
-        return {f: getattr(self, f) for f in FEATURES}
+        return {f: self.root.get(f, 0.0) for f in FEATURES}
 
 
 class RewardBreakdown(BaseModel):

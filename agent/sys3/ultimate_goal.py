@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pepa.agent.sys3.prompt_context import ultimate_goal_variables
 from pepa.messages import Goal
-from pepa.personalities.model import FEATURES, Personality
+from pepa.personalities.model import Personality
+from pepa.reward_features import FEATURES
 
 if TYPE_CHECKING:
     from pepa.agent.llm.client import LLMClient
@@ -25,15 +26,6 @@ log = logging.getLogger(__name__)
 
 TEMPLATE_NAME = "sys3_ultimate_goal"
 FILE_NAME = "ultimate_goal.json"
-
-FEATURE_PURPOSE: dict[str, str] = {
-    "novelty": "know every corner of this building and whatever is new in it",
-    "social": "be good company for the people I share the building with",
-    "task": "be reliably useful, so that every request I accept gets done",
-    "energy": "keep my energy for what matters and waste none of it",
-    "safety": "never put myself or anyone at risk, keeping a wide margin",
-    "play": "bring some joy to people's days with play and expression",
-}
 
 TRAIT_MANNER: dict[tuple[str, bool], str] = {
     ("openness", True): "curious about everything",
@@ -62,8 +54,8 @@ def compose_offline(p: Personality) -> str:
     strongest = sorted(traits, key=lambda t: (-abs(traits[t] - 0.5), t))[:2]
     manner = " and ".join(TRAIT_MANNER[(t, traits[t] >= 0.5)] for t in strongest)
     return (
-        f"I am {p.name}. My purpose is to {FEATURE_PURPOSE[top[0]]}, and to "
-        f"{FEATURE_PURPOSE[top[1]]}, {manner}, never letting my battery fall below "
+        f"I am {p.name}. My purpose is to {top[0].purpose}, and to "
+        f"{top[1].purpose}, {manner}, never letting my battery fall below "
         f"{p.battery_reserve:.0%} of what I need."
     )
 
