@@ -28,6 +28,7 @@ from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.replanner import PERSON_SKILLS
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import Travel, TravelEstimator
+from pepa.knowledge import SKILLS
 from pepa.messages import SkillCall
 from pepa.reward_features import Feature
 from pepa.world_state import WorldState
@@ -123,6 +124,10 @@ class WorldModel:
         }
         for name in PERSON_SKILLS:
             self._skills[name] = self._social
+        # a catalogue skill without a predictor would be scored "no model of skill" silently
+        unmodelled = SKILLS.keys() - self._skills.keys()
+        if unmodelled:
+            raise ValueError(f"no world-model predictor for skill(s) {sorted(unmodelled)}")
 
     # --- states ---------------------------------------------------------------------------
 
