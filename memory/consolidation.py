@@ -104,7 +104,7 @@ def is_slow(exp: Experience, slow_wait_s: float) -> bool:
     if outcome in SLOW_OUTCOMES:
         return True
     match = _WAITED.search(outcome)
-    return bool(match) and float(match.group(1)) >= slow_wait_s
+    return match is not None and float(match.group(1)) >= slow_wait_s
 
 
 class Consolidator:

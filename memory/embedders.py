@@ -14,6 +14,7 @@ from functools import cache
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pepa.memory.embedding import MiniLMEmbedder
 from pepa.memory.static_embedding import StaticEmbedder
@@ -28,7 +29,7 @@ class Embedder(Protocol):
     @property
     def dimension(self) -> int: ...
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
 
 
 class EmbedderKind(StrEnum):

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +93,17 @@ class _Engine:
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.lock = threading.Lock()
 
-    def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def hidden(self, ids: NDArray[np.int64], mask: NDArray[np.int64]) -> NDArray[np.float32]:
         """The model's last hidden states (batch x tokens x DIMENSION) for token ids."""
-        feed: dict[str, np.ndarray] = {"input_ids": ids, "attention_mask": mask}
+        feed: dict[str, NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
+        hidden: NDArray[np.float32]  # the session's output is untyped; the model's is float32
         with self.lock:
             (hidden,) = self.session.run(["last_hidden_state"], feed)
         return hidden
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         encodings = self.tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -109,7 +111,9 @@ class _Engine:
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        # numpy's reductions along an axis are typed Any: name the result's type
+        unit: NDArray[np.float32] = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
 
 
 _engine_lock = threading.Lock()
@@ -132,17 +136,17 @@ class _VectorCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, text: str) -> np.ndarray | None:
+    def get(self, text: str) -> NDArray[np.float32] | None:
         with self._lock:
             vector = self._vectors.get(text)
             if vector is not None:
                 self._vectors.move_to_end(text)
             return vector
 
-    def put(self, text: str, vector: np.ndarray) -> None:
+    def put(self, text: str, vector: NDArray[np.float32]) -> None:
         with self._lock:
             self._vectors[text] = vector
             self._vectors.move_to_end(text)
@@ -162,7 +166,7 @@ def check_texts(texts: Sequence[str]) -> None:
 
 def embed_texts(
     texts: Sequence[str], batch_size: int = BATCH_SIZE, use_cache: bool = True
-) -> np.ndarray:
+) -> NDArray[np.float32]:
     """Unit vectors, one row per text; new texts run in length-sorted batches (less padding)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -194,5 +198,5 @@ class MiniLMEmbedder:
     id = MODEL_ID
     dimension = DIMENSION
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         return embed_texts(texts)

@@ -268,7 +268,7 @@ class EpisodicMemory:
             if is_archive and floor is not None:
                 clauses.append({"floor": floor})
             for got in pages(shard, include, _and(clauses)):
-                docs = got["documents"] or [None] * len(got["ids"])
+                docs: Sequence[str | None] = got["documents"] or [None] * len(got["ids"])
                 for i, doc, meta in zip(got["ids"], docs, got["metadatas"], strict=True):  # type: ignore[arg-type]
                     if is_archive:
                         archived_ids.add(i)

@@ -83,7 +83,7 @@ class OfflineImportanceScorer:
         }
 
     def score(self, exp: Experience) -> float:
-        w = self.weights.model_dump()
+        w: dict[str, float] = self.weights.model_dump()  # every field is a weight
         keep = math.prod(1.0 - w[name] * value for name, value in self.features(exp).items())
         return min(1.0, max(0.0, 1.0 - keep))
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import GetResult
@@ -108,8 +109,11 @@ class Shards:
         for got in pages(legacy, include, page=_MIGRATION_PAGE):
             ids, embeddings = got["ids"], got["embeddings"]
             documents, metadatas = got["documents"], got["metadatas"]
+            if embeddings is None or documents is None or metadatas is None:
+                raise StoreError(f"{self.where}: {legacy_name} returned a page without {include}")
+            vectors = np.asarray(embeddings)  # one row per record
             by_target: dict[str, list[int]] = {}
-            for i, meta in enumerate(metadatas):  # type: ignore[arg-type]
+            for i, meta in enumerate(metadatas):
                 if meta.get("archived"):
                     target = self.archive.name
                 else:
@@ -119,9 +123,9 @@ class Shards:
                 dest = self.archive if target == self.archive.name else self._open(target)
                 dest.upsert(  # idempotent: an interrupted migration simply runs again
                     ids=[ids[i] for i in rows],
-                    embeddings=[embeddings[i] for i in rows],  # type: ignore[index]
-                    documents=[documents[i] for i in rows],  # type: ignore[index]
-                    metadatas=[metadatas[i] for i in rows],  # type: ignore[index]
+                    embeddings=vectors[rows],
+                    documents=[documents[i] for i in rows],
+                    metadatas=[metadatas[i] for i in rows],
                 )
             moved += len(ids)
         self.client.delete_collection(legacy_name)

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from pepa.memory import embedding
@@ -69,7 +70,7 @@ def table_key() -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def distil(progress: bool = False) -> np.ndarray:
+def distil(progress: bool = False) -> NDArray[np.float32]:
     """The weighted, PCA-reduced token table (vocabulary x ``PCA_DIMS``), float32."""
     from tqdm import tqdm
 
@@ -94,10 +95,11 @@ def distil(progress: bool = False) -> np.ndarray:
     inv_rank = 1.0 / np.arange(2, vocab_size + 2, dtype=np.float64)
     proba = inv_rank / inv_rank.sum()
     weights = SIF_COEFFICIENT / (SIF_COEFFICIENT + proba)
-    return (reduced * weights[:, None]).astype(np.float32)
+    table: NDArray[np.float32] = (reduced * weights[:, None]).astype(np.float32)
+    return table
 
 
-def load_table(directory: Path | None = None) -> np.ndarray:
+def load_table(directory: Path | None = None) -> NDArray[np.float32]:
     """The cached table, distilled first if this machine has none yet."""
     directory = cache_dir() if directory is None else directory
     directory.mkdir(parents=True, exist_ok=True)
@@ -106,13 +108,13 @@ def load_table(directory: Path | None = None) -> np.ndarray:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process distils, the others wait and read
         if not path.is_file():
             log.info("distilling the static embedder into %s (once per machine)", path)
-            table = distil(progress=True)
+            built = distil(progress=True)
             tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, table)
+            np.save(tmp, built)
             with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
             tmp.replace(path)
-    table = np.load(path)
+    table: NDArray[np.float32] = np.load(path)  # written by distil: float32
     if table.ndim != 2 or table.shape[1] != PCA_DIMS or not np.isfinite(table).all():
         raise embedding.EmbeddingModelError(
             f"{path}: damaged static embedder table {table.shape}; delete it to rebuild"
@@ -128,11 +130,11 @@ class StaticEmbedder:
 
     def __init__(self, directory: Path | None = None) -> None:
         self._directory = directory
-        self._table: np.ndarray | None = None
+        self._table: NDArray[np.float32] | None = None
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
 
-    def _loaded(self) -> tuple[np.ndarray, Tokenizer]:
+    def _loaded(self) -> tuple[NDArray[np.float32], Tokenizer]:
         with self._lock:
             if self._table is None or self._tokenizer is None:
                 _, tokenizer_path = embedding.model_files()
@@ -143,7 +145,7 @@ class StaticEmbedder:
                 self._table = load_table(self._directory)
             return self._table, self._tokenizer
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         embedding.check_texts(texts)
         table, tokenizer = self._loaded()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -154,4 +156,5 @@ class StaticEmbedder:
             if enc.ids:
                 out[row] = table[enc.ids].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.clip(norms, 1e-12, None)
+        unit: NDArray[np.float32] = out / np.clip(norms, 1e-12, None)  # norm(axis=1) is Any
+        return unit
