@@ -124,7 +124,7 @@ class BlockagePlanner:
         dc = np.maximum(np.maximum(cs.start - cols, cols - (cs.stop - 1)), 0)
         blocked = fc.blocked_closed.copy()
         blocked[r0:r1, c0:c1] |= np.hypot(dr, dc) < radius
-        _, after = cv2.connectedComponents((~blocked).astype(np.uint8), 8)
+        _, after = cv2.connectedComponents((~blocked).astype(np.uint8), connectivity=8)
         joined: dict[int, set[int]] = {}
         for x, y in self._points.get(floor, ()):
             cell = g.to_cell(x, y)

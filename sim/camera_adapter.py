@@ -276,16 +276,18 @@ def scene_for(source: World | Building, floor: int | None = None) -> Scene:
     return scenes.scene(floor, world)
 
 
-def _front_marker(x: float, y: float, facing: float, depth: float, lm: object) -> SceneMarker:
+def _front_marker(
+    x: float, y: float, facing: float, depth: float, lm: bld.LandmarkSpec
+) -> SceneMarker:
     """The landmark's marker on the front face of its box, just proud of the surface."""
     offset = depth / 2 + 0.005
     return SceneMarker(
-        marker_id=lm.marker_id,  # type: ignore[attr-defined]
+        marker_id=lm.marker_id,
         x=x + offset * math.cos(facing),
         y=y + offset * math.sin(facing),
         facing_rad=facing,
-        size_m=lm.marker_size_m,  # type: ignore[attr-defined]
-        centre_height_m=lm.marker_height_m,  # type: ignore[attr-defined]
+        size_m=lm.marker_size_m,
+        centre_height_m=lm.marker_height_m,
         snap_to_wall=False,
     )
 
@@ -297,7 +299,8 @@ def _door_cells(grid: bld.OccupancyGrid, centre: tuple[float, float], width: flo
     ys = grid.origin[1] + (rows + 0.5) * grid.resolution_m
     reach = width / 2 + 2 * grid.resolution_m
     near = (np.abs(xs - centre[0]) <= reach) & (np.abs(ys - centre[1]) <= reach)
-    return rows[near] * grid.cells.shape[1] + cols[near]
+    flat: np.ndarray = rows[near] * grid.cells.shape[1] + cols[near]
+    return flat
 
 
 def _colour_of(person_id: str) -> tuple[int, int, int]:

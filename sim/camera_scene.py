@@ -221,14 +221,15 @@ class Scene:
                 return marker
             free_s, wall_s = outside, inside
         else:
-            free_s, wall_s = 0.0, None
+            free_s, first_wall = 0.0, None
             for i in range(1, int(MARKER_SNAP_M / step) + 1):
                 if self.blocks(marker.x - nx * i * step, marker.y - ny * i * step):
-                    wall_s = -i * step
+                    first_wall = -i * step
                     break
                 free_s = -i * step
-            if wall_s is None:
+            if first_wall is None:
                 return replace(marker, snap_to_wall=False)
+            wall_s = first_wall
         for _ in range(20):  # bisect the face between the last free and first wall sample
             mid = (free_s + wall_s) / 2
             if self.blocks(marker.x + nx * mid, marker.y + ny * mid):

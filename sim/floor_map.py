@@ -73,7 +73,7 @@ def draw_floor_map(
     small = lut[grid.cells[::-1]]  # row 0 of the image is the north edge
     scale = pixels_per_m * res
     width, height = max(1, round(cols * scale)), max(1, round(rows * scale))
-    image = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
+    image: np.ndarray = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
 
     def px(x: float, y: float) -> tuple[int, int]:
         return (

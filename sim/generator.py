@@ -251,7 +251,7 @@ class _Generator:
         hubs = [(0.0, 0.0)]
         if self.shape is Shape.U:
             hubs.append(self._beyond(hubs[0], topology[0][1], lengths[0]))
-        wings = []
+        wings: list[_Wing] = []
         for (h, d), length, side in zip(topology, lengths, sides, strict=True):
             wing = self._wing(hubs[h], d, length, h)
             wing.cores = side
@@ -311,8 +311,8 @@ class _Generator:
             for core in cores:
                 widths.insert(self.rng.randint(0, len(widths)), (core.width, core))
             pos = start
-            for width, core in widths:
-                wing.slots.append(self._slot(wing, side, pos, pos + width, core))
+            for width, slot_core in widths:
+                wing.slots.append(self._slot(wing, side, pos, pos + width, slot_core))
                 pos += width
 
     def _slot(self, wing: _Wing, side: Side, a: float, b: float, core: _Core | None) -> _Slot:
@@ -683,9 +683,9 @@ class _Generator:
         # one name each ("Printer 2.1"): a request names a landmark by its name and floor
         counts: dict[tuple[str, int], int] = {}
         for lm in out:
-            key = (lm["kind"], lm["floor"])
-            counts[key] = counts.get(key, 0) + 1
-            lm["name"] = f"{lm['name']} {level_label(lm['floor'])}.{counts[key]}"
+            kind_floor = (lm["kind"], lm["floor"])
+            counts[kind_floor] = counts.get(kind_floor, 0) + 1
+            lm["name"] = f"{lm['name']} {level_label(lm['floor'])}.{counts[kind_floor]}"
         return out
 
     def _people(self, rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:

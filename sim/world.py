@@ -667,9 +667,9 @@ class World:
         cands: list[_Candidate] = []
         for lm in self.building.landmarks:
             if lm.floor == floor:
-                d = lm.size_m[1] / 2 + 0.02
-                fx = lm.x + d * math.cos(lm.facing_rad)
-                fy = lm.y + d * math.sin(lm.facing_rad)
+                proud_lm = lm.size_m[1] / 2 + 0.02
+                fx = lm.x + proud_lm * math.cos(lm.facing_rad)
+                fy = lm.y + proud_lm * math.sin(lm.facing_rad)
                 cands.append(
                     (
                         "landmark",

@@ -126,8 +126,8 @@ def openings(building: Building, level: int) -> list[Opening]:
             out.append(_door_opening(room.rect, d.center, d.width_m))
     for e in building.elevators:
         if level in e.floors:
-            d = e.door(level)
-            out.append(_door_opening(e.shaft, d.center, d.width_m))
+            door = e.door(level)
+            out.append(_door_opening(e.shaft, door.center, door.width_m))
     return out
 
 
@@ -516,15 +516,15 @@ class WorldBuilder:
 
     def _forbidden(self) -> None:
         half = self.b.spec.wall_thickness_m / 2
-        for z in self.b.forbidden_zones:
-            if z.room is not None:
-                room = self.b.room(z.room)
+        for zone in self.b.forbidden_zones:
+            if zone.room is not None:
+                room = self.b.room(zone.room)
                 level, rect = room.floor, room.rect
-            elif z.floor is not None and z.rect is not None:
-                level, rect = z.floor, z.rect
+            elif zone.floor is not None and zone.rect is not None:
+                level, rect = zone.floor, zone.rect
             else:  # the description's validation refuses such a zone
                 continue
-            model = sub(self.world, "model", name=f"forbidden_{z.id}")
+            model = sub(self.world, "model", name=f"forbidden_{zone.id}")
             sub(model, "static", "true")
             link = sub(model, "link", name="marking")
             x0, y0, x1, y1 = rect
