@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from pepa.personalities.model import TRAITS, Personality
 
@@ -27,7 +27,7 @@ class PersonalityError(ValueError):
     """A personality file that cannot be used; the message names the file and field."""
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -96,11 +96,11 @@ def load(name_or_path: str | Path, data_dir: Path | None = None) -> Personality:
             raise PersonalityError(f"{path}: no such personality file")
         return load_file(path)
     paths = available(data_dir)
-    path = paths.get(text.lower())
-    if path is None:
+    found = paths.get(text.lower())
+    if found is None:
         names = ", ".join(sorted(load_file(p).name for p in paths.values()))
         raise PersonalityError(f"unknown personality {text!r}; known: {names}")
-    return load_file(path)
+    return load_file(found)
 
 
 def load_all(data_dir: Path | None = None) -> list[Personality]:

@@ -136,6 +136,7 @@ class ConsoleGate:
                     send, 413, f"request body is {declared} bytes, over the {limit}-byte limit"
                 )
                 return
+        body: bytes | None  # replay() hands the body on once, then None
         body, too_big = await _read_body(receive, limit) if method in CHANGING else (b"", False)
         if too_big:
             await _reply(send, 413, f"request body is over the {limit}-byte limit")

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import openai
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pepa.agent.llm.schema import inline_refs
@@ -62,6 +63,13 @@ class LLMOutcome(BaseModel, Generic[T]):
     @property
     def ok(self) -> bool:
         return self.value is not None
+
+
+def _outcome_type(schema: type[T]) -> type[LLMOutcome[T]]:
+    """``LLMOutcome[schema]``: the model parametrised with the schema class at run time."""
+    # The checker reads ``LLMOutcome[schema]`` as a type expression and refuses a variable in
+    # it; pydantic's __class_getitem__ is typed as returning any model, not this one.
+    return cast("type[LLMOutcome[T]]", LLMOutcome.__class_getitem__(schema))
 
 
 class LLMStats(BaseModel):
@@ -266,11 +274,12 @@ class LLMClient:
         if not prompt.user:
             raise ValueError(f"prompt template {template!r} has no '# user' section")
         if not self.enabled:
-            return self._finish(LLMOutcome[schema](fallback_reason="offline", detail="offline"))
+            offline = _outcome_type(schema)(fallback_reason="offline", detail="offline")
+            return self._finish(offline)
 
         started = _now()
         deadline = started + self.settings.timeout_s
-        outcome: LLMOutcome[T] = LLMOutcome[schema]()
+        outcome = _outcome_type(schema)()
         self._ensure_local_server()
         conversation: list[dict[str, str]] = [{"role": "user", "content": prompt.user}]
         try:
@@ -420,7 +429,15 @@ class LLMClient:
         outcome.response_format = mode
         with self._lock:
             self._stats.requests += 1
-        future = self._executor.submit(self._openai.chat.completions.create, **kwargs)
+        chat = self._openai.chat.completions
+
+        def create() -> ChatCompletion:
+            # Called with **kwargs (whose response_format carries llama.cpp's extra key) the
+            # SDK's overloads answer Any; without stream=True the answer is a ChatCompletion.
+            completion: ChatCompletion = chat.create(**kwargs)
+            return completion
+
+        future = self._executor.submit(create)
         try:
             response = future.result(timeout=remaining)
         except concurrent.futures.TimeoutError:

@@ -44,4 +44,5 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
             return [resolve(v, seen) for v in node]
         return node
 
-    return resolve(schema, ())
+    inlined: dict[str, Any] = resolve(schema, ())  # a mapping resolves to a mapping
+    return inlined
