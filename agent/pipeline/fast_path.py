@@ -11,8 +11,9 @@ runs without the fast path and says why, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pepa.agent.policy.features import Intention
 from pepa.agent.sys1.config import PerceptionConfig
@@ -22,6 +23,9 @@ from pepa.messages import SkillCall
 from pepa.robot import CameraImage
 from pepa.world_state import WorldState
 
+if TYPE_CHECKING:  # the stages import torch; the fast path loads them only when it runs
+    from pepa.agent.pipeline.stages import FrameJob, Generated, Percept
+
 log = logging.getLogger(__name__)
 
 DEFAULT_INPUT_SIZE = (160, 120)
@@ -30,7 +34,12 @@ DEFAULT_INPUT_SIZE = (160, 120)
 class FastPath:
     """Perception + generation of the onboard models, one frame at a time."""
 
-    def __init__(self, perceive: object, generate: object, knowledge: WorldKnowledge) -> None:
+    def __init__(
+        self,
+        perceive: Callable[[FrameJob], Percept],
+        generate: Callable[[Percept], Generated],
+        knowledge: WorldKnowledge,
+    ) -> None:
         self.perceive = perceive
         self.generate = generate
         self.knowledge = knowledge
@@ -81,7 +90,7 @@ class FastPath:
         from pepa.agent.pipeline.stages import FrameJob
 
         job = FrameJob(0, state.time, frame, state, tuple(intentions))
-        gen = self.generate(self.perceive(job))  # type: ignore[operator]
+        gen = self.generate(self.perceive(job))
         self.proposals += 1
         if gen.call is None:
             self.rejected += 1

@@ -118,11 +118,11 @@ class PipelineMetrics:
         # two diagnostics, not the bound: the same formula on the stages' CPU time alone (a
         # core each, whatever else the machine runs) and on their service times in the run
         # (what coordination alone costs: the slowest stage waiting for the others)
-        for name, times in (
+        for name, stage_times in (
             ("cpu", self.alone_cpu),
             ("inrun", {k: float(np.mean(v)) for k, v in service.items() if v}),
         ):
-            other = self._bound(times)
+            other = self._bound(stage_times)
             if other is not None:
                 res[f"{name}_bound_hz"] = other
                 res[f"vs_{name}_bound"] = res["hz"] / other

@@ -119,11 +119,11 @@ class FeatureSpec:
         for person in ws.people_in(None, RECENT_S):
             if person in self._person:
                 parts["people_recent"][self._person[person]] = 1.0
-                room = ws.people_rooms.get(person)
-                if room is not None and room == ws.room:
+                seen_in = ws.people_rooms.get(person)
+                if seen_in is not None and seen_in == ws.room:
                     parts["people_here"][self._person[person]] = 1.0
-                if room in self._place:
-                    parts["people_room"][self._place[room]] = 1.0
+                if seen_in in self._place:
+                    parts["people_room"][self._place[seen_in]] = 1.0
         if ws.current_skill in self._skill:
             parts["current_skill"][self._skill[ws.current_skill]] = 1.0
         nq = len(self.people)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,6 +94,8 @@ class PerceptionEncoder(nn.Module):
 class DecisionPolicy(nn.Module):
     """A causal transformer decoder over call tokens, cross-attending to the memory."""
 
+    causal: torch.Tensor  # a buffer (registered in __init__)
+
     def __init__(self, cfg: ModelConfig, vocab_size: int) -> None:
         super().__init__()
         d = cfg.d_model
@@ -117,7 +119,8 @@ class DecisionPolicy(nn.Module):
         y = self.decoder(
             x, memory, tgt_mask=self.causal[:n, :n], memory_key_padding_mask=memory_pad
         )
-        return self.out(self.norm(y))
+        logits: torch.Tensor = self.out(self.norm(y))
+        return logits
 
     @torch.no_grad()
     def generate(
@@ -198,6 +201,10 @@ class GreedyDecoder(nn.Module):
     decision holds the GIL only to enter and leave (perception on another thread overlaps all
     of it). Use :meth:`compile`."""
 
+    if TYPE_CHECKING:  # buffers (registered in __init__); TorchScript cannot read the names
+        masks: torch.Tensor  # of these annotations, so only the checker sees them
+        trans: torch.Tensor
+
     def __init__(
         self, steps: Sequence[nn.Module], grammar: GrammarTable, bos: int, eos: int
     ) -> None:
@@ -257,7 +264,8 @@ class OnboardModel(nn.Module):
         tokens: torch.Tensor,
     ) -> torch.Tensor:
         memory, pad = self.encoder(frames, state, candidates)
-        return self.policy(tokens, memory, pad)
+        logits: torch.Tensor = self.policy(tokens, memory, pad)
+        return logits
 
     def param_bytes(self) -> int:
         return sum(p.numel() * p.element_size() for p in self.parameters())
@@ -300,9 +308,10 @@ def trace_encoder(
     model.eval()
     with torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return torch.jit.trace(
+        traced: torch.jit.ScriptModule = torch.jit.trace(
             model.encoder, example_inputs(model, state_size, width, height), check_trace=False
         )
+        return traced
 
 
 def trace_steps(
