@@ -33,7 +33,6 @@ from pepa.agent.sys1.perception import (
     GroundTruth,
     OracleDetector,
     Perception,
-    Sighting,
 )
 from pepa.agent.sys1.planner import Job, Planner
 from pepa.agent.sys1.public_context import PublicContext
@@ -45,7 +44,7 @@ from pepa.building.layout import Building
 from pepa.building.routing import NoRouteError, Route
 from pepa.memory.importance import ImportanceScorer
 from pepa.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
-from pepa.robot import Robot
+from pepa.robot import Robot, Sighting
 from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
@@ -282,7 +281,7 @@ class Sys1:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _state(self, now: float):
+    def _state(self, now: float) -> WorldState:
         ctx = self.ctx
         return self.perception.world_state(
             now,

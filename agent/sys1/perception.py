@@ -215,7 +215,12 @@ class CameraDetector:
             if entry is None:
                 # not on the map: something new with a marker (a parcel, a box)
                 self.unknown_ids.add(int(mid))
-                entry = ("object", f"marker_{int(mid)}", self.config.object_marker_size_m)
+                unmapped: tuple[SightingKind, str, float] = (
+                    "object",
+                    f"marker_{int(mid)}",
+                    self.config.object_marker_size_m,
+                )
+                entry = unmapped
             kind, ident, size = entry
             pts = quad.reshape(4, 2)
             # ArUco order: top-left, top-right, bottom-right, bottom-left

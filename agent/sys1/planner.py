@@ -22,19 +22,21 @@ from typing import Generic, Protocol, TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# A job only hands its value out: a Job[Route] is a Job[object] (what a skill script yields).
+T_co = TypeVar("T_co", covariant=True)
 
 
-class Job(Generic[T]):
+class Job(Generic[T_co]):
     """Work handed to a planner: poll :attr:`done`, then take :meth:`result`."""
 
-    def __init__(self, future: Future[T]) -> None:
+    def __init__(self, future: Future[T_co]) -> None:
         self._future = future
 
     @property
     def done(self) -> bool:
         return self._future.done()
 
-    def result(self) -> T:
+    def result(self) -> T_co:
         """The work's value; re-raises what the work raised. Only once :attr:`done`."""
         if not self._future.done():
             raise RuntimeError("Job.result: the job is still running")
@@ -88,7 +90,7 @@ class ThreadedPlanner:
             future.add_done_callback(self._ready)
         return Job(future)
 
-    def _ready(self, future: Future[object]) -> None:
+    def _ready(self, future: Future[T]) -> None:
         if future.cancelled():
             return
         assert self._on_ready is not None
