@@ -42,6 +42,11 @@ class Spread(BaseModel):
         return f"{self.mean:.{digits}f}"
 
 
+def _time_share(category: str) -> Callable[[RunRecord], float]:
+    """The share of a run's time spent in ``category`` (0 when it spent none)."""
+    return lambda r: r.summary.time_share.get(category, 0.0)
+
+
 #: The per-run figures the study reports, by name, in report order.
 FIGURES: dict[str, Callable[[RunRecord], float]] = {
     "coverage": lambda r: r.summary.coverage,
@@ -64,7 +69,7 @@ FIGURES: dict[str, Callable[[RunRecord], float]] = {
     "risky_events": lambda r: r.risky_events,
     "safety_overrides": lambda r: r.safety_overrides,
     "skill_failures": lambda r: r.summary.skill_failures,
-    **{f"time_{c}": (lambda r, c=c: r.summary.time_share.get(c, 0.0)) for c in CATEGORIES},
+    **{f"time_{c}": _time_share(c) for c in CATEGORIES},
 }
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pepa.agent.runtime.ablation import Ablation
 from pepa.agent.study.aggregate import Spread, group, spreads
 from pepa.agent.study.claims import Claim, Samples, all_claims
-from pepa.agent.study.divergence import Stability, stability
+from pepa.agent.study.divergence import Distribution, RunKey, Stability, stability
 from pepa.agent.study.measures import MEASURES, values
 from pepa.agent.study.memory_qa import accuracy
 from pepa.agent.study.record import RunRecord, RunSet, full_runs
@@ -46,21 +45,21 @@ class Findings(BaseModel):
 
 def day_distributions(
     records: Sequence[RunRecord], kind: str
-) -> dict[str, dict[tuple[str, int], list[Any]]]:
+) -> dict[str, dict[RunKey, list[Distribution]]]:
     """Personality -> (world, seed) -> the run's day distributions of ``kind`` (activity or
     place)."""
     if kind not in STABILITY_KINDS:
         raise ValueError(f"unknown distribution kind {kind!r}; known: {STABILITY_KINDS}")
-    out: dict[str, dict[tuple[str, int], list[Any]]] = {}
+    out: dict[str, dict[RunKey, list[Distribution]]] = {}
     for r in records:
-        days = [d.activity if kind == "activity" else d.places for d in r.days]
+        days: list[Distribution] = [d.activity if kind == "activity" else d.places for d in r.days]
         out.setdefault(r.spec.personality, {})[(r.spec.world, r.spec.seed)] = days
     return out
 
 
-def samples(records: Sequence[RunRecord]) -> dict[str, Samples]:
+def samples(records: Sequence[RunRecord]) -> Mapping[str, Samples]:
     """Measure -> personality -> unit (world, seed, day) -> value: what the claims resample."""
-    out: dict[str, dict[str, dict[tuple[str, int, int], float]]] = {m: {} for m in MEASURES}
+    out: dict[str, dict[str, dict[Hashable, float]]] = {m: {} for m in MEASURES}
     for r in records:
         for m in MEASURES:
             per = out[m].setdefault(r.spec.personality, {})
@@ -69,7 +68,7 @@ def samples(records: Sequence[RunRecord]) -> dict[str, Samples]:
     return out
 
 
-def _spreads(units: dict[str, Samples]) -> dict[str, dict[str, Spread]]:
+def _spreads(units: Mapping[str, Samples]) -> dict[str, dict[str, Spread]]:
     return {
         m: {n: Spread.of(list(per.values())) for n, per in units[m].items() if per}
         for m in MEASURES

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -153,13 +154,12 @@ def stability(
     def between_of(a: str, b: str, ss: Sequence[RunKey]) -> float | None:
         return _mean([per_between[(a, b)].get(s) for s in ss])
 
-    within = {n: _bootstrap(lambda ss, n=n: within_of(n, ss), seeds, rng, samples) for n in names}
+    within = {n: _bootstrap(partial(within_of, n), seeds, rng, samples) for n in names}
     within_all = _bootstrap(
         lambda ss: _mean([within_of(n, ss) for n in names]), seeds, rng, samples
     )
     between_pairs = {
-        f"{a}~{b}": _bootstrap(lambda ss, a=a, b=b: between_of(a, b, ss), seeds, rng, samples)
-        for a, b in pairs
+        f"{a}~{b}": _bootstrap(partial(between_of, a, b), seeds, rng, samples) for a, b in pairs
     }
     between = _bootstrap(
         lambda ss: _mean([between_of(a, b, ss) for a, b in pairs]), seeds, rng, samples

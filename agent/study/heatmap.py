@@ -78,6 +78,7 @@ def mean_heatmap(maps: list[HeatMap]) -> HeatMap:
         ):
             raise ValueError("mean_heatmap: heat maps of different grids cannot be averaged")
     floors = {
-        f: (sum(m.array(f) for m in maps) / len(maps)).tolist() for f in sorted(first.floors)
+        f: (sum((m.array(f) for m in maps[1:]), first.array(f)) / len(maps)).tolist()
+        for f in sorted(first.floors)
     }
     return first.model_copy(update={"floors": floors})

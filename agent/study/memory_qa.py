@@ -329,7 +329,7 @@ def is_correct(q: Question, answer: Any) -> bool:
         return abs(float(answer) - float(q.truth)) <= tol
     if q.kind == QuestionKind.MET_IN_ROOM:
         return sorted(answer) == sorted(q.truth)
-    return answer == q.truth
+    return bool(answer == q.truth)  # both plain JSON values: == is a bool
 
 
 def ask(memory: EpisodicMemory, questions: Sequence[Question]) -> list[QAResult]:

@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from pydantic import BaseModel, ConfigDict
 
@@ -271,7 +272,7 @@ def qa_table(f: Findings) -> Table:
 # --- plots ----------------------------------------------------------------------------------
 
 
-def _save(fig: plt.Figure, out_dir: Path, name: str) -> str:
+def _save(fig: Figure, out_dir: Path, name: str) -> str:
     rel = f"{PLOT_DIR}/{name}.png"
     path = out_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -46,8 +46,8 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
     """Run (or resume) the job's days as an experiment, then write its record."""
     from pepa.agent.experiment import run_experiment
     from pepa.agent.runtime.config import load_inputs
-    from pepa.agent.runtime.runtime import SYS2_DIR
     from pepa.agent.study import memory_qa
+    from pepa.agent.sys2.deliberator import SYS2_DIR
     from pepa.agent.sys2.request_queue import QUEUE_FILE, RequestQueue
     from pepa.clock import SimClock, at
     from pepa.memory.episodic import EpisodicMemory
