@@ -29,6 +29,7 @@ from pepa.messages import (
     TimeBetween,
 )
 from pepa.personalities.model import Personality
+from pepa.reward_features import Feature
 
 LUNCH = (12.0, 13.5)
 EVENING = (18.0, 23.5)
@@ -96,7 +97,14 @@ def greet_regulars(ctx: GoalContext) -> list[Candidate]:
                 predicates=(PersonInRoom(room=room, person=person), _window(hour)),
                 action=SkillCall(skill="greet", args={"person": person}),
                 features=RewardFeatures(
-                    novelty=0.1, social=0.9, task=0.2 + boost, energy=0.6, safety=0.7, play=0.2
+                    {
+                        Feature.NOVELTY: 0.1,
+                        Feature.SOCIAL: 0.9,
+                        Feature.TASK: 0.2 + boost,
+                        Feature.ENERGY: 0.6,
+                        Feature.SAFETY: 0.7,
+                        Feature.PLAY: 0.2,
+                    }
                 ),
                 opportunity=n / peak,
                 rationale=f"{person} was seen {n} times in {room} at {hour}:00 yesterday",
@@ -114,7 +122,14 @@ def greet_regulars(ctx: GoalContext) -> list[Candidate]:
                     predicates=(PersonInRoom(room=room), TimeBetween(start_h=12, end_h=13.5)),
                     action=SkillCall(skill="speak", args={"text": "Hello! Enjoy your lunch."}),
                     features=RewardFeatures(
-                        novelty=0.1, social=0.8, task=0.1, energy=0.6, safety=0.7, play=0.2
+                        {
+                            Feature.NOVELTY: 0.1,
+                            Feature.SOCIAL: 0.8,
+                            Feature.TASK: 0.1,
+                            Feature.ENERGY: 0.6,
+                            Feature.SAFETY: 0.7,
+                            Feature.PLAY: 0.2,
+                        }
                     ),
                     opportunity=0.4,
                     rationale=f"people usually gather in {room} at lunch",
@@ -139,7 +154,14 @@ def play_with_people(ctx: GoalContext) -> list[Candidate]:
             predicates=(PersonInRoom(room=rooms[0]), Idle()),
             action=SkillCall(skill="express", args={"emotion": emotion}),
             features=RewardFeatures(
-                novelty=0.1, social=0.5, task=0.0, energy=0.4, safety=0.6, play=0.9
+                {
+                    Feature.NOVELTY: 0.1,
+                    Feature.SOCIAL: 0.5,
+                    Feature.TASK: 0.0,
+                    Feature.ENERGY: 0.4,
+                    Feature.SAFETY: 0.6,
+                    Feature.PLAY: 0.9,
+                }
             ),
             opportunity=0.3 + 0.7 * ratio,
             rationale=f"{rooms[0]} is where people were most often seen",
@@ -171,7 +193,13 @@ def explore_floor(ctx: GoalContext) -> list[Candidate]:
                 ),
                 action=SkillCall(skill="explore", args={"floor": floor}),
                 features=RewardFeatures(
-                    novelty=novelty, social=0.1, task=0.0, energy=0.2, safety=0.5 - 0.3 * risk
+                    {
+                        Feature.NOVELTY: novelty,
+                        Feature.SOCIAL: 0.1,
+                        Feature.TASK: 0.0,
+                        Feature.ENERGY: 0.2,
+                        Feature.SAFETY: 0.5 - 0.3 * risk,
+                    }
                 ),
                 opportunity=0.2 + 0.8 * max(unseen, stale),
                 rationale=f"{unseen:.0%} of floor {floor} never seen, {stale:.0%} not yesterday",
@@ -200,7 +228,9 @@ def visit_unseen_place(ctx: GoalContext) -> list[Candidate]:
                 BatteryAbove(threshold=min(0.95, reserve + 0.1)),
             ),
             action=SkillCall(skill="navigate", args={"place": place}),
-            features=RewardFeatures(novelty=0.9 if never else 0.5, energy=0.3, safety=0.5),
+            features=RewardFeatures(
+                {Feature.NOVELTY: 0.9 if never else 0.5, Feature.ENERGY: 0.3, Feature.SAFETY: 0.5}
+            ),
             opportunity=1.0 if never else 0.4,
             rationale=f"{place} {'has never been visited' if never else 'was not visited'}",
         )
@@ -218,7 +248,7 @@ def charge_early(ctx: GoalContext) -> list[Candidate]:
             text=f"Charge when the battery falls below {threshold:.0%}",
             predicates=(BatteryBelow(threshold=round(threshold, 3)),),
             action=SkillCall(skill="dock_and_charge"),
-            features=RewardFeatures(energy=0.9, safety=1.0),
+            features=RewardFeatures({Feature.ENERGY: 0.9, Feature.SAFETY: 1.0}),
             opportunity=0.5 + 0.5 * (s.battery_lows > 0),
             rationale=(
                 f"the battery fell below the reserve {s.battery_lows} times yesterday"
@@ -248,7 +278,7 @@ def rest_in_quiet_hours(ctx: GoalContext) -> list[Candidate]:
             text=f"Rest at {quiet}:00, the quietest hour",
             predicates=(Idle(), _window(quiet, 1.0)),
             action=SkillCall(skill="rest", args={"duration_s": 1800}),
-            features=RewardFeatures(energy=1.0, safety=0.8),
+            features=RewardFeatures({Feature.ENERGY: 1.0, Feature.SAFETY: 0.8}),
             opportunity=0.4 + 0.6 * (1.0 - rest_share),
             rationale=f"{quiet}:00 had the fewest people and requests yesterday",
         )
@@ -266,7 +296,15 @@ def patrol_round(ctx: GoalContext) -> list[Candidate]:
             text=f"Patrol floor {floor} at {start}:00",
             predicates=(Idle(), _window(start, 1.0)),
             action=SkillCall(skill="patrol", args={"floor": floor}),
-            features=RewardFeatures(novelty=0.2, social=0.2, task=0.4, energy=0.3, safety=0.7),
+            features=RewardFeatures(
+                {
+                    Feature.NOVELTY: 0.2,
+                    Feature.SOCIAL: 0.2,
+                    Feature.TASK: 0.4,
+                    Feature.ENERGY: 0.3,
+                    Feature.SAFETY: 0.7,
+                }
+            ),
             opportunity=0.5 + 0.5 * trouble,
             rationale="a morning round keeps the home floor known"
             + (f"; {s.failures} failures yesterday" if s.failures else ""),
@@ -297,7 +335,15 @@ def station_at_request_hotspot(ctx: GoalContext) -> list[Candidate]:
             text=f"Wait for work in {place} around {peak}:00",
             predicates=(Idle(), _window(peak, 1.5), NotVisitedToday(place=place)),
             action=SkillCall(skill="navigate", args={"place": place}),
-            features=RewardFeatures(novelty=0.1, social=0.4, task=0.8, energy=0.5, safety=0.6),
+            features=RewardFeatures(
+                {
+                    Feature.NOVELTY: 0.1,
+                    Feature.SOCIAL: 0.4,
+                    Feature.TASK: 0.8,
+                    Feature.ENERGY: 0.5,
+                    Feature.SAFETY: 0.6,
+                }
+            ),
             opportunity=opportunity,
             rationale=why,
             evidence=tuple(s.cite("request:queued")),
@@ -320,7 +366,15 @@ def inspect_new_object(ctx: GoalContext) -> list[Candidate]:
             text=f"Take a close look at {obj}",
             predicates=(Idle(), BatteryAbove(threshold=min(0.95, reserve + 0.05))),
             action=SkillCall(skill="inspect", args={"object": obj}),
-            features=RewardFeatures(novelty=0.7, task=0.3, energy=0.4, safety=0.6, play=0.1),
+            features=RewardFeatures(
+                {
+                    Feature.NOVELTY: 0.7,
+                    Feature.TASK: 0.3,
+                    Feature.ENERGY: 0.4,
+                    Feature.SAFETY: 0.6,
+                    Feature.PLAY: 0.1,
+                }
+            ),
             opportunity=0.8,
             rationale=f"{obj} was seen {s.objects_seen[obj]} times but never inspected",
         )
@@ -346,7 +400,9 @@ def apologise_for_failed_request(ctx: GoalContext) -> list[Candidate]:
                 skill="speak",
                 args={"person": person, "text": "Sorry about yesterday. Can I try again?"},
             ),
-            features=RewardFeatures(social=0.7, task=0.6, energy=0.6, safety=0.7),
+            features=RewardFeatures(
+                {Feature.SOCIAL: 0.7, Feature.TASK: 0.6, Feature.ENERGY: 0.6, Feature.SAFETY: 0.7}
+            ),
             opportunity=min(1.0, 0.5 + 0.25 * s.requests["failed"]),
             rationale=f"{s.requests['failed']} requests failed yesterday",
             evidence=tuple(s.cite("request:failed")),
@@ -362,7 +418,7 @@ def return_home_evening(ctx: GoalContext) -> list[Candidate]:
             text=f"Go home to {home} in the evening",
             predicates=(TimeBetween(start_h=EVENING[0], end_h=EVENING[1]), Idle()),
             action=SkillCall(skill="return_home"),
-            features=RewardFeatures(energy=0.7, safety=0.8),
+            features=RewardFeatures({Feature.ENERGY: 0.7, Feature.SAFETY: 0.8}),
             opportunity=0.5,
             rationale="the evening is for recovering at home",
         )
@@ -377,7 +433,9 @@ def look_around_home(ctx: GoalContext) -> list[Candidate]:
             text=f"Look around when idle at {home}",
             predicates=(AtPlace(place=home), Idle()),
             action=SkillCall(skill="look_around"),
-            features=RewardFeatures(novelty=0.3, energy=0.8, safety=0.9, play=0.1),
+            features=RewardFeatures(
+                {Feature.NOVELTY: 0.3, Feature.ENERGY: 0.8, Feature.SAFETY: 0.9, Feature.PLAY: 0.1}
+            ),
             opportunity=0.4,
             rationale="cheap awareness of the home place",
         )

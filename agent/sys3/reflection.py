@@ -37,20 +37,20 @@ TEMPLATE_NAME = "sys3_reflection"
 STEP_OF_BAND = 0.25
 MIN_CHANGE = 0.002
 
-CATEGORY_FEATURE: dict[str, str] = {
-    "social": "social",
-    "explore": "novelty",
-    "requests": "task",
-    "rest": "energy",
-    "charge": "energy",
-    "express": "play",
+CATEGORY_FEATURE: dict[str, Feature] = {
+    "social": Feature.SOCIAL,
+    "explore": Feature.NOVELTY,
+    "requests": Feature.TASK,
+    "rest": Feature.ENERGY,
+    "charge": Feature.ENERGY,
+    "express": Feature.PLAY,
 }
 
 _LESS = re.compile(r"\b(less|fewer|too much|too many|too often|stop|don't|do not|not so)\b")
 _MORE = re.compile(r"\b(more|too little|not enough|should|please|keep|again)\b")
 
 
-def feedback_signals(notes: list[str]) -> tuple[dict[str, float], list[str]]:
+def feedback_signals(notes: list[str]) -> tuple[dict[Feature, float], list[str]]:
     """Per-feature direction asked for by reviewers, and the notes that asked for anything."""
     signals = dict.fromkeys(FEATURES, 0.0)
     used: list[str] = []
@@ -58,8 +58,8 @@ def feedback_signals(notes: list[str]) -> tuple[dict[str, float], list[str]]:
         for sentence in re.split(r"[.;!?\n]+", note.lower()):
             hit = False
             if "lazy" in sentence:
-                signals["energy"] -= 0.8
-                signals["task"] += 0.8
+                signals[Feature.ENERGY] -= 0.8
+                signals[Feature.TASK] += 0.8
                 hit = True
             direction = -1.0 if _LESS.search(sentence) else 1.0 if _MORE.search(sentence) else 0
             if direction:
@@ -78,47 +78,51 @@ def _ratio(a: float, b: float) -> float:
 
 def day_signals(
     s: DayStats, goals: list[DailyGoal], reserve: float
-) -> dict[str, list[tuple[float, str]]]:
+) -> dict[Feature, list[tuple[float, str]]]:
     """Evidence for moving each weight: (signed strength, reason) pairs."""
-    out: dict[str, list[tuple[float, str]]] = {f: [] for f in FEATURES}
+    out: dict[Feature, list[tuple[float, str]]] = {f: [] for f in FEATURES}
     social_attempts = sum(n for k, n in s.skill_attempts.items() if SKILLS[k].category == "social")
     social_fail = sum(n for k, n in s.skill_failures.items() if SKILLS[k].category == "social")
     if s.greetings_then_requests:
-        out["social"].append(
+        out[Feature.SOCIAL].append(
             (0.5 * min(1.0, s.greetings_then_requests / 2), "greetings led to requests")
         )
     if social_attempts and _ratio(social_fail, social_attempts) > 0.4:
-        out["social"].append((-0.4, "social attempts mostly failed"))
+        out[Feature.SOCIAL].append((-0.4, "social attempts mostly failed"))
     elif s.social_interactions >= 3:
-        out["social"].append((0.2, f"{s.social_interactions} social interactions succeeded"))
+        out[Feature.SOCIAL].append((0.2, f"{s.social_interactions} social interactions succeeded"))
     if s.new_places:
-        out["novelty"].append((0.4 * min(1.0, len(s.new_places) / 3), "new places were found"))
+        out[Feature.NOVELTY].append(
+            (0.4 * min(1.0, len(s.new_places) / 3), "new places were found")
+        )
     cost = s.explore_failures + s.lows_after_explore
     if cost:
-        out["novelty"].append(
+        out[Feature.NOVELTY].append(
             (-0.5 * min(1.0, cost / 2), "exploring caused failures or low battery")
         )
     if s.requests_missed:
-        out["task"].append((0.6 * min(1.0, s.requests_missed / 2), "requests were missed"))
+        out[Feature.TASK].append((0.6 * min(1.0, s.requests_missed / 2), "requests were missed"))
     if s.requests.get("done"):
-        out["task"].append((0.15, "completed requests"))
+        out[Feature.TASK].append((0.15, "completed requests"))
     if s.episodes and not s.requests_received:
-        out["task"].append((-0.2, "no requests came"))
+        out[Feature.TASK].append((-0.2, "no requests came"))
     if s.battery_lows:
-        out["energy"].append((0.6 * min(1.0, s.battery_lows / 2), "battery fell below reserve"))
-        out["safety"].append((0.2, "battery fell below reserve"))
+        out[Feature.ENERGY].append(
+            (0.6 * min(1.0, s.battery_lows / 2), "battery fell below reserve")
+        )
+        out[Feature.SAFETY].append((0.2, "battery fell below reserve"))
     elif s.battery_min is not None and s.battery_min > reserve + 0.3:
-        out["energy"].append((-0.3, "battery stayed far above the reserve"))
+        out[Feature.ENERGY].append((-0.3, "battery stayed far above the reserve"))
     if s.safety_events:
-        out["safety"].append((0.6 * min(1.0, s.safety_events / 2), "safety overrides"))
+        out[Feature.SAFETY].append((0.6 * min(1.0, s.safety_events / 2), "safety overrides"))
     elif s.episodes and not s.failures:
-        out["safety"].append((-0.15, "a day without safety events or failures"))
+        out[Feature.SAFETY].append((-0.15, "a day without safety events or failures"))
     if s.expressions:
         with_people = _ratio(s.expressions_with_people, s.expressions)
         if with_people >= 0.5:
-            out["play"].append((0.4 * with_people, "expressions were seen by people"))
+            out[Feature.PLAY].append((0.4 * with_people, "expressions were seen by people"))
         else:
-            out["play"].append((-0.3, "expressions mostly had no audience"))
+            out[Feature.PLAY].append((-0.3, "expressions mostly had no audience"))
     for g in goals:
         o = s.goals.get(g.id)
         feature = (
@@ -138,8 +142,8 @@ def day_signals(
 def weight_changes(
     personality: Personality,
     reward: IntrinsicReward,
-    signals: dict[str, list[tuple[float, str]]],
-    feedback: dict[str, float],
+    signals: dict[Feature, list[tuple[float, str]]],
+    feedback: dict[Feature, float],
 ) -> list[WeightChange]:
     """One step per feature, sized by the band, the traits and the evidence; kept in bounds."""
     b = personality.big_five
@@ -236,17 +240,17 @@ def _insights(s: DayStats, goals: list[DailyGoal]) -> tuple[list[Insight], list[
     return insights, good, bad
 
 
-def day_scores(s: DayStats) -> dict[str, float]:
+def day_scores(s: DayStats) -> dict[Feature, float]:
     """How well the day served each feature, 0..1, from its statistics."""
     explore_tries = sum(n for k, n in s.skill_attempts.items() if SKILLS[k].category == "explore")
     return {
-        "novelty": min(1.0, len(s.new_places) / 3)
+        Feature.NOVELTY: min(1.0, len(s.new_places) / 3)
         * (1.0 - _ratio(s.explore_failures, max(1, explore_tries))),
-        "social": min(1.0, s.social_interactions / 4),
-        "task": _ratio(s.requests.get("done", 0), s.requests_received),
-        "energy": 1.0 - min(1.0, s.battery_lows / 3),
-        "safety": 1.0 - min(1.0, (s.safety_events + s.failures) / 4),
-        "play": _ratio(s.expressions_with_people, s.expressions),
+        Feature.SOCIAL: min(1.0, s.social_interactions / 4),
+        Feature.TASK: _ratio(s.requests.get("done", 0), s.requests_received),
+        Feature.ENERGY: 1.0 - min(1.0, s.battery_lows / 3),
+        Feature.SAFETY: 1.0 - min(1.0, (s.safety_events + s.failures) / 4),
+        Feature.PLAY: _ratio(s.expressions_with_people, s.expressions),
     }
 
 
