@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 
 import cv2
 import numpy as np
@@ -44,6 +45,19 @@ BASEBOARD_M = 0.1
 DDA_CHUNK = 32
 #: Sub-pixel offsets sampled per axis for marker quads (anti-aliased edges).
 SUPERSAMPLE: tuple[float, ...] = (0.0,)
+
+
+class CameraInfoFields(TypedDict):
+    """The fields of a ``sensor_msgs/CameraInfo`` a camera fills."""
+
+    width: int
+    height: int
+    distortion_model: str
+    d: list[float]
+    k: list[float]
+    r: list[float]
+    p: list[float]
+    frame_id: str
 
 
 class CameraConfig(BaseModel):
@@ -87,7 +101,7 @@ class CameraConfig(BaseModel):
             [[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]], dtype=np.float64
         )
 
-    def camera_info(self) -> dict[str, object]:
+    def camera_info(self) -> CameraInfoFields:
         """Fields of a ``sensor_msgs/CameraInfo`` for this camera (plumb-bob, no distortion)."""
         k = self.k_matrix()
         p = np.hstack([k, np.zeros((3, 1))])

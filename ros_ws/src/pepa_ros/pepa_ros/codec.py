@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from pepa.messages import SCHEMA_VERSION, Message
 
 if TYPE_CHECKING:
+    from rclpy.callback_groups import CallbackGroup
     from rclpy.node import Node
     from rclpy.publisher import Publisher
     from rclpy.qos import QoSProfile
@@ -111,7 +112,8 @@ class JsonCodec:
         topic: str,
         callback: Callable[[M], None],
         qos: QoSProfile,
-        **kwargs: object,
+        *,
+        callback_group: CallbackGroup | None = None,
     ) -> Subscription[Any]:
         """Subscribe to a JSON topic; ``callback`` only ever sees valid models."""
         from std_msgs.msg import String
@@ -121,7 +123,9 @@ class JsonCodec:
             if decoded is not None:
                 callback(decoded)
 
-        return node.create_subscription(String, topic, on_message, qos, **kwargs)
+        return node.create_subscription(
+            String, topic, on_message, qos, callback_group=callback_group
+        )
 
 
 class JsonPublisher:

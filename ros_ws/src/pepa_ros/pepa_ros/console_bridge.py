@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from pepa_interfaces.action import Request
+from pydantic import BaseModel, JsonValue
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.context import Context
 from sensor_msgs.msg import Image
@@ -216,7 +217,9 @@ class RosConsoleBackend:
 
     # --- calls ----------------------------------------------------------------------------------
 
-    def _call(self, client: RpcClient, method: str, what: str, ident: object, **params: Any):
+    def _call(
+        self, client: RpcClient, method: str, what: str, ident: object, **params: Any
+    ) -> JsonValue:
         try:
             return client.call(method, params, timeout=CALL_TIMEOUT_S)
         except RpcError as exc:
@@ -224,10 +227,12 @@ class RosConsoleBackend:
         except TimeoutError as exc:
             raise ConflictError("agent", str(exc)) from None
 
-    def _sys2(self, method: str, what: str = "request", ident: object = "", **params: Any):
+    def _sys2(
+        self, method: str, what: str = "request", ident: object = "", **params: Any
+    ) -> JsonValue:
         return self._call(self.node.sys2, method, what, ident, **params)
 
-    def _sys3(self, method: str, what: str = "", ident: object = "", **params: Any):
+    def _sys3(self, method: str, what: str = "", ident: object = "", **params: Any) -> JsonValue:
         return self._call(self.node.sys3, method, what, ident, **params)
 
     # --- live -----------------------------------------------------------------------------------
@@ -337,6 +342,7 @@ class RosConsoleBackend:
         with self._lock:
             rec = self._day
             live = rec is not None and rec.trace.day == day
+            trace: DayTrace | None
             if rec is not None and live:
                 trace = rec.trace.model_copy(deep=True)
                 running = rec.activity.model_copy() if rec.activity is not None else None
@@ -398,7 +404,7 @@ class RosConsoleBackend:
         return req
 
     def requests(self) -> list[UserRequest]:
-        reqs = [UserRequest.model_validate(r) for r in self._sys2("requests")]
+        reqs = [UserRequest.model_validate(r) for r in _items(self._sys2("requests"))]
         return sorted(reqs, key=lambda r: (-r.created_at, r.id))
 
     def request(self, request_id: str) -> UserRequest:
@@ -409,7 +415,7 @@ class RosConsoleBackend:
 
     def search_memory(self, query: MemorySearch) -> list[MemoryHit]:
         found = self._sys3("memory.search", **query.model_dump(mode="json"))
-        return [MemoryHit.model_validate(h) for h in found]
+        return [MemoryHit.model_validate(h) for h in _items(found)]
 
     def episode(self, episode_id: str) -> Experience:
         raw = self._sys3("memory.episode", "episode", episode_id, episode_id=episode_id)
@@ -418,29 +424,32 @@ class RosConsoleBackend:
     # --- reflections ----------------------------------------------------------------------------
 
     def reflection_days(self) -> list[ReflectionBrief]:
-        return [ReflectionBrief.model_validate(r) for r in self._sys3("reflection.days")]
+        return [ReflectionBrief.model_validate(r) for r in _items(self._sys3("reflection.days"))]
 
     def reflection(self, day: int) -> ReflectionDay:
         raw = self._sys3("reflection.day", "reflection of day", day, day=day)
         return ReflectionDay.model_validate(raw)
 
     def write_feedback(self, day: int, text: str) -> list[str]:
-        notes = list(
-            self._sys3("reflection.feedback", "reflection of day", day, day=day, text=text)
-        )
+        notes = [
+            str(note)
+            for note in _items(
+                self._sys3("reflection.feedback", "reflection of day", day, day=day, text=text)
+            )
+        ]
         self._push("feedback", {"day": day, "feedback": notes})
         return notes
 
     # --- personality ----------------------------------------------------------------------------
 
     def personality(self) -> PersonalityView:
-        raw = self._sys3("personality")
+        raw = _ActivePersonality.model_validate(self._sys3("personality"))
         try:
-            p = loader.load(raw["name"], self.node.data_dir)
+            p = loader.load(raw.name, self.node.data_dir)
         except ValueError as exc:
             raise RefusedError("name", str(exc)) from None
         return personality_view(
-            p, weights=raw["weights"], ultimate_goal=raw["ultimate_goal"], active=True
+            p, weights=raw.weights, ultimate_goal=raw.ultimate_goal, active=True
         )
 
     def personalities(self) -> list[PersonalityView]:
@@ -459,6 +468,21 @@ class RosConsoleBackend:
         view = self.personality()
         self._push("personality", view.model_dump(mode="json"))
         return view
+
+
+class _ActivePersonality(BaseModel):
+    """Sys3's answer to ``personality``: the personality in use and its weights now."""
+
+    name: str
+    weights: dict[str, float]
+    ultimate_goal: str
+
+
+def _items(reply: JsonValue) -> list[JsonValue]:
+    """The items of a reply to a method that answers a list."""
+    if not isinstance(reply, list):
+        raise RuntimeError(f"expected a list in the reply, got {type(reply).__name__}")
+    return reply
 
 
 def _raise(exc: RpcError, what: str, ident: object) -> NoReturn:

@@ -41,7 +41,7 @@ read the transform from `/odom`.
 ## Quality of service
 """
 
-QOS_KINDS = ("sensor", "latched", "event", "command", "clock")
+QOS_KINDS: tuple[qos.QosKind, ...] = ("sensor", "latched", "event", "command", "clock")
 QOS_USE = {
     "sensor": "camera, odometry, battery: a late sample is worthless",
     "latched": "goals, plan, status, reflections, elevator state: late joiners get the latest",

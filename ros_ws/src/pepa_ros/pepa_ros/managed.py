@@ -15,11 +15,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lifecycle_msgs.msg import State
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.lifecycle.publisher import LifecyclePublisher
+from rclpy.publisher import Publisher
+
+if TYPE_CHECKING:
+    from rclpy.callback_groups import CallbackGroup
+    from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallbacks
+    from rclpy.qos import QoSProfile
+    from rclpy.qos_overriding_options import QoSOverridingOptions
+    from rclpy.subscription import MessageInfo, Subscription
+    from rclpy.subscription_content_filter_options import ContentFilterOptions
+    from rclpy.type_support import MsgT
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +68,62 @@ class ManagedNode(LifecycleNode):
 
     # --- endpoints made while configuring -------------------------------------------------
 
-    def create_publisher(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._configuring:
-            return super().create_publisher(*args, **kwargs)
-        publisher = super().create_publisher(*args, publisher_class=LifecyclePublisher, **kwargs)
-        self.add_managed_entity(publisher)
+    def create_publisher(
+        self,
+        msg_type: type[MsgT],
+        topic: str,
+        qos_profile: QoSProfile | int,
+        *,
+        callback_group: CallbackGroup | None = None,
+        event_callbacks: PublisherEventCallbacks | None = None,
+        qos_overriding_options: QoSOverridingOptions | None = None,
+        publisher_class: type[Publisher[MsgT]] = Publisher,
+    ) -> Publisher[MsgT]:
+        publisher = super().create_publisher(
+            msg_type,
+            topic,
+            qos_profile,
+            callback_group=callback_group,
+            event_callbacks=event_callbacks,
+            qos_overriding_options=qos_overriding_options,
+            publisher_class=LifecyclePublisher if self._configuring else publisher_class,
+        )
+        if self._configuring and isinstance(publisher, LifecyclePublisher):
+            self.add_managed_entity(publisher)
         return publisher
 
     def create_subscription(
-        self, msg_type: Any, topic: str, callback: Callable[[Any], None], *args: Any, **kw: Any
-    ) -> Any:
+        self,
+        msg_type: type[MsgT],
+        topic: str,
+        callback: Callable[[MsgT], None] | Callable[[MsgT, MessageInfo], None],
+        qos_profile: QoSProfile | int,
+        *,
+        callback_group: CallbackGroup | None = None,
+        event_callbacks: SubscriptionEventCallbacks | None = None,
+        qos_overriding_options: QoSOverridingOptions | None = None,
+        raw: bool = False,
+        content_filter_options: ContentFilterOptions | None = None,
+    ) -> Subscription[MsgT]:
         if self._configuring:
             inner = callback
 
-            def callback(msg: Any) -> None:
+            # takes one argument, so rclpy passes the message only (as to every callback here)
+            def callback(msg: MsgT, *info: MessageInfo) -> None:
                 if self.active:
-                    inner(msg)
+                    inner(msg, *info)
 
-        return super().create_subscription(msg_type, topic, callback, *args, **kw)
+        return super().create_subscription(
+            msg_type,
+            topic,
+            callback,
+            qos_profile,
+            callback_group=callback_group,
+            event_callbacks=event_callbacks,
+            qos_overriding_options=qos_overriding_options,
+            raw=raw,
+            content_filter_options=content_filter_options,
+        )
 
     def _entities(self) -> dict[str, list[Any]]:
         return {
@@ -156,7 +204,7 @@ class ManagedNode(LifecycleNode):
         for entity in owned.get("waitable", []):
             if id(entity) not in handlers:
                 entity.destroy()  # an action server or client leaves the node itself
-        destroy = {
+        destroy: dict[str, Callable[[Any], bool]] = {
             "publisher": self.destroy_publisher,
             "subscription": self.destroy_subscription,
             "timer": self.destroy_timer,

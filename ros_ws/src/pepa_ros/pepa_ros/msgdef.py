@@ -64,9 +64,10 @@ def get_message(name: str) -> type[Any]:
     except ImportError as exc:
         raise MessageTypeError(f"{name}: package {pkg} is not installed ({exc})") from None
     try:
-        return getattr(module, typ)
+        cls: type[Any] = getattr(module, typ)
     except AttributeError:
         raise MessageTypeError(f"{name}: {pkg}.msg has no type {typ}") from None
+    return cls
 
 
 def type_name(msg_class: type[Any]) -> str:

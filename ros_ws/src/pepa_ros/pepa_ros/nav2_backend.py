@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pepa.agent.sys1.navigation_backend import DriveState, DriveStatus
 
 if TYPE_CHECKING:
+    from rclpy.action.client import ActionClient
     from rclpy.callback_groups import CallbackGroup
     from rclpy.node import Node
 
@@ -114,13 +115,16 @@ class Nav2Backend:
         frame_id: str = "map",
         callback_group: CallbackGroup | None = None,
     ) -> None:
-        from rclpy.action import ActionClient
+        from rclpy.action.client import ActionClient
 
         self._action = _import_action()
         self._node = node
         self.frame_id = frame_id
         self.action_name = action_name
-        self.client = ActionClient(node, self._action, action_name, callback_group=callback_group)
+        # NavigateToPose carries no type information
+        self.client: ActionClient[Any, Any, Any] = ActionClient(
+            node, self._action, action_name, callback_group=callback_group
+        )
 
     def ready(self) -> bool:
         return bool(self.client.server_is_ready())

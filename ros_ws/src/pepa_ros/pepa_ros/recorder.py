@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -103,7 +104,9 @@ class McapSink:
             if self._closed:
                 return
             self._closed = True
-            self._writer.finish()
+            # mcap leaves Writer.finish unannotated: it takes nothing and returns nothing
+            finish: Callable[[], None] = self._writer.finish
+            finish()
             self._stream.close()
 
 

@@ -52,7 +52,8 @@ class NodeEntry(BaseModel):
 
     def factory(self) -> NodeFactory:
         module, attr = self.target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        factory: NodeFactory = getattr(importlib.import_module(module), attr)
+        return factory
 
 
 ROBOT_NICE = -5

@@ -25,14 +25,16 @@ from typing import TYPE_CHECKING, Any
 
 from pepa_interfaces.action import Request
 from pepa_interfaces.srv import CancelRequest
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action.server import ActionServer, CancelResponse, GoalResponse
 from rclpy.task import Future
 
 from pepa.messages import TERMINAL_REQUEST_STATES, RequestPriority, RequestState, UserRequest
 from pepa_ros import typed_codec
 
 if TYPE_CHECKING:
+    from rclpy.action.client import ActionClient
     from rclpy.callback_groups import CallbackGroup
+    from rclpy.client import Client
     from rclpy.node import Node
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ def feedback_of(req: UserRequest, state: RequestState, reason: str) -> Any:
 class _Goal:
     def __init__(self, handle: Any) -> None:
         self.handle = handle
-        self.done: Future[Any] = Future()
+        self.done: Future[UserRequest] = Future()
         self.sent = 0  # history events already sent as feedback
         self.step = -1  # the plan step last reported
 
@@ -164,7 +166,11 @@ class RequestActions:
         self._by_goal_id[bytes(handle.goal_id.uuid)] = req.id
         self._update(req)  # the changes made while it was submitted
         try:
-            final: UserRequest = req if req.state in TERMINAL_REQUEST_STATES else await goal.done
+            final = req
+            if req.state not in TERMINAL_REQUEST_STATES:
+                settled = await goal.done
+                assert settled is not None  # _update sets the request once it is terminal
+                final = settled
         finally:
             self._goals.pop(req.id, None)
             self._by_goal_id.pop(bytes(handle.goal_id.uuid), None)
@@ -245,11 +251,14 @@ class RequestClient:
         cancel_service: str,
         callback_group: CallbackGroup | None = None,
     ) -> None:
-        from rclpy.action import ActionClient
+        from rclpy.action.client import ActionClient
 
         self.action_name = action_name
-        self.action = ActionClient(node, Request, action_name, callback_group=callback_group)
-        self.cancel_client = node.create_client(
+        # the generated action and service types carry no type information
+        self.action: ActionClient[Any, Any, Any] = ActionClient(
+            node, Request, action_name, callback_group=callback_group
+        )
+        self.cancel_client: Client[Any, Any] = node.create_client(
             CancelRequest, cancel_service, callback_group=callback_group
         )
 

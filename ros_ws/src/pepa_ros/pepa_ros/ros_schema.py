@@ -403,8 +403,10 @@ def definitions() -> dict[str, str]:
     """Every generated message: file name (without ``.msg``) -> text."""
     out = {name: HELPER_HEADER + text for name, text in HELPER_MESSAGES.items()}
     union = condition_union()
-    kinds = [m.model_fields["predicate"].annotation for m in predicate_members(union)]
-    kind_values = [get_args(k)[0] for k in kinds]
+    # each kind's `predicate` is a Literal of its one value
+    kind_values = [
+        get_args(m.model_fields["predicate"].annotation)[0] for m in predicate_members(union)
+    ]
     out["Predicate"] = HEADER.format(model="Predicate") + _render(
         "One predicate of a condition: `predicate` names the kind; only that kind's fields count.",
         predicate_fields(union),

@@ -197,7 +197,9 @@ class RpcClient:
         self._call.publish(call)
         return call.id
 
-    def call(self, method: str, params: Mapping[str, Any] | None = None, timeout: float = 10.0):
+    def call(
+        self, method: str, params: Mapping[str, Any] | None = None, timeout: float = 10.0
+    ) -> JsonValue:
         """The result of ``method``; raises :class:`RpcError` or ``TimeoutError``."""
         call = RpcCall(client=self.client, method=method, params=dict(params or {}))
         done = threading.Event()

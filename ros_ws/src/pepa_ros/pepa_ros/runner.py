@@ -39,6 +39,9 @@ from pepa_ros.params import ParameterError
 
 log = logging.getLogger(__name__)
 
+# What signal.getsignal answers: a Python handler, SIG_DFL / SIG_IGN, or None (not set from Python)
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+
 SPIN_PERIOD_S = 0.1
 """How long a spinner waits for work before it looks at the stop flag again."""
 
@@ -164,7 +167,7 @@ def run_composed(
     return 0
 
 
-def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
+def _stop_on_signals(stop: threading.Event) -> dict[signal.Signals, SignalHandler]:
     """SIGINT/SIGTERM end the spin loop, so nodes are destroyed (files closed) before exit.
 
     rclpy installs its own handlers only for its default context; these nodes run in their
@@ -177,7 +180,7 @@ def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
         log.info("received %s: shutting down", signal.Signals(signum).name)
         stop.set()
 
-    previous = {}
+    previous: dict[signal.Signals, SignalHandler] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.getsignal(sig)
         signal.signal(sig, handler)

@@ -26,6 +26,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.context import Context
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from rclpy.timer import Timer
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, CameraInfo, Image
 
@@ -152,7 +153,7 @@ class SimNode(Node):
         self.create_timer(period, self._tick, callback_group=loop_group)
 
         self._camera = _Camera(self, v["camera_width"], v["camera_height"])
-        self._camera_timer = None
+        self._camera_timer: Timer | None = None
         self._set_camera_rate(v["camera_rate_hz"])
         self._publish_all(self.world.robot_state(), time.monotonic())
         self.get_logger().info(

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,6 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pepa_ros import registry
 
 log = logging.getLogger(__name__)
+
+# What signal.getsignal answers: a Python handler, SIG_DFL / SIG_IGN, or None (not set from Python)
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
 BOOTSTRAP_FLAG = "_ROS_WHEELS_BOOTSTRAP_COMPLETE"
 
@@ -238,12 +241,12 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _install_stop_handlers(sup: Supervisor) -> dict[int, Any]:
+def _install_stop_handlers(sup: Supervisor) -> dict[signal.Signals, SignalHandler]:
     def handler(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: shutting down", signal.Signals(signum).name)
         sup.request_stop()
 
-    previous = {}
+    previous: dict[signal.Signals, SignalHandler] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.getsignal(sig)
         signal.signal(sig, handler)

@@ -52,7 +52,7 @@ from pepa_ros.entry import node_main
 from pepa_ros.loop_stats import LoopStats, TimerDeadlines
 from pepa_ros.nav2_backend import Nav2Backend
 from pepa_ros.params import SYS1_PARAMETERS
-from pepa_ros.robot_adapters import GenericRosRobotAdapter, SimOfficeAdapter
+from pepa_ros.robot_adapters import GenericRosRobotAdapter, RobotAdapter, SimOfficeAdapter
 from pepa_ros.ros_robot import RosRobot
 from pepa_ros.rpc import RpcServer
 from pepa_ros.topics import (
@@ -94,6 +94,7 @@ class Sys1Node(AgentNode):
         v = self.values
         self.building = self.load_building()
         self.group = MutuallyExclusiveCallbackGroup()
+        self.adapter: RobotAdapter
         if v["robot"] == "sim_office":
             self.adapter = SimOfficeAdapter(self, codec=self.codec)
         else:

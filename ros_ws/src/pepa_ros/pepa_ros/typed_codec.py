@@ -27,6 +27,7 @@ from pepa_ros.ros_schema import (
 )
 
 if TYPE_CHECKING:
+    from rclpy.callback_groups import CallbackGroup
     from rclpy.node import Node
     from rclpy.publisher import Publisher
     from rclpy.qos import QoSProfile
@@ -40,7 +41,8 @@ _PREDICATE_KINDS: dict[str, type[Message]] = {
 
 
 def _msg(name: str) -> type[Any]:
-    return getattr(importlib.import_module(f"{PACKAGE}.msg"), name)
+    cls: type[Any] = getattr(importlib.import_module(f"{PACKAGE}.msg"), name)
+    return cls
 
 
 def message_class(model: type[BaseModel]) -> type[Any]:
@@ -115,12 +117,13 @@ def to_ros(value: BaseModel) -> Any:
 
 
 def _arg_from_ros(arg: Any) -> Scalar:
-    return {
+    value: Scalar = {
         arg.KIND_BOOLEAN: arg.flag,
         arg.KIND_INTEGER: arg.integer,
         arg.KIND_NUMBER: arg.number,
         arg.KIND_STRING: arg.text,
     }.get(arg.kind, arg.text)
+    return value
 
 
 def _field_from_ros(f: RosField, raw: Any) -> Any:
@@ -206,7 +209,8 @@ def subscribe(
     topic: str,
     callback: Callable[[M], None],
     qos: QoSProfile,
-    **kwargs: object,
+    *,
+    callback_group: CallbackGroup | None = None,
 ) -> Subscription[Any]:
     """Subscribe to a typed topic; ``callback`` only sees valid models, ``codec`` counts the
     bad ones with the node's other bad messages."""
@@ -219,4 +223,6 @@ def subscribe(
             return
         callback(decoded)
 
-    return node.create_subscription(message_class(model), topic, on_message, qos, **kwargs)
+    return node.create_subscription(
+        message_class(model), topic, on_message, qos, callback_group=callback_group
+    )
