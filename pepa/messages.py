@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 import uuid
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, ClassVar, Final, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Scalar = str | int | float | bool
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -105,7 +105,7 @@ class SkillResult(Message):
 
     @field_validator("ended_at")
     @classmethod
-    def _ends_after_start(cls, v: float, info: Any) -> float:
+    def _ends_after_start(cls, v: float, info: ValidationInfo) -> float:
         start = info.data.get("started_at")
         if start is not None and v < start:
             raise ValueError(f"ended_at {v} is before started_at {start}")

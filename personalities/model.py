@@ -72,8 +72,8 @@ class WeightSpec(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> WeightSpec:
-        for name in ("weight", "min", "max"):
-            _in_unit(name, getattr(self, name))
+        for name, value in (("weight", self.weight), ("min", self.min), ("max", self.max)):
+            _in_unit(name, value)
         if self.min > self.max:
             raise ValueError(f"bounds are inverted: min {self.min} > max {self.max}")
         if self.weight < self.min:
@@ -99,9 +99,10 @@ class RewardSpec(RootModel[dict[Feature, WeightSpec]]):
         return self
 
     def spec(self, feature: str) -> WeightSpec:
-        if feature not in FEATURES:
-            raise KeyError(f"unknown reward feature {feature!r}; known: {', '.join(FEATURES)}")
-        return self.root[Feature(feature)]
+        for f in FEATURES:
+            if f == feature:
+                return self.root[f]
+        raise KeyError(f"unknown reward feature {feature!r}; known: {', '.join(FEATURES)}")
 
     def weights(self) -> dict[str, float]:
         return {f: self.root[f].weight for f in FEATURES}
