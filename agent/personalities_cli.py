@@ -23,7 +23,7 @@ from pepa.reward_features import FEATURES
 DATA_DIR_ENV = "PEPA_DATA_DIR"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("personalities", help="list, show and compare personalities")
     p.add_argument(
         "--data-dir",
@@ -61,22 +61,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _list(args: argparse.Namespace) -> int:
-    rows = [
-        {
-            "name": p.name,
-            "big_five": p.big_five.model_dump(),
-            "path": str(available(args.data_dir)[p.name.lower()]),
-        }
-        for p in load_all(args.data_dir)
-    ]
+    people = load_all(args.data_dir)
+    paths = available(args.data_dir)
     if args.json:
+        rows = [
+            {
+                "name": p.name,
+                "big_five": p.big_five.model_dump(),
+                "path": str(paths[p.name.lower()]),
+            }
+            for p in people
+        ]
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{'name':<12} {'O':>5} {'C':>5} {'E':>5} {'A':>5} {'N':>5}  file")
-    for r in rows:
-        b = r["big_five"]
+    for p in people:
+        b = p.big_five.model_dump()
         vals = " ".join(f"{b[t]:5.2f}" for t in b)
-        print(f"{r['name']:<12} {vals}  {r['path']}")
+        print(f"{p.name:<12} {vals}  {paths[p.name.lower()]}")
     return 0
 
 

@@ -34,7 +34,8 @@ def failure_backoff_s(failures: int) -> float:
     """How long Sys2 waits after ``failures`` failed plans in a row (0 for none)."""
     if failures <= 0:
         return 0.0
-    return min(MAX_FAILURE_BACKOFF_S, FAILURE_BACKOFF_S * 2 ** (failures - 1))
+    doubling: int = 2 ** (failures - 1)  # failures >= 1: a whole power of two
+    return min(MAX_FAILURE_BACKOFF_S, FAILURE_BACKOFF_S * doubling)
 
 
 @dataclass

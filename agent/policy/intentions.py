@@ -11,7 +11,7 @@ from pepa.agent.policy.features import Intention
 from pepa.agent.sys2.deliberator import Deliberator
 from pepa.conditions import firing_goals
 from pepa.knowledge import WorldKnowledge
-from pepa.messages import UserRequest
+from pepa.messages import SkillCall
 from pepa.world_state import WorldState
 
 
@@ -19,13 +19,15 @@ def intentions_of(
     sys2: Deliberator, state: WorldState, knowledge: WorldKnowledge
 ) -> list[Intention]:
     """Firing goals' actions and open requests' next steps, as the policy sees them."""
-    out = [Intention("request", r.task.steps[r.task.progress]) for r in _open_tasks(sys2)]
+    out = [Intention("request", step) for step in _open_steps(sys2)]
     out += [Intention("goal", g.action) for g in firing_goals(sys2.goals, state, knowledge)]
     return out
 
 
-def _open_tasks(sys2: Deliberator) -> list[UserRequest]:
-    reqs = [
-        r for r in sys2.queue.open() if r.task is not None and r.task.progress < len(r.task.steps)
-    ]
-    return sorted(reqs, key=lambda r: (r.created_at, r.id))
+def _open_steps(sys2: Deliberator) -> list[SkillCall]:
+    """Each open request's next step, oldest request first."""
+    steps: list[SkillCall] = []
+    for r in sorted(sys2.queue.open(), key=lambda r: (r.created_at, r.id)):
+        if r.task is not None and r.task.progress < len(r.task.steps):
+            steps.append(r.task.steps[r.task.progress])
+    return steps

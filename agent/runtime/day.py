@@ -91,8 +91,8 @@ class Day:
         """Skill results: into the trace, and (for Sys2's plans) back to Sys2."""
         sys1, trace, coord = self.sys1, self.trace, self.coordinator
         changed = False
-        for h in sys1.drain_finished():
-            for res in h.results:
+        for finished in sys1.drain_finished():
+            for res in finished.results:
                 spec = SKILLS.get(res.call.skill)
                 person = res.call.args.get("person")
                 trace.skill(

@@ -51,7 +51,8 @@ class ChildStats:
         if not self.samples:
             return 0.0
         if what in ("intrinsic", "extrinsic", "duration"):
-            return getattr(self, f"{what}_sum") / self.samples
+            total: float = getattr(self, f"{what}_sum")  # intrinsic_sum, extrinsic_sum, ...
+            return total / self.samples
         return self.feature_sums.get(what, 0.0) / self.samples
 
     @property
