@@ -537,6 +537,17 @@ class Building:
                 out.append(z.rect)
         return out
 
+    def off_limits_rooms(self) -> list[str]:
+        """The rooms the robot may never enter: each wholly inside a forbidden zone."""
+        return [
+            r.id
+            for r in self.rooms
+            if any(
+                x0 <= r.rect[0] and y0 <= r.rect[1] and r.rect[2] <= x1 and r.rect[3] <= y1
+                for x0, y0, x1, y1 in self.forbidden_rects(r.floor)
+            )
+        ]
+
     def in_forbidden_zone(self, floor: int, x: float, y: float) -> bool:
         return any(
             x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in self.forbidden_rects(floor)

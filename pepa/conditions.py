@@ -52,10 +52,7 @@ def predicate_holds(pred: Predicate, state: WorldState, world: WorldKnowledge) -
             visited = set(state.visited_today)
             if place is not None:
                 return place not in visited
-            candidates = [
-                p.name for p in world.places.values() if floor is None or p.floor == floor
-            ]
-            return any(name not in visited for name in candidates)
+            return any(name not in visited for name in world.rooms_to_visit(floor))
         case RequestPending():
             return state.pending_requests > 0
         case Idle():

@@ -29,6 +29,10 @@ class SkillSpec(BaseModel):
     summary: str
 
 
+DOCK_PLACE_KIND = "dock"
+"""The kind of the dock's place. The dock stands inside a room and is never a room itself,
+so being in its room is what visits it."""
+
 EMOTIONS: tuple[str, ...] = ("wag", "sit", "stretch", "dance", "bow", "nod", "jump")
 
 _SKILLS: tuple[SkillSpec, ...] = (
@@ -149,10 +153,25 @@ class WorldKnowledge(BaseModel):
     objects: list[str] = Field(default_factory=list)
     elevators: list[str] = Field(default_factory=list)
     floors: list[int] = Field(default_factory=list)
+    #: Places the robot may never enter (a room wholly inside a forbidden zone): still known,
+    #: so a request for one is declined with the reason, but never a place to visit.
+    off_limits: list[str] = Field(default_factory=list)
 
     @property
     def skills(self) -> Mapping[str, SkillSpec]:
         return SKILLS
+
+    def rooms_to_visit(self, floor: int | None = None) -> list[str]:
+        """The rooms (of one floor, or of all) the robot can visit: every place but the dock's,
+        which lies in a room and is visited with it, and those off limits."""
+        off = set(self.off_limits)
+        return [
+            p.name
+            for p in self.places.values()
+            if p.kind != DOCK_PLACE_KIND
+            and p.name not in off
+            and (floor is None or p.floor == floor)
+        ]
 
     def problems(self, call: SkillCall) -> list[str]:
         """Every reason why ``call`` cannot run in this world; empty when it can."""

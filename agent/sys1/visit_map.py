@@ -10,6 +10,7 @@ distance; coverage is the share of reachable cells seen at least once.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import numpy as np
 
@@ -49,6 +50,8 @@ class FloorVisits:
                 room = building.room_at(floor, cx, cy)
                 if room is not None:
                     self.room[r, c] = self.room_ids.index(room.id)
+        #: indices (into room_ids) of the rooms with a cell the robot can stand in
+        self.open_rooms = [int(i) for i in np.unique(self.room[self.reachable]) if i >= 0]
         ys = y0 + (np.arange(rows) + 0.5) * cell_m
         xs = x0 + (np.arange(cols) + 0.5) * cell_m
         self.cx, self.cy = np.meshgrid(xs, ys)
@@ -104,12 +107,30 @@ class FloorVisits:
         n = int(self.reachable.sum())
         return 0.0 if n == 0 else float(np.count_nonzero(self.counts[self.reachable] > 0)) / n
 
+    def rooms_left(self, visited_rooms: Collection[str]) -> list[str]:
+        """The floor's rooms the robot can stand in and that are not in ``visited_rooms``."""
+        return [self.room_ids[i] for i in self.open_rooms if self.room_ids[i] not in visited_rooms]
+
     def least_seen(
-        self, x: float, y: float, n: int, distance_weight: float = 0.15
+        self,
+        x: float,
+        y: float,
+        n: int,
+        distance_weight: float = 0.15,
+        visited_rooms: Collection[str] = (),
     ) -> list[tuple[float, float]]:
-        """Up to ``n`` centres of reachable cells, least seen first (near ones break ties)."""
+        """Up to ``n`` centres of reachable cells, least seen first (near ones break ties).
+
+        While a room of the floor is not in ``visited_rooms``, the cells of such rooms all come
+        before any other: exploring a floor then also visits it, room by room, so a goal such
+        as "explore floor N while a room of it is unvisited today" is met by its own action.
+        """
         dist = np.hypot(self.cx - x, self.cy - y)
         score = self.counts.astype(np.float64) + distance_weight * dist / max(1.0, dist.max())
+        unvisited = [i for i in self.open_rooms if self.room_ids[i] not in visited_rooms]
+        if unvisited:
+            elsewhere = ~np.isin(self.room, unvisited)
+            score[elsewhere] += float(self.counts.max()) + 1.0
         # a cell right where the robot stands teaches nothing new
         score[dist < 2 * self.cell_m] += 1e6
         score[~self.reachable] = np.inf

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pepa.knowledge import WorldKnowledge
+from pepa.knowledge import DOCK_PLACE_KIND, WorldKnowledge
 from pepa.messages import Place, Pose
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ def knowledge_from_building(building: Building) -> WorldKnowledge:
         places[dock.id] = Place(
             name=dock.id,
             floor=dock_room.floor,
-            kind="dock",
+            kind=DOCK_PLACE_KIND,
             pose=Pose(x=dock.x, y=dock.y, theta=dock.theta_rad, floor=dock_room.floor),
         )
     return WorldKnowledge(
@@ -268,4 +268,5 @@ def knowledge_from_building(building: Building) -> WorldKnowledge:
         objects=[lm.id for lm in building.landmarks],
         elevators=[e.id for e in building.elevators],
         floors=list(building.floor_levels),
+        off_limits=building.off_limits_rooms(),
     )

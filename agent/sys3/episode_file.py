@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pepa.knowledge import WorldKnowledge
+from pepa.knowledge import DOCK_PLACE_KIND, WorldKnowledge
 from pepa.messages import Experience, Place
 
 
@@ -49,9 +49,9 @@ def world_from_episodes(episodes: list[Experience]) -> WorldKnowledge:
         if e.room not in places:
             kind = e.room.rstrip("_0123456789") or "room"
             places[e.room] = Place(name=e.room, floor=e.floor, kind=kind[:32], pose=e.pose)
-    if places and not any(p.kind == "dock" for p in places.values()):
+    if places and not any(p.kind == DOCK_PLACE_KIND for p in places.values()):
         first = places[episodes[0].room]
-        places[first.name] = first.model_copy(update={"kind": "dock"})
+        places[first.name] = first.model_copy(update={"kind": DOCK_PLACE_KIND})
     return WorldKnowledge(
         places=places,
         people=sorted({p for e in episodes for p in e.people}),

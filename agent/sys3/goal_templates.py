@@ -176,7 +176,7 @@ def explore_floor(ctx: GoalContext) -> list[Candidate]:
     out: list[Candidate] = []
     risk = min(1.0, 0.25 * (s.explore_failures + s.lows_after_explore))
     for floor in sorted(ctx.world.floors):
-        names = [p.name for p in ctx.world.places.values() if p.floor == floor]
+        names = ctx.world.rooms_to_visit(floor)
         if not names:
             continue
         unseen = sum(1 for n in names if n not in ctx.known_places) / len(names)
@@ -211,8 +211,9 @@ def explore_floor(ctx: GoalContext) -> list[Candidate]:
 
 def visit_unseen_place(ctx: GoalContext) -> list[Candidate]:
     reserve = ctx.personality.battery_reserve
-    never = sorted(n for n in ctx.world.places if n not in ctx.known_places)
-    stale = sorted(n for n in ctx.world.places if n in ctx.known_places)
+    rooms = ctx.world.rooms_to_visit()
+    never = sorted(n for n in rooms if n not in ctx.known_places)
+    stale = sorted(n for n in rooms if n in ctx.known_places)
     stale = [n for n in stale if n not in ctx.stats.place_visits]
     pool = never or stale
     if not pool:

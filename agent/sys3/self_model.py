@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pepa.knowledge import SKILLS, WorldKnowledge
+from pepa.knowledge import DOCK_PLACE_KIND, SKILLS, WorldKnowledge
 from pepa.messages import Place, Unit
 from pepa.personalities.model import Personality
 from pepa.world_state import WorldState
@@ -19,7 +19,7 @@ def home_place(personality: Personality, world: WorldKnowledge) -> Place:
     if not world.places:
         raise ValueError("world: no places known, so there is no home place")
     ordered = sorted(world.places.values(), key=lambda p: (p.floor, p.name))
-    for kind in (personality.home_place_kind, "dock"):
+    for kind in (personality.home_place_kind, DOCK_PLACE_KIND):
         for place in ordered:
             if place.kind == kind:
                 return place
@@ -27,7 +27,9 @@ def home_place(personality: Personality, world: WorldKnowledge) -> Place:
 
 
 def dock_place(world: WorldKnowledge) -> Place | None:
-    docks = sorted((p for p in world.places.values() if p.kind == "dock"), key=lambda p: p.name)
+    docks = sorted(
+        (p for p in world.places.values() if p.kind == DOCK_PLACE_KIND), key=lambda p: p.name
+    )
     return docks[0] if docks else None
 
 

@@ -103,7 +103,7 @@ def _viewpoint(ctx: SkillContext, lm: LandmarkSpec) -> tuple[int, float, float]:
 
 
 class Explore(Skill):
-    """explore(floor?): visit the least-seen space of a floor."""
+    """explore(floor?): the least-seen space of a floor, until each of its rooms is visited."""
 
     name = "explore"
 
@@ -114,20 +114,26 @@ class Explore(Skill):
         if fv is None:
             return Outcome(False, f"unknown floor {floor}")
         goal = ctx.config.skills.explore_waypoints
+        # the floor is explored once each of its rooms has been visited today: one explore
+        # finishes that (within a budget), so "explore floor N" is not asked again and again
+        budget = goal + len(fv.rooms_left(ctx.perception.belief.visited_today))
         reached = 0
         tried = 0
         before = fv.coverage()
-        while reached < goal and tried < goal * 3:
+        while reached < budget and tried < budget * 3:
+            visited = ctx.perception.belief.visited_today
+            if reached >= goal and not fv.rooms_left(visited):
+                break
             p = ctx.pose
             here = (p.x, p.y) if p.floor == floor else _any_point(ctx, floor)
-            cands = fv.least_seen(here[0], here[1], 6)
+            cands = fv.least_seen(here[0], here[1], 6, visited_rooms=visited)
             if not cands:
                 break
             ok = False
             for x, y in cands:
                 tried += 1
                 self.set_feedback(
-                    f"exploring floor {floor}: to ({x:.0f}, {y:.0f})", reached / goal
+                    f"exploring floor {floor}: to ({x:.0f}, {y:.0f})", reached / budget
                 )
                 res = yield GoTo(ctx, (floor, x, y), label=f"unexplored spot ({x:.0f}, {y:.0f})")
                 if not failed(res):
