@@ -1,4 +1,4 @@
-"""How an :class:`~agent.messages.Experience` is laid out as a ChromaDB record.
+"""How an :class:`~pepa.messages.Experience` is laid out as a ChromaDB record.
 
 The caption is the document (the embedded text); every other field is a flat metadata value,
 so the filters of the query tools run inside ChromaDB. People and objects are string arrays

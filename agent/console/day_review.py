@@ -1,7 +1,7 @@
 """What changed in the robot's self from one reflected day to the next, in plain sentences.
 
 Both console backends (in-process and ROS bridge) show the same review, so the comparison
-lives here, over two :class:`~agent.messages.Reflection` records and nothing else.
+lives here, over two :class:`~pepa.messages.Reflection` records and nothing else.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The runtime (in-process or a ROS node) talks to Sys2 only through :class:`Delibe
 
 - :meth:`~Deliberator.submit` / :meth:`~Deliberator.submit_text` parse a request, validate its
   task and let the personality accept, defer or decline it (or ask for clarification);
-- :meth:`~Deliberator.decide` returns a :class:`~agent.messages.Decision` when the robot is idle
+- :meth:`~Deliberator.decide` returns a :class:`~pepa.messages.Decision` when the robot is idle
   — or, while a plan runs, only when something must preempt it (an urgent request, the battery);
 - :meth:`~Deliberator.next_step` is the current plan's next skill call;
 - :meth:`~Deliberator.on_skill_result` advances the plan, completes or fails its request, and on

@@ -1,6 +1,6 @@
 """Where things are, as Sys2 needs it: the locations behind the names in the world knowledge.
 
-:class:`~agent.knowledge.WorldKnowledge` says *which* places, people and objects exist; to
+:class:`~pepa.knowledge.WorldKnowledge` says *which* places, people and objects exist; to
 estimate travel and to resolve "the printer on floor 2" Sys2 also needs *where* they are and
 what kind of thing they are. The site map gathers that once from the knowledge and, when the
 runtime has it, from the building description (the robot's map): rooms with centres and areas,

@@ -1,7 +1,7 @@
 """Checking a plan before it runs: known skills and names, reachable places, enough battery.
 
 A plan passes when every call names a known skill with known places, people and objects (the
-:class:`~agent.knowledge.WorldKnowledge` check), every place it goes to can be reached (the
+:class:`~pepa.knowledge.WorldKnowledge` check), every place it goes to can be reached (the
 world model's travel estimate; places perception reports as blocked are not), and the battery
 covers the plan *and* the way back to the dock from where it ends, above the reserve.
 """

@@ -1,4 +1,4 @@
-"""The cognitive messages (agent.messages) as JSON in ``std_msgs/String``.
+"""The cognitive messages (pepa.messages) as JSON in ``std_msgs/String``.
 
 A node must survive whatever a peer sends: a message that is not JSON, fails the model's
 validation or carries another ``schema_version`` is logged with its topic and the error,

@@ -1,4 +1,4 @@
-"""The cognitive models (agent.messages) as the typed messages of ``pepa_interfaces``.
+"""The cognitive models (pepa.messages) as the typed messages of ``pepa_interfaces``.
 
 Field by field by the layout :mod:`pepa_ros.ros_schema` generated the ``.msg`` files from, so
 the two cannot disagree. A typed message that fails its model's validation (an unknown state,
