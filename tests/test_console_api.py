@@ -10,13 +10,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from pepa.agent.console.app import create_app
+from pepa.agent.console.app import STATIC_DIR, create_app
 from pepa.agent.console.inprocess import InProcessBackend
 from pepa.agent.console.live_agent import LiveAgent, LiveAgentConfig
 from pepa.agent.console.server import BackgroundServer
 from pepa.agent.console.settings import ConsoleSettings
 from pepa.clock import at
-from pepa.messages import RequestState
+from pepa.messages import RequestState, UserRequest
 
 LOCAL = "http://127.0.0.1"
 CHANGE = {"X-Pepa-Console": "1"}
@@ -464,3 +464,10 @@ def test_the_event_stream_pushes_status_and_request_changes(
     assert events[0][0] == "status" and "agent" in events[0][1]
     pushed = [d for k, d in events if k == "request"]
     assert pushed and pushed[0]["text"] == "go to the lobby"
+
+
+def test_the_request_box_takes_as_many_characters_as_a_request_may_hold() -> None:
+    """The page cannot read the model's limit, so this holds the two together."""
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    box = page[page.index('id="request-text"') :].split(">", 1)[0]
+    assert f'maxlength="{UserRequest.MAX_TEXT}"' in box
