@@ -8,8 +8,8 @@ the k captions nearest by cosine):
 
 * **memory QA**: real runs of the in-process agent (one per personality, into ``--data`` or a
   temporary directory; a finished run there is reused), the study's memory-QA questions about
-  them (``agent/study/memory_qa.py``), asked as text of every distinct caption of the run. A
-  caption is right when its episode is evidence for the answer: a sighting of or talk with the
+  them (``agent/study/memory_qa.py``), asked as text of every distinct caption of the run, as
+  memory embeds it (without its clock stamp: ``Experience.meaning``). A caption is right when its episode is evidence for the answer: a sighting of or talk with the
   person asked about, a boarding of the elevator, a meeting in the room, a charging episode.
   "Where were you at <time>?" names no content to search for by meaning and is left out, as is
   a question no episode answers (e.g. nobody met in a room).
@@ -81,13 +81,13 @@ class RunTask:
         _, building = load_inputs(config, run_dir)
         memory = EpisodicMemory(SimClock(at(days, 0.0)), run_dir, create=False)
         episodes = list(memory.iter_episodes())
-        self.captions = sorted({e.caption for e in episodes})
+        self.captions = sorted({e.meaning() for e in episodes})
         index = {c: i for i, c in enumerate(self.captions)}
         self.questions: list[tuple[str, set[int]]] = []
         self.skipped = 0
         questions = memory_qa.make_questions(read_traces(run_dir), building, seed)
         for q in questions:
-            right = {index[e.caption] for e in episodes if evidence(q, e)}
+            right = {index[e.meaning()] for e in episodes if evidence(q, e)}
             if right:
                 self.questions.append((q.text, right))
             else:

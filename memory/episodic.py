@@ -30,7 +30,7 @@ from pepa.memory.query import MemoryQuery, PlaceQuery, Recall, TextQuery, TimeQu
 from pepa.memory.scoring import ScoreWeights
 from pepa.memory.shards import PAGE, Shards, pages
 from pepa.memory.store import collection, open_local, open_remote, recorded_embedder
-from pepa.messages import Experience
+from pepa.messages import Experience, caption_meaning
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class EpisodicMemory:
                 if not explicit:
                     exp.importance = scorer.score(exp)
                 scorer.observe(exp)  # later episodes of the batch are less new
-        vectors = self.embedder.embed([e.caption for e in batch])
+        vectors = self.embedder.embed([e.meaning() for e in batch])
         by_floor: dict[int, list[int]] = {}
         for row, exp in enumerate(batch):
             by_floor.setdefault(exp.floor, []).append(row)
@@ -504,7 +504,9 @@ class EpisodicMemory:
             for got in pages(shard, ["documents", "metadatas"]):
                 docs: list[str] = got["documents"]  # type: ignore[assignment]
                 metas = got["metadatas"] or []
-                vectors = target.embedder.embed(docs)
+                times = [float(m["time"]) for m in metas]  # type: ignore[arg-type]
+                meanings = [caption_meaning(d, t) for d, t in zip(docs, times, strict=True)]
+                vectors = target.embedder.embed(meanings)
                 by_dest: dict[int | None, list[int]] = {}
                 for row, meta in enumerate(metas):
                     by_dest.setdefault(None if is_archive else int(meta["floor"]), []).append(row)  # type: ignore[arg-type]

@@ -16,6 +16,8 @@ from typing import Annotated, ClassVar, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from pepa.clock import format_time
+
 SCHEMA_VERSION: Final = 1
 
 Scalar = str | int | float | bool
@@ -362,6 +364,21 @@ class Experience(Message):
         if len(v.encode()) > cls.MAX_CAPTION_BYTES:
             raise ValueError(f"caption is {len(v.encode())} bytes, over the 8 KB limit")
         return v
+
+    def meaning(self) -> str:
+        """What memory embeds: the caption without the clock stamp the recorder puts first.
+
+        When an episode happened is its metadata, and time questions are answered there; in
+        the vector the stamp only adds noise, and without it a happening that recurs at another
+        time recurs as the same text, which the embedder's cache serves without a model run.
+        """
+        return caption_meaning(self.caption, self.time)
+
+
+def caption_meaning(caption: str, time: float) -> str:
+    """``caption`` without a leading ``format_time(time)`` stamp (unchanged if it has none)."""
+    rest = caption.removeprefix(f"{format_time(time)}, ")
+    return rest if rest.strip() else caption
 
 
 # --- status and reflection -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from memory_streams import KNOWN_PLACES, episode, office_stream
 
-from pepa.clock import SimClock, at
+from pepa.clock import SimClock, at, format_time
 from pepa.memory.episodic import EpisodicMemory, MemoryInputError
 from pepa.memory.query import MemoryQuery
 from pepa.memory.store import MANIFEST, EmbeddingMismatchError, StoreError
@@ -99,6 +99,26 @@ def test_reopening_gives_back_every_episode_exactly(tmp_path: Path) -> None:
     again = EpisodicMemory(SimClock(at(2, 0.0)), tmp_path, create=False)
     assert again.count() == len(stream)
     assert sorted(again.iter_episodes(), key=lambda e: e.id) == sorted(stream, key=lambda e: e.id)
+
+
+def test_the_same_happening_at_two_times_is_embedded_alike_and_keeps_its_stamp(
+    tmp_path: Path,
+) -> None:
+    stamped = [
+        episode(1, hour, 1, "lab", f"{format_time(at(1, hour))}, lab: tidied the lab")
+        for hour in (9.0, 17.5)
+    ]
+    unstamped = episode(1, 12.0, 1, "lab", "the kettle boiled over")
+    memory = EpisodicMemory(SimClock(at(2, 0.0)), tmp_path)
+    memory.record_many([*stamped, unstamped])
+    hits = memory.search({"text": "lab: tidied the lab", "k": 3})
+    relevance = {h.episode.id: h.relevance for h in hits}
+    first, second = (relevance[e.id] for e in stamped)
+    assert first == pytest.approx(second, abs=1e-6)
+    assert first == pytest.approx(1.0, abs=1e-4)  # the stamp is not in the vector
+    stored = {e.id: e.caption for e in memory.iter_episodes()}
+    assert [stored[e.id] for e in stamped] == [e.caption for e in stamped]
+    assert unstamped.meaning() == unstamped.caption
 
 
 def test_foreign_directory_is_refused_and_left_alone(tmp_path: Path) -> None:
