@@ -7,6 +7,8 @@ people are where they were last *seen*.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from pepa.clock import day_of, hour_of_day
@@ -24,13 +26,17 @@ class WorldState(Message):
     people_seen_at: dict[str, Seconds] = Field(default_factory=dict)
     # object / landmark id -> when last seen
     objects_seen_at: dict[str, Seconds] = Field(default_factory=dict)
-    visited_today: list[str] = Field(default_factory=list)
+    # room -> times entered today, in the order first entered: how much a room still offers is
+    # judged from how often the robot has been there, not only whether it has
+    visited_today: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     # place -> when the robot was last there (what a patrol round keeps fresh)
     visited_at: dict[str, Seconds] = Field(default_factory=dict)
     pending_requests: int = Field(default=0, ge=0)
     idle: bool = True
     current_skill: str | None = None
     blocked: list[str] = Field(default_factory=list)
+    # expressions finished since the robot last rested or charged: play wears off until then
+    expressions_since_rest: int = Field(default=0, ge=0)
 
     @property
     def day(self) -> int:

@@ -38,7 +38,10 @@ BUILDINGS = list(_buildings())
 
 def _state(visited: list[str]) -> WorldState:
     return WorldState(
-        time=at(0, 12.0), battery=0.8, pose=Pose(x=0, y=0, floor=0), visited_today=visited
+        time=at(0, 12.0),
+        battery=0.8,
+        pose=Pose(x=0, y=0, floor=0),
+        visited_today=dict.fromkeys(visited, 1),
     )
 
 

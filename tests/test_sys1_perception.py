@@ -184,3 +184,25 @@ def test_skills_percepts_and_interactions_are_recorded_with_importance() -> None
         assert 0.0 <= e.importance <= 1.0
         assert e.room and e.caption.startswith("day 0 Mon")
     assert met[0].importance > min(e.importance for e in sink.items)
+
+
+def test_the_world_state_counts_room_entries_and_expressions_until_a_rest() -> None:
+    r = rig(hour=10.5)
+    here = r.sys1.public.snapshot().state
+    assert here.room is not None
+    start = here.room
+    other = next(
+        room.id
+        for room in r.world.building.rooms_on(here.floor)
+        if room.id != start and room.id not in r.world.building.off_limits_rooms()
+    )
+    for place in (other, start, other):
+        assert r.call("navigate", place=place).state == HandleState.SUCCESS
+    for _ in range(2):
+        assert r.call("express", emotion="wag").state == HandleState.SUCCESS
+    st = r.sys1.public.snapshot().state
+    assert st.visited_today[other] == 2
+    assert st.visited_today[start] == 2
+    assert st.expressions_since_rest == 2
+    assert r.call("rest", duration_s=60).state == HandleState.SUCCESS
+    assert r.sys1.public.snapshot().state.expressions_since_rest == 0

@@ -24,6 +24,7 @@ from pepa.messages import (
     SkillResult,
     SkillStatus,
 )
+from pepa.reward_features import Feature
 from pepa.world_state import WorldState
 
 
@@ -190,3 +191,22 @@ def test_successful_steps_complete_the_request() -> None:
     done = d.request(req.id)
     assert done.state == RequestState.DONE and "completed" in done.reason
     assert d.current is None
+
+
+def test_the_search_starts_from_what_the_robot_did_today_not_from_a_fresh_day() -> None:
+    _, model, _ = _tiny_world()
+    express = SkillCall(skill="express", args={"emotion": "wag"})
+    go_near = SkillCall(skill="navigate", args={"place": "near"})
+    fresh = model.initial_state(_root(model))
+    busy = model.initial_state(
+        _root(model).model_copy(update={"visited_today": {"near": 3}, "expressions_since_rest": 3})
+    )
+    play = Feature.PLAY
+    assert (
+        model.step(busy, express, None).goods[play] < model.step(fresh, express, None).goods[play]
+    )
+    novelty = Feature.NOVELTY
+    assert (
+        model.step(busy, go_near, None).goods[novelty]
+        < model.step(fresh, go_near, None).goods[novelty]
+    )

@@ -74,7 +74,7 @@ def test_conditions_hold_against_the_world_state() -> None:
     s = state(
         people_rooms={"alice": "kitchen"},
         people_seen_at={"alice": at(0, 12.45)},
-        visited_today=["kitchen", "lobby"],
+        visited_today={"kitchen": 1, "lobby": 2},
     )
     lunch = Condition(
         all_of=[PersonInRoom(room="kitchen", person="alice"), TimeBetween(start_h=12, end_h=13.5)]

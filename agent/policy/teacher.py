@@ -248,8 +248,7 @@ class DaySampler(DayRunner):
             perception = self.sys1.perception
             if rng.random() < 0.5 and rooms:
                 extra = rng.choice(rooms).id
-                if extra not in perception.belief.visited_today:
-                    perception.belief.visited_today.append(extra)
+                perception.belief.visited_today.setdefault(extra, 1)
             perception.update(pose, now)
             state = perception.world_state(
                 now, pose, battery, charging, None, [], len(sys2.queue.open())

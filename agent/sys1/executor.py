@@ -42,6 +42,7 @@ from pepa.agent.sys1.skills import Feedback, Skill, make_skill
 from pepa.agent.sys1.visit_map import VisitMap
 from pepa.building.layout import Building
 from pepa.building.routing import NoRouteError, Route
+from pepa.knowledge import SKILLS
 from pepa.memory.importance import ImportanceScorer
 from pepa.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
 from pepa.robot import Robot, Sighting
@@ -148,6 +149,7 @@ class Sys1:
         self.handle: SkillHandle | None = None
         self.skill: Skill | None = None
         self.pending_requests = 0
+        self.expressions_since_rest = 0
         self.public = PublicContext(self._state(now))
         self.finished: deque[SkillHandle] = deque(maxlen=200)
         self.results: deque[SkillResult] = deque(maxlen=2000)
@@ -291,6 +293,7 @@ class Sys1:
             self.current_skill,
             ctx.blocked_labels(),
             self.pending_requests,
+            self.expressions_since_rest,
         )
 
     def _look_gap(self) -> float:
@@ -353,6 +356,11 @@ class Sys1:
         self.skill = None
         if res.status == SkillStatus.SUCCESS:
             self.ctx.livelock.progress()
+            category = SKILLS[res.call.skill].category
+            if category == "express":
+                self.expressions_since_rest += 1
+            elif category in ("rest", "charge"):
+                self.expressions_since_rest = 0
         else:
             state = (
                 HandleState.CANCELLED

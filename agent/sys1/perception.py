@@ -271,8 +271,9 @@ class Belief:
     people: dict[str, Track] = field(default_factory=dict)
     objects: dict[str, Track] = field(default_factory=dict)
     panels: dict[str, float] = field(default_factory=dict)
-    visited_today: list[str] = field(default_factory=list)
+    visited_today: dict[str, int] = field(default_factory=dict)  # room -> entries today
     visited_at: dict[str, float] = field(default_factory=dict)  # room -> last time there
+    room: str | None = None  # where the last look was taken from
     rooms_ever: set[str] = field(default_factory=set)
     day: int = 0
 
@@ -321,17 +322,18 @@ class Perception:
         day = day_of(now)
         if day != b.day:
             b.day = day
-            b.visited_today = []
+            b.visited_today = {}
+            b.room = None  # the room the robot wakes in counts as entered today
         notes: list[Notable] = []
         here = self.room_of(pose.floor, pose.x, pose.y)
         if here is not None:
             b.visited_at[here] = now
-            if not b.visited_today or b.visited_today[-1] != here:
-                if here not in b.visited_today:
-                    b.visited_today.append(here)
+            if here != b.room:
+                b.visited_today[here] = b.visited_today.get(here, 0) + 1
                 if here not in b.rooms_ever:
                     b.rooms_ever.add(here)
                     notes.append(Notable(f"entered {here} for the first time"))
+        b.room = here
         self.visits.mark(
             pose.floor, pose.x, pose.y, pose.theta, self._fov, self.config.seen_radius_m
         )
@@ -423,6 +425,7 @@ class Perception:
         current_skill: str | None,
         blocked: list[str],
         pending_requests: int = 0,
+        expressions_since_rest: int = 0,
     ) -> WorldState:
         b = self.belief
         return WorldState(
@@ -434,10 +437,11 @@ class Perception:
             people_rooms={p: t.room for p, t in b.people.items() if t.room is not None},
             people_seen_at={p: t.time for p, t in b.people.items()},
             objects_seen_at={o: t.time for o, t in b.objects.items()},
-            visited_today=list(b.visited_today),
+            visited_today=dict(b.visited_today),
             visited_at=dict(b.visited_at),
             pending_requests=pending_requests,
             idle=current_skill is None,
             current_skill=current_skill,
             blocked=blocked,
+            expressions_since_rest=expressions_since_rest,
         )

@@ -135,9 +135,18 @@ class WorldModel:
         place = ws.room if ws.room in self.site.places else None
         if place is None:
             place = self.site.nearest_place(ws.pose.floor, ws.pose.x, ws.pose.y)
-        visits = {p: 1 for p in ws.visited_today}
+        visits = dict(ws.visited_today)
         checked = {p: t for p, t in ws.visited_at.items() if p in self.site.places}
-        return ModelState(ws.time, ws.battery, place, ws.pose.floor, visits, {}, checked)
+        return ModelState(
+            ws.time,
+            ws.battery,
+            place,
+            ws.pose.floor,
+            visits,
+            {},
+            checked,
+            expressions=ws.expressions_since_rest,
+        )
 
     # --- energy ---------------------------------------------------------------------------
 
