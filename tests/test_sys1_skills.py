@@ -227,7 +227,7 @@ def test_people_skills_fail_for_unknown_or_absent_people() -> None:
     _failed(r.call("greet", person="alice"), "not nearby")  # alice is in the front office
     _failed(r.call("speak", text="hi", person="otto"), "not nearby")
     night = rig(hour=23.0)  # nobody is in the building
-    _failed(night.call("approach_person", person="eva", limit_s=2 * 3600), "could not find")
+    _failed(night.call("approach_person", person="eva", limit_s=2 * 3600), "not found")
 
 
 def test_follow_a_person_for_a_while() -> None:

@@ -5,6 +5,9 @@ of day) is counted, and the counts answer two questions Sys2's world model asks:
 I look for Bob at 12:20, and which room is likely to have people now (to socialise). A person
 seen minutes ago is believed to be where they were seen; otherwise the hourly counts (with a
 neighbouring-hour blur and the person's desk, when the map gives one, as a weak prior) decide.
+A room where a search for the person has just failed is left out for ``RECENT_S``, even if the
+robot keeps glimpsing them there: seen is not reachable, and believing it would send the robot
+back to the same room after every failure.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ class PresenceModel:
         )
         self._last_counted: dict[str, float] = {}
         self._recent: dict[str, tuple[str, float]] = {}
+        self._missed: dict[str, tuple[str, float]] = {}  # person -> (room, when not found)
         # where() per (person, hour, last seen room) between two observations: the search
         # asks it dozens of times per decision with nothing learned in between
-        self._where: dict[tuple[str, int, str | None], list[tuple[str, float]]] = {}
+        self._where: dict[tuple[str, int, str | None, str | None], list[tuple[str, float]]] = {}
 
     def observe(self, state: WorldState) -> None:
         """Count each sighting once (a sighting is a new ``people_seen_at`` time)."""
@@ -57,16 +61,25 @@ class PresenceModel:
             self._last_counted[person] = seen_at
             self._counts[person][int(hour_of_day(seen_at))][room] += 1.0
 
+    def missed(self, person: str, room: str, time: float) -> None:
+        """A search for ``person`` in ``room`` failed at ``time``."""
+        self._missed[person] = (room, time)
+        self._where.clear()
+
     def where(self, person: str, time: float) -> list[tuple[str, float]]:
         """Rooms where ``person`` may be found now, with probabilities (best first)."""
         recent = self._recent.get(person)
-        if recent is not None and time - recent[1] <= RECENT_S:
+        miss = self._missed.get(person)
+        skip = miss[0] if miss is not None and 0.0 <= time - miss[1] <= RECENT_S else None
+        if recent is not None and time - recent[1] <= RECENT_S and recent[0] != skip:
             return [(recent[0], 0.9)]
         hour = int(hour_of_day(time))
-        key = (person, hour, None if recent is None else recent[0])
+        key = (person, hour, None if recent is None else recent[0], skip)
         hit = self._where.get(key)
         if hit is None:
-            hit = self._where[key] = self._by_hour(person, hour, recent)
+            hit = self._where[key] = [
+                (room, p) for room, p in self._by_hour(person, hour, recent) if room != skip
+            ]
         return list(hit)
 
     def _by_hour(

@@ -98,6 +98,8 @@ class Replanner:
     ) -> Repair:
         # where they were believed to be is where they were not found
         tried = {r for r, _p in self.presence.where(person, now)[:1]}
+        for room in tried:
+            self.presence.missed(person, room, now)
         likely = [r for r, _p in self.presence.where(person, now + 900.0)]
         desk = self.site.people.get(person)
         if desk is not None and desk.location is not None and desk.location.room:

@@ -82,7 +82,8 @@ class ApproachPerson(Skill):
                 floor, x, y = ctx.resolve(desk)
                 where = desk
                 spots = [(x, y)] if attempt == 0 else self._around(floor, x, y)
-            looked.append(where)
+            if where not in looked:
+                looked.append(where)
             for sx, sy in spots:
                 self.set_feedback(f"looking for {name} in {where}", attempt / APPROACH_TRIES)
                 res = yield GoTo(
@@ -101,7 +102,7 @@ class ApproachPerson(Skill):
                         yield Turn(ctx, by=QUARTER)
                 if ctx.perception.person(pid, ctx.now, 2.0) is not None:
                     break  # seen further away: go there
-        return Outcome(False, f"could not find {name} (looked in {', '.join(looked)})")
+        return Outcome(False, f"{name} not found (looked in {', '.join(looked)})")
 
     def _around(self, floor: int, x: float, y: float) -> list[tuple[float, float]]:
         """Viewpoints at talking distance around (x, y), the robot's side first."""
