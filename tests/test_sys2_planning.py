@@ -16,8 +16,13 @@ from pepa.agent.sys2.validation import PlanValidator
 from pepa.agent.sys2.world_model import WorldModel
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import (
+    BatteryAbove,
     CandidateKind,
+    Condition,
+    DailyGoal,
+    Idle,
     Place,
+    Plan,
     Pose,
     RequestState,
     SkillCall,
@@ -210,3 +215,61 @@ def test_the_search_starts_from_what_the_robot_did_today_not_from_a_fresh_day() 
         model.step(busy, go_near, None).goods[novelty]
         < model.step(fresh, go_near, None).goods[novelty]
     )
+
+
+def test_a_room_where_a_person_was_not_found_is_not_believed_again_at_once() -> None:
+    d = deliberator("working")
+    ws = state(hour=10.0)
+    room = next(p for p in d.knowledge.places if d.knowledge.places[p].kind != "dock")
+    glimpsed = ws.model_copy(
+        update={"people_rooms": {"bob": room}, "people_seen_at": {"bob": ws.time - 5.0}}
+    )
+    d.presence.observe(glimpsed)
+    assert d.presence.where("bob", ws.time) == [(room, 0.9)]
+    call = SkillCall(skill="approach_person", args={"person": "bob"})
+    plan = Plan(steps=[call])
+    d.replanner.repair(plan, _fail(call, "Bob not found (looked in x)", ws.time), 0, ws.time)
+    # still glimpsed there, but a search there has just failed: look elsewhere first
+    d.presence.observe(glimpsed.model_copy(update={"people_seen_at": {"bob": ws.time + 1.0}}))
+    assert room not in [r for r, _p in d.presence.where("bob", ws.time + 60.0)]
+    # the failure is forgotten after a while, and a sighting counts again
+    later = ws.time + 3600.0
+    d.presence.observe(
+        glimpsed.model_copy(update={"time": later, "people_seen_at": {"bob": later}})
+    )
+    assert d.presence.where("bob", later + 1.0) == [(room, 0.9)]
+
+
+def test_a_daily_goal_met_by_its_plan_fires_again_only_after_its_condition_went_false() -> None:
+    d = deliberator("working")
+    obj = sorted(d.knowledge.objects)[0]
+    goal = DailyGoal(
+        day=0,
+        text=f"Take a close look at {obj}",
+        condition=Condition(all_of=[Idle(), BatteryAbove(threshold=0.5)]),
+        action=SkillCall(skill="inspect", args={"object": obj}),
+        priority=1.0,
+    )
+    d.set_goals([goal])
+
+    def decide(hour: float, battery: float = 0.9) -> str | None:
+        ws = state(hour=hour, battery=battery)
+        decision = d.decide(ws)
+        assert decision is not None
+        chosen = decision.plan.goal_id
+        while (step := d.next_step()) is not None:  # the plan succeeds
+            d.on_skill_result(
+                SkillResult(
+                    call=step,
+                    status=SkillStatus.SUCCESS,
+                    started_at=ws.time,
+                    ended_at=ws.time + 30.0,
+                ),
+                ws,
+            )
+        return chosen
+
+    assert decide(10.0) == goal.id
+    assert decide(10.1) != goal.id  # its condition still holds: it is met, not due again
+    decide(10.2, battery=0.4)  # the condition goes false while the robot is idle
+    assert decide(10.3) == goal.id  # and when it holds again, the goal fires again

@@ -42,7 +42,7 @@ from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import MapTravel, TravelEstimator
 from pepa.agent.sys2.validation import PlanValidator
 from pepa.agent.sys2.world_model import WorldModel
-from pepa.conditions import firing_goals
+from pepa.conditions import condition_holds, firing_goals
 from pepa.knowledge import WorldKnowledge
 from pepa.messages import (
     TERMINAL_REQUEST_STATES,
@@ -154,6 +154,10 @@ class Deliberator:
         )
         self.goal_filter = goal_filter
         self.goals: list[DailyGoal] = []
+        # goals met by a plan that succeeded; one fires again only once its condition has been
+        # false while the robot was idle ("take a close look at X if idle" holds right after
+        # the look: without this it was chosen again every few seconds, all day)
+        self._met: set[str] = set()
         preferred = frozenset(personality.preferred_skills if personality is not None else ())
         self.options = OptionBuilder(
             knowledge, self.site, self.presence, config, preferred, _emotions_for(personality)
@@ -309,6 +313,7 @@ class Deliberator:
     def set_goals(self, goals: Sequence[DailyGoal]) -> None:
         """Sys3's daily goals for today (they fire when their conditions hold)."""
         self.goals = list(goals)
+        self._met.clear()
 
     def weights(self) -> dict[str, float]:
         if self.reward is not None:
@@ -389,7 +394,14 @@ class Deliberator:
         pending = self.queue.all(
             [RequestState.ACCEPTED, RequestState.DEFERRED, RequestState.IN_PROGRESS]
         )
-        goals = self.goal_filter(self.goals, state, self.knowledge)
+        if state.idle:
+            self._met = {
+                g.id
+                for g in self.goals
+                if g.id in self._met and condition_holds(g.condition, state, self.knowledge)
+            }
+        armed = [g for g in self.goals if g.id not in self._met]
+        goals = self.goal_filter(armed, state, self.knowledge)
         out = self.options.request_options(pending, now)
         out += self.options.goal_options(goals)
         out += needs
@@ -525,6 +537,8 @@ class Deliberator:
     def _finish(self, cur: Decision, now: float) -> None:
         self.current = None
         self._attempts = 0
+        if cur.plan.goal_id is not None:
+            self._met.add(cur.plan.goal_id)
         rid = cur.plan.request_id
         if rid is not None and rid in self.queue:
             req = self.queue.get(rid)
