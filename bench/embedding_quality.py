@@ -9,8 +9,9 @@ the k captions nearest by cosine):
 * **memory QA**: real runs of the in-process agent (one per personality, into ``--data`` or a
   temporary directory; a finished run there is reused), the study's memory-QA questions about
   them (``agent/study/memory_qa.py``), asked as text of every distinct caption of the run, as
-  memory embeds it (without its clock stamp: ``Experience.meaning``). A caption is right when its episode is evidence for the answer: a sighting of or talk with the
-  person asked about, a boarding of the elevator, a meeting in the room, a charging episode.
+  memory embeds it (without its clock stamp: ``Experience.meaning``). A caption is right when
+  its episode is evidence for the answer: a sighting of or talk with the person asked about, a
+  boarding of the elevator, a meeting in the room, a charging episode.
   "Where were you at <time>?" names no content to search for by meaning and is left out, as is
   a question no episode answers (e.g. nobody met in a room).
 * **paraphrases**: the project's own pairs of episode-like captions
