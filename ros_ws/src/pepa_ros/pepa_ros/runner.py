@@ -9,6 +9,7 @@ then destroyed in reverse order, so files such as a recording are closed properl
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 # What signal.getsignal answers: a Python handler, SIG_DFL / SIG_IGN, or None (not set from Python)
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+
+STOP_REPORT_S = 5.0
+"""A process still stopping after this long prints every thread's stack to stderr: the
+supervisor kills a child that takes twice as long, and the stacks say what held it."""
 
 SPIN_PERIOD_S = 0.1
 """How long a spinner waits for work before it looks at the stop flag again."""
@@ -153,6 +158,7 @@ def run_composed(
         except KeyboardInterrupt:
             pass
         finally:
+            faulthandler.dump_traceback_later(STOP_REPORT_S)
             # The handlers stay until every node is destroyed: a second signal (Ctrl-C reaches
             # the whole process group, then the supervisor sends SIGTERM) must not cut short a
             # node saving its state or closing its recording.
@@ -164,6 +170,7 @@ def run_composed(
                     signal.signal(sig, handler)
     finally:
         rclpy.try_shutdown(context=context)
+        faulthandler.cancel_dump_traceback_later()
     return 0
 
 
