@@ -37,6 +37,9 @@ class WorldState(Message):
     blocked: list[str] = Field(default_factory=list)
     # expressions finished since the robot last rested or charged: play wears off until then
     expressions_since_rest: int = Field(default=0, ge=0)
+    # floor -> share of its reachable area never seen: what exploring it can still show (a
+    # floor missing here is judged by its rooms alone)
+    floor_unseen: dict[int, Unit] = Field(default_factory=dict)
 
     @property
     def day(self) -> int:

@@ -217,6 +217,29 @@ def test_the_search_starts_from_what_the_robot_did_today_not_from_a_fresh_day() 
     )
 
 
+def test_exploring_rooms_entered_today_is_worth_only_what_of_the_floor_is_still_unseen() -> None:
+    _, model, _ = _tiny_world()
+    explore = SkillCall(skill="explore", args={"floor": 0})
+    entered = {"dock": 1, "near": 1, "far": 1}
+    novelty = Feature.NOVELTY
+
+    def explored(update: dict[str, object]) -> float:
+        s = model.initial_state(_root(model).model_copy(update=update))
+        return model.step(s, explore, None).goods.get(novelty, 0.0)
+
+    half_seen = explored({"visited_today": entered, "floor_unseen": {0: 0.5}})
+    all_seen = explored({"visited_today": entered, "floor_unseen": {0: 0.0}})
+    assert all_seen == 0.0 < half_seen
+    # rooms not yet entered today are new places, however much of the floor was seen
+    assert explored({"floor_unseen": {0: 0.0}}) > half_seen
+    # patrolling is a round of the rooms, not a search for unseen space
+    patrol = SkillCall(skill="patrol", args={"floor": 0})
+    s = model.initial_state(
+        _root(model).model_copy(update={"visited_today": entered, "floor_unseen": {0: 0.0}})
+    )
+    assert model.step(s, patrol, None).goods[novelty] > 0.0
+
+
 def test_a_room_where_a_person_was_not_found_is_not_believed_again_at_once() -> None:
     d = deliberator("working")
     ws = state(hour=10.0)

@@ -294,6 +294,7 @@ class Sys1:
             ctx.blocked_labels(),
             self.pending_requests,
             self.expressions_since_rest,
+            {f: 1.0 - fv.coverage() for f, fv in ctx.visits.floors.items()},
         )
 
     def _look_gap(self) -> float:

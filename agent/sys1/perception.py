@@ -426,6 +426,7 @@ class Perception:
         blocked: list[str],
         pending_requests: int = 0,
         expressions_since_rest: int = 0,
+        floor_unseen: dict[int, float] | None = None,
     ) -> WorldState:
         b = self.belief
         return WorldState(
@@ -444,4 +445,5 @@ class Perception:
             current_skill=current_skill,
             blocked=blocked,
             expressions_since_rest=expressions_since_rest,
+            floor_unseen=floor_unseen or {},
         )

@@ -5,7 +5,8 @@ From the map (travel times, elevator waits, stairs), the battery model and what 
 energy use, whether it succeeds (a person may not be found: sampled when an RNG is given, the
 expected case otherwise) and the goods it yields as reward features:
 
-- lump features, counted once per event: ``novelty`` (new places today), ``social`` (a
+- lump features, counted once per event: ``novelty`` (new places today; exploring a
+  room again yields only as much as its floor is still unseen), ``social`` (a
   greeting or conversation, less with someone already met), ``play`` (an expression, less
   each time in a row) and ``task`` (a request completed, or a patrol round: a duty worth
   the more the longer the floor's rooms have gone unchecked);
@@ -56,6 +57,8 @@ class ModelState:
     near: str | None = None
     expressions: int = 0
     stranded: bool = False
+    # floor -> share of it never seen; read only, so the copies of a search share one dict
+    unseen: dict[int, float] = field(default_factory=dict)
 
     def copy(self) -> ModelState:
         return ModelState(
@@ -69,6 +72,7 @@ class ModelState:
             self.near,
             self.expressions,
             self.stranded,
+            self.unseen,
         )
 
 
@@ -146,6 +150,7 @@ class WorldModel:
             {},
             checked,
             expressions=ws.expressions_since_rest,
+            unseen=ws.floor_unseen,
         )
 
     # --- energy ---------------------------------------------------------------------------
@@ -347,17 +352,23 @@ class WorldModel:
         )
         budget = len(rooms) if patrol else self._explore_rooms
         duty = self._due(s, rooms) * self.config.patrol_duty if patrol else 0.0
+        # exploring a room already entered today shows only what of the floor is still unseen:
+        # a floor seen end to end offers nothing new however rarely its rooms were entered
+        again = 1.0 if patrol else s.unseen.get(floor, 1.0)
         first = order[0]
+        first_new = first not in visits
         t, de, n0, ok = self._go(s, first)
         if not ok:
             return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} is unreachable")
-        secs, e, nov = t, de, n0
+        secs, e, nov = t, de, n0 if first_new else n0 * again
         checked = s.checked
         now = s.time
         checked[first] = now + t
         rest = order[1:budget]
         for room in rest:
-            nov += self._visit(s, room)
+            new_today = room not in visits
+            n = self._visit(s, room)
+            nov += n if new_today else n * again
             secs += ROOM_VISIT_S
             checked[room] = now + secs
         if rest:
