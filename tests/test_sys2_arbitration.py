@@ -87,6 +87,35 @@ def test_an_urgent_request_preempts_a_running_goal() -> None:
     assert d.request(req.id).state == RequestState.IN_PROGRESS
 
 
+def test_a_request_accepted_during_the_robots_own_business_is_weighed_once_against_it() -> None:
+    d = deliberator("working")
+    own = d.decide(state(hour=10.0))
+    assert own is not None and own.chosen.kind == CandidateKind.IDLE
+    req = d.submit_text("check the printer on floor 1", now=state(hour=10.01).time, sender="bob")
+    assert req.state == RequestState.ACCEPTED
+    pre = d.decide(state(hour=10.01))
+    assert pre is not None and pre.plan.request_id == req.id
+    assert pre.explanation.startswith("Interrupting to act on a waiting request from bob")
+    # a request that is running is not reopened by the next one
+    later = d.submit_text("check the printer on floor 2", now=state(hour=10.02).time, sender="eve")
+    assert later.state == RequestState.ACCEPTED
+    assert d.decide(state(hour=10.02)) is None
+
+
+def test_each_request_accepted_meanwhile_costs_one_search_whatever_it_decides() -> None:
+    d = deliberator("cautious")
+    own = d.decide(state(hour=10.0))
+    assert own is not None and own.chosen.kind == CandidateKind.IDLE
+    before = d.last_search
+    req = d.submit_text("check the printer on floor 2", now=state(hour=10.01).time, sender="bob")
+    assert req.state == RequestState.ACCEPTED
+    d.decide(state(hour=10.01))
+    weighed = d.last_search
+    assert weighed is not before
+    d.decide(state(hour=10.02))
+    assert d.last_search is weighed
+
+
 def test_low_battery_makes_charging_the_decision() -> None:
     d = deliberator("curious")
     decision = d.decide(state(battery=0.12, room="library"))

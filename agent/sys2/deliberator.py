@@ -5,7 +5,8 @@ The runtime (in-process or a ROS node) talks to Sys2 only through :class:`Delibe
 - :meth:`~Deliberator.submit` / :meth:`~Deliberator.submit_text` parse a request, validate its
   task and let the personality accept, defer or decline it (or ask for clarification);
 - :meth:`~Deliberator.decide` returns a :class:`~pepa.messages.Decision` when the robot is idle
-  — or, while a plan runs, only when something must preempt it (an urgent request, the battery);
+  — or, while a plan runs, only when something may preempt it (an urgent request, the battery,
+  or any accepted request while the robot is about its own business);
 - :meth:`~Deliberator.next_step` is the current plan's next skill call;
 - :meth:`~Deliberator.on_skill_result` advances the plan, completes or fails its request, and on
   a failure returns a repaired plan (a new decision) or gives up with the reason;
@@ -167,6 +168,8 @@ class Deliberator:
         self._attempts = 0
         self._serial = 0
         self._considered: set[str] = set()
+        # accepted requests the last search had among its options
+        self._weighed: set[str] = set()
         self._state: WorldState | None = None
         self._day: int | None = None
         self.queue.recover(0.0)
@@ -379,10 +382,19 @@ class Deliberator:
             cur_urgent = self.queue.get(rid).priority == RequestPriority.URGENT
         if cur_urgent:
             return None
-        for req in self.queue.all([RequestState.ACCEPTED]):
+        accepted = self.queue.all([RequestState.ACCEPTED])
+        for req in accepted:
             if req.priority == RequestPriority.URGENT and req.id not in self._considered:
                 self._considered.add(req.id)
                 return f"an urgent request from {req.sender} ('{req.text[:60]}')"
+        # What the robot chose for itself (a rest, a top-up, a round, a daily goal) is weighed
+        # again against each request accepted meanwhile: whether the request wins is the
+        # personality's weights' call, but a queue must not fill up unseen behind an hour's
+        # discretionary charge. A need (the battery) and another request are not reopened.
+        if cur.chosen.kind in (CandidateKind.IDLE, CandidateKind.GOAL):
+            for req in accepted:
+                if req.id not in self._weighed:
+                    return f"a waiting request from {req.sender} ('{req.text[:60]}')"
         return None
 
     def _build_options(self, state: WorldState, now: float) -> list[Option]:
@@ -394,6 +406,7 @@ class Deliberator:
         pending = self.queue.all(
             [RequestState.ACCEPTED, RequestState.DEFERRED, RequestState.IN_PROGRESS]
         )
+        self._weighed = {r.id for r in pending if r.state == RequestState.ACCEPTED}
         if state.idle:
             self._met = {
                 g.id
