@@ -143,6 +143,11 @@ _SKILLS: tuple[SkillSpec, ...] = (
 
 SKILLS: Mapping[str, SkillSpec] = MappingProxyType({s.name: s for s in _SKILLS})
 
+RESTORING_SKILLS: frozenset[str] = frozenset(
+    s.name for s in _SKILLS if s.category in ("rest", "charge")
+)
+"""Skills after which play is fresh again: what Sys1 counts and Sys2 predicts alike."""
+
 
 class WorldKnowledge(BaseModel):
     """The known places, people, objects, elevators and floors, plus the skill catalogue."""

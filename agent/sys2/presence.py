@@ -40,8 +40,8 @@ class PresenceModel:
         self._last_counted: dict[str, float] = {}
         self._recent: dict[str, tuple[str, float]] = {}
         self._missed: dict[str, tuple[str, float]] = {}  # person -> (room, when not found)
-        # where() per (person, hour, last seen room) between two observations: the search
-        # asks it dozens of times per decision with nothing learned in between
+        # where() per (person, hour, last seen room, room just searched in vain) between two
+        # observations: the search asks it dozens of times per decision, learning nothing
         self._where: dict[tuple[str, int, str | None, str | None], list[tuple[str, float]]] = {}
 
     def observe(self, state: WorldState) -> None:

@@ -29,7 +29,7 @@ from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.replanner import PERSON_SKILLS
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import Travel, TravelEstimator
-from pepa.knowledge import SKILLS
+from pepa.knowledge import RESTORING_SKILLS, SKILLS
 from pepa.messages import SkillCall
 from pepa.reward_features import Feature
 from pepa.world_state import WorldState
@@ -179,6 +179,8 @@ class WorldModel:
             out = StepOutcome(0.0, 0.0, False, reason=f"no model of skill {call.skill!r}")
         else:
             out = predict(s, call, rng)
+            if out.success and call.skill in RESTORING_SKILLS:
+                s.expressions = 0
         s.time += out.duration
         battery = s.battery - out.energy
         s.battery = battery if battery < 1.0 else 1.0  # min(1.0, battery)
@@ -294,7 +296,6 @@ class WorldModel:
                 return StepOutcome(0.0, 0.0, False, reason="the dock is unreachable")
         level = s.battery - e
         charge_s = max(0.0, 1.0 - level) * r.battery_wh / r.charge_w * 3600.0
-        s.expressions = 0
         return StepOutcome(secs + charge_s, s.battery - 1.0, True, conservation=1.0)
 
     def _rest(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
@@ -302,7 +303,6 @@ class WorldModel:
         rest = call.skill == "rest"
         secs = float(call.args.get("duration_s", self.config.idle_rest_s))
         watts = self.robot.rest_w if rest else self.robot.idle_w
-        s.expressions = 0
         return StepOutcome(secs, self._idle(secs, watts), True, conservation=1.0 if rest else 0.8)
 
     def _return_home(
