@@ -83,6 +83,7 @@ class SiteMap:
     dock: str | None = None
     home: str | None = None
     dock_location: Location | None = None
+    off_limits: frozenset[str] = frozenset()  # places the robot may never enter
 
     # --- construction ---------------------------------------------------------------------
 
@@ -103,6 +104,7 @@ class SiteMap:
             site.objects[obj] = Entity(obj, "object", _words(base), _words(obj), floor, None)
         for level in knowledge.floors:
             site.floor_names[level] = f"floor {level}"
+        site.off_limits = frozenset(knowledge.off_limits)
         if building is not None:
             site._add_building(knowledge, building)
         site._fallback_connectors_and_dock()
@@ -214,11 +216,17 @@ class SiteMap:
         return ent.location.floor if ent.location is not None else None
 
     def rooms_on(self, floor: int) -> list[str]:
-        """Places on a floor a visit means something in (not corridors, lobbies, stairs)."""
+        """The rooms of a floor a visit means something in: not corridors, lobbies or stairs,
+        not the dock (it stands in a room, and entering that room visits it) and none off
+        limits. A place here the robot never enters would promise a visit forever."""
+        off = self.off_limits
         return [
             e.id
             for e in self.places.values()
-            if e.floor == floor and e.category not in TRANSIT_KINDS
+            if e.floor == floor
+            and e.category not in TRANSIT_KINDS
+            and e.category != DOCK_PLACE_KIND
+            and e.id not in off
         ]
 
     def floor_area(self, floor: int) -> float:
