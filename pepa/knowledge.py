@@ -143,6 +143,10 @@ _SKILLS: tuple[SkillSpec, ...] = (
 
 SKILLS: Mapping[str, SkillSpec] = MappingProxyType({s.name: s for s in _SKILLS})
 
+EXCHANGE_SKILLS: frozenset[str] = frozenset({"greet", "report", "deliver_message", "guide_person"})
+"""Skills that are an exchange with a person: each one more with the same person on a day means
+less to both. Sys1 counts them per person, Sys2's world model predicts with the count."""
+
 RESTORING_SKILLS: frozenset[str] = frozenset(
     s.name for s in _SKILLS if s.category in ("rest", "charge")
 )

@@ -37,6 +37,9 @@ class WorldState(Message):
     blocked: list[str] = Field(default_factory=list)
     # expressions finished since the robot last rested or charged: play wears off until then
     expressions_since_rest: int = Field(default=0, ge=0)
+    # person -> exchanges with them completed today (greetings, reports, messages, guiding):
+    # a greeting means less to someone already greeted twice
+    met_today: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
     # floor -> share of its reachable area never seen: what exploring it can still show (a
     # floor missing here is judged by its rooms alone)
     floor_unseen: dict[int, Unit] = Field(default_factory=dict)

@@ -206,3 +206,16 @@ def test_the_world_state_counts_room_entries_and_expressions_until_a_rest() -> N
     assert st.expressions_since_rest == 2
     assert r.call("rest", duration_s=60).state == HandleState.SUCCESS
     assert r.sys1.public.snapshot().state.expressions_since_rest == 0
+
+
+def test_the_world_state_counts_todays_exchanges_with_each_person() -> None:
+    r = rig(hour=10.5)
+    assert r.call("approach_person", person="eva").state == HandleState.SUCCESS
+    assert r.call("greet", person="eva").state == HandleState.SUCCESS
+    assert r.call("report", person="eva", text="The printer has paper.").state == (
+        HandleState.SUCCESS
+    )
+    assert r.call("speak", text="Nice day.", person="eva").state == HandleState.SUCCESS
+    assert r.sys1.public.snapshot().state.met_today == {"eva": 2}  # speaking is no exchange
+    r.sys1.perception.exchanged_with("eva", at(1, 8.0))
+    assert r.sys1.perception.belief.met_today == {"eva": 1}  # a new day starts afresh

@@ -240,6 +240,35 @@ def test_exploring_rooms_entered_today_is_worth_only_what_of_the_floor_is_still_
     assert model.step(s, patrol, None).goods[novelty] > 0.0
 
 
+def test_greeting_someone_already_met_today_is_worth_less() -> None:
+    _, model, _ = _tiny_world()
+    model.presence.observe(
+        _root(model).model_copy(
+            update={"people_rooms": {"eva": "near"}, "people_seen_at": {"eva": 36_000.0}}
+        )
+    )
+    greet = SkillCall(skill="greet", args={"person": "eva"})
+    social = Feature.SOCIAL
+
+    def greeted(met: dict[str, int]) -> float:
+        s = model.initial_state(_root(model).model_copy(update={"met_today": met}))
+        return model.step(s, greet, None).goods[social]
+
+    assert greeted({"eva": 3}) < greeted({}) and greeted({"bob": 3}) == greeted({})
+
+
+def test_the_dock_and_rooms_off_limits_are_no_rooms_to_cover() -> None:
+    def place(name: str, kind: str = "room") -> Place:
+        return Place(name=name, floor=0, kind=kind, pose=Pose(x=0.0, y=0.0, floor=0))
+
+    knowledge = WorldKnowledge(
+        places={p.name: p for p in (place("dock", "dock"), place("lab"), place("vault"))},
+        floors=[0],
+        off_limits=["vault"],
+    )
+    assert SiteMap.build(knowledge).rooms_on(0) == ["lab"]
+
+
 def test_a_room_where_a_person_was_not_found_is_not_believed_again_at_once() -> None:
     d = deliberator("working")
     ws = state(hour=10.0)

@@ -42,7 +42,7 @@ from pepa.agent.sys1.skills import Feedback, Skill, make_skill
 from pepa.agent.sys1.visit_map import VisitMap
 from pepa.building.layout import Building
 from pepa.building.routing import NoRouteError, Route
-from pepa.knowledge import RESTORING_SKILLS, SKILLS
+from pepa.knowledge import EXCHANGE_SKILLS, RESTORING_SKILLS, SKILLS
 from pepa.memory.importance import ImportanceScorer
 from pepa.messages import Plan, PlanSource, SkillCall, SkillResult, SkillStatus, new_id
 from pepa.robot import Robot, Sighting
@@ -357,10 +357,13 @@ class Sys1:
         self.skill = None
         if res.status == SkillStatus.SUCCESS:
             self.ctx.livelock.progress()
-            if SKILLS[res.call.skill].category == "express":
+            skill = res.call.skill
+            if SKILLS[skill].category == "express":
                 self.expressions_since_rest += 1
-            elif res.call.skill in RESTORING_SKILLS:
+            elif skill in RESTORING_SKILLS:
                 self.expressions_since_rest = 0
+            elif skill in EXCHANGE_SKILLS:
+                self.perception.exchanged_with(str(res.call.args["person"]), now)
         else:
             state = (
                 HandleState.CANCELLED

@@ -273,6 +273,7 @@ class Belief:
     panels: dict[str, float] = field(default_factory=dict)
     visited_today: dict[str, int] = field(default_factory=dict)  # room -> entries today
     visited_at: dict[str, float] = field(default_factory=dict)  # room -> last time there
+    met_today: dict[str, int] = field(default_factory=dict)  # person -> exchanges today
     room: str | None = None  # where the last look was taken from
     rooms_ever: set[str] = field(default_factory=set)
     day: int = 0
@@ -314,16 +315,27 @@ class Perception:
         room = self.building.room_at(floor, x, y)
         return room.id if room is not None else None
 
-    def update(self, pose: RobotPose, now: float) -> list[Notable]:
-        """Look once from ``pose``: update beliefs, return what is worth recording."""
-        self.updates += 1
-        self.last_time = now
+    def _roll_day(self, now: float) -> None:
         b = self.belief
         day = day_of(now)
         if day != b.day:
             b.day = day
             b.visited_today = {}
+            b.met_today = {}
             b.room = None  # the room the robot wakes in counts as entered today
+
+    def exchanged_with(self, person: str, now: float) -> None:
+        """An exchange with ``person`` (a greeting, a report, a message, guiding) completed."""
+        self._roll_day(now)
+        met = self.belief.met_today
+        met[person] = met.get(person, 0) + 1
+
+    def update(self, pose: RobotPose, now: float) -> list[Notable]:
+        """Look once from ``pose``: update beliefs, return what is worth recording."""
+        self.updates += 1
+        self.last_time = now
+        b = self.belief
+        self._roll_day(now)
         notes: list[Notable] = []
         here = self.room_of(pose.floor, pose.x, pose.y)
         if here is not None:
@@ -440,6 +452,7 @@ class Perception:
             objects_seen_at={o: t.time for o, t in b.objects.items()},
             visited_today=dict(b.visited_today),
             visited_at=dict(b.visited_at),
+            met_today=dict(b.met_today),
             pending_requests=pending_requests,
             idle=current_skill is None,
             current_skill=current_skill,

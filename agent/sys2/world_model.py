@@ -29,7 +29,7 @@ from pepa.agent.sys2.presence import PresenceModel
 from pepa.agent.sys2.replanner import PERSON_SKILLS
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import Travel, TravelEstimator
-from pepa.knowledge import RESTORING_SKILLS, SKILLS
+from pepa.knowledge import EXCHANGE_SKILLS, RESTORING_SKILLS, SKILLS
 from pepa.messages import SkillCall
 from pepa.reward_features import Feature
 from pepa.world_state import WorldState
@@ -147,7 +147,7 @@ class WorldModel:
             place,
             ws.pose.floor,
             visits,
-            {},
+            dict(ws.met_today),
             checked,
             expressions=ws.expressions_since_rest,
             unseen=ws.floor_unseen,
@@ -426,11 +426,9 @@ class WorldModel:
             social = 0.1
         elif name == "greet":
             social = 0.6 / (1 + met)
-            s.met[person] = met + 1
             secs += GREET_S
         elif name in ("report", "deliver_message"):
             social = 0.4 / (1 + met)
-            s.met[person] = met + 1
             secs += SPEAK_S
         elif name == "follow_person":
             dur = float(a.get("duration_s", FOLLOW_S))
@@ -450,6 +448,7 @@ class WorldModel:
             f = self.site.floor_of(place)
             s.floor = s.floor if f is None else f
             social = 0.7 / (1 + met)
+        if name in EXCHANGE_SKILLS:
             s.met[person] = met + 1
         e += self._idle(GREET_S, self.robot.idle_w) if name != "follow_person" else 0.0
         return StepOutcome(
