@@ -292,6 +292,47 @@ def test_a_room_where_a_person_was_not_found_is_not_believed_again_at_once() -> 
     assert d.presence.where("bob", later + 1.0) == [(room, 0.9)]
 
 
+def test_a_search_for_a_person_never_goes_back_to_a_room_just_searched_in_vain() -> None:
+    d = deliberator("working")
+    ws = state(hour=10.0)
+    person = sorted(d.knowledge.people)[0]
+    rooms = [p for p in sorted(d.knowledge.places) if d.knowledge.places[p].kind != "dock"]
+    # seen about the building on earlier days at this hour, and in one room just now
+    for day, room in enumerate(rooms[:3]):
+        seen = ws.time - (day + 1) * 86_400.0
+        d.presence.observe(
+            ws.model_copy(
+                update={
+                    "time": seen,
+                    "people_rooms": {person: room},
+                    "people_seen_at": {person: seen},
+                }
+            )
+        )
+    d.presence.observe(
+        ws.model_copy(
+            update={"people_rooms": {person: rooms[3]}, "people_seen_at": {person: ws.time - 5.0}}
+        )
+    )
+    call = SkillCall(skill="approach_person", args={"person": person})
+    plan = Plan(steps=[call])
+    looked: list[str] = []
+    t = ws.time
+    for _ in range(4):
+        repair = d.replanner.repair(plan, _fail(call, "not found", t), 0, t)
+        assert repair is not None
+        first = repair.steps[0]
+        if first.skill != "navigate":
+            break
+        room = str(first.args["place"])
+        assert room not in looked, f"back to {room} after {looked}"
+        looked.append(room)
+        # the robot looked there and did not find him either
+        d.presence.missed(person, room, t + 30.0)
+        t += 60.0
+    assert looked and set(looked) <= d.presence.missed_rooms(person, t)
+
+
 def test_a_daily_goal_met_by_its_plan_fires_again_only_after_its_condition_went_false() -> None:
     d = deliberator("working")
     obj = sorted(d.knowledge.objects)[0]

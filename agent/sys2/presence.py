@@ -39,10 +39,13 @@ class PresenceModel:
         )
         self._last_counted: dict[str, float] = {}
         self._recent: dict[str, tuple[str, float]] = {}
-        self._missed: dict[str, tuple[str, float]] = {}  # person -> (room, when not found)
-        # where() per (person, hour, last seen room, room just searched in vain) between two
+        # person -> room -> when they were last looked for there in vain
+        self._missed: dict[str, dict[str, float]] = {}
+        # where() per (person, hour, last seen room, rooms just searched in vain) between two
         # observations: the search asks it dozens of times per decision, learning nothing
-        self._where: dict[tuple[str, int, str | None, str | None], list[tuple[str, float]]] = {}
+        self._where: dict[
+            tuple[str, int, str | None, frozenset[str]], list[tuple[str, float]]
+        ] = {}
 
     def observe(self, state: WorldState) -> None:
         """Count each sighting once (a sighting is a new ``people_seen_at`` time)."""
@@ -63,22 +66,27 @@ class PresenceModel:
 
     def missed(self, person: str, room: str, time: float) -> None:
         """A search for ``person`` in ``room`` failed at ``time``."""
-        self._missed[person] = (room, time)
+        self._missed.setdefault(person, {})[room] = time
         self._where.clear()
+
+    def missed_rooms(self, person: str, time: float) -> frozenset[str]:
+        """Rooms where ``person`` was looked for in vain during the last :data:`RECENT_S`."""
+        return frozenset(
+            room for room, t in self._missed.get(person, {}).items() if 0.0 <= time - t <= RECENT_S
+        )
 
     def where(self, person: str, time: float) -> list[tuple[str, float]]:
         """Rooms where ``person`` may be found now, with probabilities (best first)."""
         recent = self._recent.get(person)
-        miss = self._missed.get(person)
-        skip = miss[0] if miss is not None and 0.0 <= time - miss[1] <= RECENT_S else None
-        if recent is not None and time - recent[1] <= RECENT_S and recent[0] != skip:
+        skip = self.missed_rooms(person, time) if person in self._missed else frozenset()
+        if recent is not None and time - recent[1] <= RECENT_S and recent[0] not in skip:
             return [(recent[0], 0.9)]
         hour = int(hour_of_day(time))
         key = (person, hour, None if recent is None else recent[0], skip)
         hit = self._where.get(key)
         if hit is None:
             hit = self._where[key] = [
-                (room, p) for room, p in self._by_hour(person, hour, recent) if room != skip
+                (room, p) for room, p in self._by_hour(person, hour, recent) if room not in skip
             ]
         return list(hit)
 

@@ -97,10 +97,12 @@ class Replanner:
         self, person: str, call: SkillCall, rest: list[SkillCall], why: str, now: float
     ) -> Repair:
         # where they were believed to be is where they were not found
-        tried = {r for r, _p in self.presence.where(person, now)[:1]}
-        for room in tried:
+        for room, _p in self.presence.where(person, now)[:1]:
             self.presence.missed(person, room, now)
-        likely = [r for r, _p in self.presence.where(person, now + 900.0)]
+        # every room searched in vain lately is left out, not only the last: otherwise two
+        # rooms take turns as "where they may be"
+        tried = self.presence.missed_rooms(person, now)
+        likely = [r for r, _p in self.presence.where(person, now)]
         desk = self.site.people.get(person)
         if desk is not None and desk.location is not None and desk.location.room:
             likely.append(desk.location.room)
