@@ -43,6 +43,8 @@ GREET_S = 15.0
 SPEAK_S = 20.0
 FOLLOW_S = 300.0
 ROOM_VISIT_S = 75.0
+ROOM_NOVELTY = 0.25
+"""What entering a room not yet entered today is worth; each entry more, less."""
 
 
 @dataclass(slots=True)
@@ -211,7 +213,7 @@ class WorldModel:
     def _visit(self, s: ModelState, place: str) -> float:
         n = s.visits.get(place, 0)
         s.visits[place] = n + 1
-        return 0.25 / (1 + 2 * n)
+        return ROOM_NOVELTY / (1 + 2 * n)
 
     def _idle(self, seconds: float, watts: float) -> float:
         return self.fraction(seconds * watts / 3600.0)
@@ -352,15 +354,19 @@ class WorldModel:
         )
         budget = len(rooms) if patrol else self._explore_rooms
         duty = self._due(s, rooms) * self.config.patrol_duty if patrol else 0.0
-        # exploring a room already entered today shows only what of the floor is still unseen:
-        # a floor seen end to end offers nothing new however rarely its rooms were entered
-        again = 1.0 if patrol else s.unseen.get(floor, 1.0)
+        # exploring a room already entered today is worth what of its floor is still unseen
+        # (the skill heads for the least-seen ground, not for the rooms): a floor seen end to
+        # end offers nothing new however rarely its rooms were entered, a floor half unseen
+        # half of a new room's worth. Without Sys1's count (None) the entries decide alone.
+        unseen = None if patrol else s.unseen.get(floor)
         first = order[0]
         first_new = first not in visits
         t, de, n0, ok = self._go(s, first)
         if not ok:
             return StepOutcome(0.0, 0.0, False, reason=f"floor {floor} is unreachable")
-        secs, e, nov = t, de, n0 if first_new else n0 * again
+        if not first_new and unseen is not None:
+            n0 = ROOM_NOVELTY * unseen
+        secs, e, nov = t, de, n0
         checked = s.checked
         now = s.time
         checked[first] = now + t
@@ -368,7 +374,7 @@ class WorldModel:
         for room in rest:
             new_today = room not in visits
             n = self._visit(s, room)
-            nov += n if new_today else n * again
+            nov += n if new_today or unseen is None else ROOM_NOVELTY * unseen
             secs += ROOM_VISIT_S
             checked[room] = now + secs
         if rest:
