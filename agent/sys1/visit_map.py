@@ -52,6 +52,7 @@ class FloorVisits:
                     self.room[r, c] = self.room_ids.index(room.id)
         #: indices (into room_ids) of the rooms with a cell the robot can stand in
         self.open_rooms = [int(i) for i in np.unique(self.room[self.reachable]) if i >= 0]
+        self._n_reachable = int(self.reachable.sum())  # the map is fixed once built
         ys = y0 + (np.arange(rows) + 0.5) * cell_m
         xs = x0 + (np.arange(cols) + 0.5) * cell_m
         self.cx, self.cy = np.meshgrid(xs, ys)
@@ -104,8 +105,9 @@ class FloorVisits:
         return (rr + rs.start) * self.shape[1] + (cc + cs.start)
 
     def coverage(self) -> float:
-        n = int(self.reachable.sum())
-        return 0.0 if n == 0 else float(np.count_nonzero(self.counts[self.reachable] > 0)) / n
+        n = self._n_reachable
+        # counts are never negative: a non-zero count is a cell seen
+        return 0.0 if n == 0 else float(np.count_nonzero(self.counts[self.reachable])) / n
 
     def rooms_left(self, visited_rooms: Collection[str]) -> list[str]:
         """The floor's rooms the robot can stand in and that are not in ``visited_rooms``."""
