@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 PROTOTYPES: tuple[str, ...] = ("Lazy", "Playful", "Cautious", "Working", "Curious")
+DEFAULT = PROTOTYPES[-1]
+"""The personality a run gets when none is named (the README's quick start)."""
 USER_SUBDIR = "personalities"
 
 

@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pepa.personalities import loader as personality_loader
+
 log = logging.getLogger(__name__)
 
 DEFAULT_NODES: tuple[str, ...] = ("sim", "sys1", "sys2", "sys3", "console")
@@ -55,7 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--processes", action="store_true", help="one supervised process per node")
     run.add_argument("--speed", type=_positive, default=1.0, help="simulated s per wall s")
     run.add_argument("--seed", type=int, default=1, help="simulation seed")
-    run.add_argument("--personality", default="Curious", help="personality name or YAML file")
+    run.add_argument(
+        "--personality", default=personality_loader.DEFAULT, help="personality name or YAML file"
+    )
     run.add_argument(
         "--world", metavar="FILE", type=Path, help="building file (default: the office)"
     )

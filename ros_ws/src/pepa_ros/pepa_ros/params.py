@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from pepa.personalities import loader as personality_loader
+
 if TYPE_CHECKING:
     from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
     from rclpy.node import Node
@@ -360,7 +362,7 @@ DATA_DIR = ParamSpec(
 
 PERSONALITY = ParamSpec(
     name="personality",
-    default="Curious",
+    default=personality_loader.DEFAULT,
     read_only=True,
     check=_known_personality,
     description="personality prototype (Lazy, Playful, Cautious, Working, Curious) or a "
