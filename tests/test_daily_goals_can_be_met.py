@@ -78,7 +78,7 @@ def test_exploring_goes_to_the_rooms_not_visited_today_first(building: Building)
         reachable_rooms = fv.rooms_left(())
         if len(reachable_rooms) < 2:
             continue
-        fv.counts[fv.reachable] = 5  # every cell seen alike, so only the rooms decide
+        fv.load(np.where(fv.reachable, 5, 0))  # every cell seen alike: only the rooms decide
         target = reachable_rooms[len(reachable_rooms) // 2]
         visited = [r for r in fv.room_ids if r != target]
         x, y = fv.centre(*np.argwhere(fv.reachable)[0])

@@ -52,7 +52,7 @@ def apply(sys1: object, state: Sys1State) -> None:
             raise ValueError(
                 f"Sys1 state: the visit map of floor {floor} does not fit this building"
             )
-        fv.counts[...] = arr
+        fv.load(arr)
     belief: Belief = sys1.perception.belief  # type: ignore[attr-defined]
     belief.people = {k: Track(*v) for k, v in state.people.items()}
     belief.objects = {k: Track(*v) for k, v in state.objects.items()}

@@ -32,7 +32,8 @@ class FloorVisits:
         self.origin = (x0, y0)
         self.shape = (max(1, math.ceil((y1 - y0) / cell_m)), max(1, math.ceil((x1 - x0) / cell_m)))
         rows, cols = self.shape
-        self.counts = np.zeros(self.shape, dtype=np.int32)
+        self._counts = np.zeros(self.shape, dtype=np.int32)
+        self._n_seen = 0  # reachable cells with a non-zero count, kept as cells are seen
         self.reachable = np.zeros(self.shape, dtype=bool)
         self.room = np.full(self.shape, -1, dtype=np.int16)
         self.room_ids = [r.id for r in building.rooms_on(floor)]
@@ -58,6 +59,37 @@ class FloorVisits:
         self.cx, self.cy = np.meshgrid(xs, ys)
         self._views: dict[tuple[int, int, int, float, float], np.ndarray] = {}
 
+    @property
+    def counts(self) -> np.ndarray:
+        """How often each cell was seen (read-only: cells are seen through :meth:`mark`, a
+        saved map comes back through :meth:`load`, so the seen count stays exact)."""
+        view = self._counts.view()
+        view.flags.writeable = False
+        return view
+
+    def load(self, counts: np.ndarray) -> None:
+        """Take a saved map's counts (same shape)."""
+        if counts.shape != self._counts.shape:
+            raise ValueError(
+                f"visit map of floor {self.floor}: counts of shape {counts.shape}, "
+                f"expected {self._counts.shape}"
+            )
+        self._counts[...] = counts
+        self._n_seen = int(np.count_nonzero(self._counts[self.reachable]))
+
+    def tried(self, cell: tuple[int, int]) -> None:
+        """A spot explore could not reach: count it once more, so it draws explore less."""
+        self._raise(cell, int(self._counts[cell]) + 1)
+
+    def been_at(self, cell: tuple[int, int]) -> None:
+        """A spot the robot stood on counts as seen, even when its own cell stayed out of view."""
+        self._raise(cell, max(1, int(self._counts[cell])))
+
+    def _raise(self, cell: tuple[int, int], count: int) -> None:
+        if self._counts[cell] == 0 and count > 0 and self.reachable[cell]:
+            self._n_seen += 1
+        self._counts[cell] = count
+
     def cell_of(self, x: float, y: float) -> tuple[int, int]:
         return (
             math.floor((y - self.origin[1]) / self.cell_m),
@@ -82,9 +114,10 @@ class FloorVisits:
         if idx is None:
             idx = self._view(r0, c0, hb * 2 * math.pi / HEADING_BINS, fov_rad, radius_m)
             self._views[key] = idx
-        flat = self.counts.reshape(-1)
+        flat = self._counts.reshape(-1)
         new = int(np.count_nonzero(flat[idx] == 0))
         flat[idx] += 1
+        self._n_seen += new  # a view holds reachable cells only
         return new
 
     def _view(self, r0: int, c0: int, theta: float, fov_rad: float, radius_m: float) -> np.ndarray:
@@ -106,8 +139,7 @@ class FloorVisits:
 
     def coverage(self) -> float:
         n = self._n_reachable
-        # counts are never negative: a non-zero count is a cell seen
-        return 0.0 if n == 0 else float(np.count_nonzero(self.counts[self.reachable])) / n
+        return 0.0 if n == 0 else self._n_seen / n
 
     def rooms_left(self, visited_rooms: Collection[str]) -> list[str]:
         """The floor's rooms the robot can stand in and that are not in ``visited_rooms``."""

@@ -139,7 +139,7 @@ class Explore(Skill):
                 if not failed(res):
                     ok = True
                     break
-                fv.counts[fv.cell_of(x, y)] += 1  # do not insist on a spot we cannot reach
+                fv.tried(fv.cell_of(x, y))  # do not insist on a spot we cannot reach
             if not ok:
                 break
             reached += 1
@@ -147,8 +147,7 @@ class Explore(Skill):
             ctx.look()
             # been there: a spot whose own cell stays unseen (behind the robot, or where no
             # floor holds a goal, such as over a flight) must not draw every explore back
-            cell = fv.cell_of(x, y)
-            fv.counts[cell] = max(1, fv.counts[cell])
+            fv.been_at(fv.cell_of(x, y))
         if reached == 0:
             return Outcome(False, f"could not reach any unexplored spot on floor {floor}")
         gain = fv.coverage() - before
