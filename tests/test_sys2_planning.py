@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from sys2_support import deliberator, state
 
@@ -366,3 +367,55 @@ def test_a_daily_goal_met_by_its_plan_fires_again_only_after_its_condition_went_
     assert decide(10.1) != goal.id  # its condition still holds: it is met, not due again
     decide(10.2, battery=0.4)  # the condition goes false while the robot is idle
     assert decide(10.3) == goal.id  # and when it holds again, the goal fires again
+
+
+def test_greeting_offers_people_met_least_today_first_not_the_first_names() -> None:
+    d = deliberator("playful")
+    ws = state(hour=10.0)
+    people = sorted(d.knowledge.people)[:4]
+    seen = ws.model_copy(
+        update={
+            "people_rooms": dict.fromkeys(people, ws.room),
+            "people_seen_at": {p: ws.time - 10.0 * i for i, p in enumerate(people)},
+            "met_today": {people[0]: 2, people[1]: 1},
+        }
+    )
+    offered = [o.ref for o in d.options.idle_options(seen, 0) if o.label.startswith("greet ")]
+    # not met today first, the one seen most recently before the other
+    assert offered == [people[2], people[3]]
+
+
+def test_a_search_in_vain_at_an_hour_makes_that_room_less_likely_then_on_later_days(
+    tmp_path: Path,
+) -> None:
+    d = deliberator("working")
+    person = next(p for p, desk in d.presence.site.people.items() if desk.location is not None)
+    ws = state(hour=11.0)
+    before = d.presence.where(person, ws.time)
+    assert before, "the desk is where to look when nothing was seen"
+    room, p0 = before[0]
+    d.presence.missed(person, room, ws.time)
+    tomorrow = ws.time + 86_400.0
+    p1 = dict(d.presence.where(person, tomorrow)).get(room, 0.0)
+    assert p1 < p0
+    # learned, not a passing note: it survives a restart, and other hours keep the old belief
+    d.presence.save(tmp_path / "presence.json")
+    fresh = deliberator("working")
+    fresh.presence.load(tmp_path / "presence.json")
+    assert dict(fresh.presence.where(person, tomorrow)).get(room, 0.0) == p1
+    evening = tomorrow + 6 * 3600.0
+    assert dict(fresh.presence.where(person, evening)).get(room, 0.0) == p0
+
+
+def test_people_not_met_today_are_looked_for_where_they_likely_are() -> None:
+    d = deliberator("playful")
+    ws = state(hour=10.0)
+    offered = {o.ref: o for o in d.options.idle_options(ws, 0) if o.label.startswith("look for ")}
+    assert 0 < len(offered) <= 2
+    for person, option in offered.items():
+        room = d.presence.where(person, ws.time)[0][0]
+        assert [s.skill for s in option.steps] == ["navigate", "approach_person", "greet"]
+        assert option.steps[0].args["place"] == room != ws.room
+    # met today, or seen just now (greeted in place instead): not looked for
+    met = ws.model_copy(update={"met_today": dict.fromkeys(d.knowledge.people, 1)})
+    assert not [o for o in d.options.idle_options(met, 0) if o.label.startswith("look for ")]

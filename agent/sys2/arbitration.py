@@ -95,6 +95,10 @@ def expand_call(call: SkillCall) -> tuple[SkillCall, ...]:
     return (call,)
 
 
+COMPANY_MIN_P = 0.3
+"""The least chance, by the presence model, of finding someone where the robot would look."""
+
+
 @dataclass
 class OptionBuilder:
     """Builds the search's candidate options from the queue, the goals, needs and the idle."""
@@ -108,6 +112,23 @@ class OptionBuilder:
 
     def _prior(self, steps: Sequence[SkillCall]) -> float:
         return 2.0 if any(s.skill in self.preferred_skills for s in steps) else 1.0
+
+    def _likely_company(self, state: WorldState, seen: set[str]) -> list[tuple[str, str]]:
+        """(person, room) for the people not met today and not seen lately, each in the room
+        the presence model finds likeliest now, likeliest first; none below
+        :data:`COMPANY_MIN_P`, and none in the room the robot stands in (it would see them)."""
+        found = []
+        for person in self.knowledge.people:
+            if person in seen or state.met_today.get(person):
+                continue
+            where = self.presence.where(person, state.time)
+            if not where:
+                continue
+            room, p = where[0]
+            if p >= COMPANY_MIN_P and room != state.room and room in self.knowledge.places:
+                found.append((p, person, room))
+        found.sort(key=lambda f: (-f[0], f[1]))
+        return [(person, room) for _, person, room in found]
 
     def request_options(self, requests: Sequence[UserRequest], now: float) -> list[Option]:
         scales = self.config.reward
@@ -231,11 +252,24 @@ class OptionBuilder:
         emotions = [e for e in self.favourite_emotions if e in EMOTIONS] or list(EMOTIONS)
         emotion = emotions[serial % len(emotions)]
         add(f"express {emotion}", SkillCall(skill="express", args={"emotion": emotion}))
-        # socialise: greet people seen lately, or go where people usually are at this hour
-        seen = [p for p in state.people_in(within_s=600.0) if p in self.knowledge.people]
+        # socialise: greet people seen lately (those met least today first, then the most
+        # recently seen), or go where people usually are at this hour
+        seen = sorted(
+            (p for p in state.people_in(within_s=600.0) if p in self.knowledge.people),
+            key=lambda p: (state.met_today.get(p, 0), -state.people_seen_at.get(p, 0.0), p),
+        )
         for person in seen[:2]:
             add(
                 f"greet {person}",
+                SkillCall(skill="approach_person", args={"person": person}),
+                SkillCall(skill="greet", args={"person": person}),
+                ref=person,
+            )
+        # look for company: people not met today nor seen lately, where they likely are now
+        for person, room in self._likely_company(state, set(seen))[:2]:
+            add(
+                f"look for {person} in {room}",
+                SkillCall(skill="navigate", args={"place": room}),
                 SkillCall(skill="approach_person", args={"person": person}),
                 SkillCall(skill="greet", args={"person": person}),
                 ref=person,

@@ -7,7 +7,9 @@ seen minutes ago is believed to be where they were seen; otherwise the hourly co
 neighbouring-hour blur and the person's desk, when the map gives one, as a weak prior) decide.
 A room where a search for the person has just failed is left out for ``RECENT_S``, even if the
 robot keeps glimpsing them there: seen is not reachable, and believing it would send the robot
-back to the same room after every failure.
+back to the same room after every failure. A failed search is also remembered per hour of day,
+like a sighting with the opposite sign: a room where someone was looked for in vain at this
+hour weighs less on later days, so a desk they are never at by noon stops drawing the robot.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class PresenceModel:
         self._recent: dict[str, tuple[str, float]] = {}
         # person -> room -> when they were last looked for there in vain
         self._missed: dict[str, dict[str, float]] = {}
+        # searches in vain per (person, hour of day, room): the learned side of a miss
+        self._misses: dict[str, dict[int, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(float))
+        )
         # where() per (person, hour, last seen room, rooms just searched in vain) between two
         # observations: the search asks it dozens of times per decision, learning nothing
         self._where: dict[
@@ -67,6 +73,7 @@ class PresenceModel:
     def missed(self, person: str, room: str, time: float) -> None:
         """A search for ``person`` in ``room`` failed at ``time``."""
         self._missed.setdefault(person, {})[room] = time
+        self._misses[person][int(hour_of_day(time))][room] += 1.0
         self._where.clear()
 
     def missed_rooms(self, person: str, time: float) -> frozenset[str]:
@@ -106,6 +113,16 @@ class PresenceModel:
         total = sum(scores.values())
         if total <= 0:
             return []
+        misses = self._misses.get(person)
+        if misses:
+            # a room's share shrinks with the searches in vain there; what it loses goes to
+            # "somewhere else" (the total stays), so a lone desk's chance drops too
+            for room in scores:
+                vain = sum(
+                    weight * misses.get((hour + dh) % 24, {}).get(room, 0.0)
+                    for dh, weight in ((0, 1.0), (-1, 0.4), (1, 0.4))
+                )
+                scores[room] /= 1.0 + vain
         # the share of sightings is the chance of finding them there, damped by the
         # chance they are in the building at all at this hour
         seen_hours = sum(sum(r.values()) for r in by_hour.values())
@@ -143,6 +160,10 @@ class PresenceModel:
                 for p, hours in self._counts.items()
             },
             "last_counted": dict(self._last_counted),
+            "misses": {
+                p: {str(h): dict(rooms) for h, rooms in hours.items()}
+                for p, hours in self._misses.items()
+            },
         }
 
     def save(self, path: Path) -> None:
@@ -165,5 +186,9 @@ class PresenceModel:
                     for room, n in rooms.items():
                         self._counts[person][int(hour)][room] = float(n)
             self._last_counted.update({k: float(v) for k, v in data["last_counted"].items()})
+            for person, hours in data.get("misses", {}).items():  # files before misses had none
+                for hour, rooms in hours.items():
+                    for room, n in rooms.items():
+                        self._misses[person][int(hour)][room] = float(n)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{path}: not a presence file ({exc})") from None
