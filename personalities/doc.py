@@ -92,6 +92,12 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("requests.min_battery", "0..1 (default 0): used by `accept_if_safe`"),
     ("battery_reserve", "0.05..0.9: the charge Sys1 and Sys2 never plan below"),
     (
+        "slow_near_people_m",
+        "0..5 metres (default 0): Sys1 slows to the safety guard's walking pace this much "
+        "farther from a person than the guard's radius, so the guard need not step in; 0 "
+        "leaves it to the guard",
+    ),
+    (
         "home_place_kind",
         "the kind of place it calls home (`dock`, `kitchen`, `lab`, "
         "`lobby`, ...); the first such place of the building, else the dock",
@@ -138,6 +144,7 @@ def _requests(people: Sequence[Personality]) -> list[str]:
                 f"{r.defer_max_s / 60:.0f} min",
                 f"{r.min_battery:.0%}",
                 f"{p.battery_reserve:.0%}",
+                f"{p.slow_near_people_m:.1f} m" if p.slow_near_people_m else "no",
             ]
         )
     header = [
@@ -148,6 +155,7 @@ def _requests(people: Sequence[Personality]) -> list[str]:
         "defer at most",
         "min battery",
         "battery reserve",
+        "slows near people sooner",
     ]
     return _table(header, rows)
 

@@ -166,6 +166,13 @@ class Personality(_Strict):
     requests: RequestPolicy
     battery_reserve: float = Field(ge=0.05, le=0.9)
     home_place_kind: str = Field(min_length=1, max_length=32)
+    slow_near_people_m: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=5.0,
+        description="how much sooner than the safety guard it slows to walking pace near a "
+        "person (0: it leaves that to the guard)",
+    )
 
     @field_validator("preferred_skills")
     @classmethod

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from sys1_support import rig
 
+from pepa.agent.sys1.config import ControlConfig, Sys1Config, control_for
 from pepa.agent.sys1.executor import HandleState
 from pepa.messages import PlanSource, SkillCall
+from pepa.personalities.loader import load
 from pepa.robot import RobotPose
 from pepa.sim.robot_adapter import run_world
 
@@ -130,3 +132,29 @@ def test_the_reserve_waits_until_the_robot_is_out_of_the_elevator() -> None:
     assert h.state == HandleState.SUCCESS, h.reason  # the ride finished first
     run_world(r.world, r.sys1, r.world.now + 30.0)
     assert r.sys1.handle.source == PlanSource.SAFETY
+
+
+def test_a_careful_robot_slows_near_people_before_the_guard_has_to() -> None:
+    care = 1.5
+    r = rig(hour=10.5, config=Sys1Config(control=ControlConfig(slow_near_people_m=care)))
+    assert r.call("approach_person", person="eva").state == HandleState.SUCCESS
+    eva = r.sys1.perception.belief.people["eva"]
+    safety = r.sys1.config.safety
+    ctx = r.sys1.ctx
+    beyond_guard = RobotPose(eva.x - (safety.near_person_m + care / 2), eva.y, 0.0, eva.floor)
+    v = ctx.careful_speed(beyond_guard, 1.0)
+    assert v == safety.near_person_mps
+    # what it sends already suits the guard: nothing to override
+    assert r.sys1.guard.filter_cmd(beyond_guard, v, 0.0, r.world.now)[0] == v
+    assert not r.sys1.guard.overrides
+    far = RobotPose(eva.x - (safety.near_person_m + 2 * care), eva.y, 0.0, eva.floor)
+    assert ctx.careful_speed(far, 1.0) == 1.0
+    # without the care it leaves it to the guard
+    plain = rig(hour=10.5)
+    assert plain.sys1.ctx.careful_speed(beyond_guard, 1.0) == 1.0
+
+
+def test_the_personality_file_sets_how_carefully_sys1_drives() -> None:
+    cautious, playful = load("Cautious"), load("Playful")
+    assert control_for(cautious).slow_near_people_m == cautious.slow_near_people_m > 0
+    assert control_for(playful, control_hz=20.0).slow_near_people_m == 0.0

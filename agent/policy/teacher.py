@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pepa.agent.policy.features import FeatureSpec, Intention, Observation
 from pepa.agent.policy.intentions import intentions_of
 from pepa.agent.policy.vocab import PolicyVocab, VocabError
-from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
+from pepa.agent.sys1.config import PerceptionConfig, Sys1Config, control_for
 from pepa.agent.sys1.executor import Sys1
 from pepa.agent.sys1.perception import CameraDetector
 from pepa.agent.sys2.config import Sys2Config
@@ -119,7 +119,11 @@ class DayRunner:
         self.sys1 = Sys1(
             self.robot,
             building,
-            config=Sys1Config(perception=PerceptionConfig(mode="oracle"), seed=day_seed),
+            config=Sys1Config(
+                control=control_for(self.personality),
+                perception=PerceptionConfig(mode="oracle"),
+                seed=day_seed,
+            ),
             truth=WorldTruth(self.world),
             now=self.world.now,
         )

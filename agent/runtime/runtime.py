@@ -59,7 +59,7 @@ from pepa.agent.runtime.config import RuntimeConfig, load_inputs
 from pepa.agent.runtime.day import Day
 from pepa.agent.runtime.memory_sink import BatchedMemorySink
 from pepa.agent.sys1 import lasting_state
-from pepa.agent.sys1.config import PerceptionConfig, Sys1Config
+from pepa.agent.sys1.config import PerceptionConfig, Sys1Config, control_for
 from pepa.agent.sys1.executor import SkillHandle, Sys1
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.deliberator import PRESENCE_FILE, SYS2_DIR, Deliberator
@@ -248,7 +248,9 @@ class Runtime:
             world.extra_objects[ob.object_id] = ob
         robot = SimRobot(world)
         s1cfg = Sys1Config(
-            perception=PerceptionConfig(mode=cfg.perception), seed=day_seed(cfg.seed, day)
+            control=control_for(self.personality),
+            perception=PerceptionConfig(mode=cfg.perception),
+            seed=day_seed(cfg.seed, day),
         )
         self.sink.begin_day(day)
         sys1 = Sys1(

@@ -6,9 +6,11 @@ long straight stretches coasted in one step); a real robot raises ``control_hz``
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pepa.personalities.model import Personality
 
 
 class _Cfg(BaseModel):
@@ -22,6 +24,12 @@ class ControlConfig(_Cfg):
     turn_radps: float = Field(default=1.2, gt=0, le=3.0)
     lookahead_m: float = Field(default=0.8, gt=0.1)
     goal_tolerance_m: float = Field(default=0.3, gt=0)
+    slow_near_people_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="slow to the guard's near-person speed this much beyond the guard's radius "
+        "(the personality's care; 0: the guard alone slows the robot)",
+    )
     rotate_in_place_rad: float = Field(default=0.9, gt=0, description="turn first above this")
     stuck_window_s: float = Field(default=6.0, gt=0)
     stuck_progress_m: float = Field(default=0.15, gt=0)
@@ -104,3 +112,8 @@ class Sys1Config(_Cfg):
     skills: SkillConfig = SkillConfig()
     livelock: LivelockConfig = LivelockConfig()
     seed: int = 0
+
+
+def control_for(personality: Personality, **fields: Any) -> ControlConfig:
+    """Sys1's control as ``personality`` drives (its care near people), with ``fields``."""
+    return ControlConfig(slow_near_people_m=personality.slow_near_people_m, **fields)

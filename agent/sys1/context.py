@@ -152,10 +152,23 @@ class SkillContext:
         """Command the base through the safety guard for ``hold_s`` seconds (the control
         period by default); returns what was actually sent."""
         hold = self.control_dt if hold_s is None else hold_s
+        v = self.careful_speed(self.pose, v)
         v, w = self.guard.filter_cmd(self.pose, v, w, self.now, hold)
         self.robot.set_cmd_vel(v, w)
         self.cmd = (v, w)
         return v, w
+
+    def careful_speed(self, pose: RobotPose, v: float) -> float:
+        """The speed the robot allows itself at ``pose``: its own slowing near people (as
+        its personality cares), before the guard would have to."""
+        margin = self.config.control.slow_near_people_m
+        guard = self.config.safety
+        if margin <= 0.0 or v <= guard.near_person_mps:
+            return v
+        reach = guard.near_person_m + margin
+        if self.guard.nearest_person(pose, reach) <= reach:
+            return guard.near_person_mps
+        return v
 
     def stop(self) -> None:
         self.robot.set_cmd_vel(0.0, 0.0)

@@ -35,7 +35,7 @@ from rclpy.context import Context
 
 from pepa.agent.coordinator.coordinator import refusal
 from pepa.agent.sys1 import lasting_state
-from pepa.agent.sys1.config import ControlConfig, PerceptionConfig, Sys1Config
+from pepa.agent.sys1.config import PerceptionConfig, Sys1Config, control_for
 from pepa.agent.sys1.executor import HandleState, SkillHandle, Sys1
 from pepa.agent.sys1.planner import Job, ThreadedPlanner
 from pepa.messages import (
@@ -44,6 +44,7 @@ from pepa.messages import (
     Plan,
     StepResult,
 )
+from pepa.personalities import loader
 from pepa.world_state import WorldState
 from pepa_ros import qos
 from pepa_ros.agent_node import AgentNode
@@ -105,8 +106,9 @@ class Sys1Node(AgentNode):
             if v["navigation"] == "nav2"
             else None
         )
+        personality = loader.load(v["personality"], self.data_dir)
         self.config = Sys1Config(
-            control=ControlConfig(control_hz=v["control_rate_hz"]),
+            control=control_for(personality, control_hz=v["control_rate_hz"]),
             perception=PerceptionConfig(mode="camera"),
             seed=v["seed"],
         )
