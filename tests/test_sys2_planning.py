@@ -407,15 +407,50 @@ def test_a_search_in_vain_at_an_hour_makes_that_room_less_likely_then_on_later_d
     assert dict(fresh.presence.where(person, evening)).get(room, 0.0) == p0
 
 
-def test_people_not_met_today_are_looked_for_where_they_likely_are() -> None:
+def test_people_not_met_today_are_looked_for_where_they_were_seen_at_this_hour() -> None:
     d = deliberator("playful")
-    ws = state(hour=10.0)
+    ws = state(hour=10.0, day=1)
+    rooms = [p for p in sorted(d.knowledge.places) if d.knowledge.places[p].kind != "dock"]
+    people = sorted(d.knowledge.people)[:3]
+    # yesterday at this hour each was seen somewhere (not where the robot is now)
+    for person, room in zip(people, (r for r in rooms if r != ws.room), strict=False):
+        t = ws.time - 86_400.0
+        d.presence.observe(
+            ws.model_copy(
+                update={"time": t, "people_rooms": {person: room}, "people_seen_at": {person: t}}
+            )
+        )
     offered = {o.ref: o for o in d.options.idle_options(ws, 0) if o.label.startswith("look for ")}
-    assert 0 < len(offered) <= 2
+    assert 0 < len(offered) <= 2 and set(offered) <= set(people)
     for person, option in offered.items():
         room = d.presence.where(person, ws.time)[0][0]
         assert [s.skill for s in option.steps] == ["navigate", "approach_person", "greet"]
         assert option.steps[0].args["place"] == room != ws.room
-    # met today, or seen just now (greeted in place instead): not looked for
+    # met today: not looked for; never seen at this hour (late at night): not looked for
     met = ws.model_copy(update={"met_today": dict.fromkeys(d.knowledge.people, 1)})
     assert not [o for o in d.options.idle_options(met, 0) if o.label.startswith("look for ")]
+    night = state(hour=22.5, day=1)
+    assert not [o for o in d.options.idle_options(night, 0) if o.label.startswith("look for ")]
+
+
+def test_speaking_where_people_usually_are_at_this_hour_is_worth_more_than_to_an_empty_room() -> (
+    None
+):
+    _, model, _ = _tiny_world()
+    root = _root(model)
+    # seen in "near" at this hour on three earlier days
+    for day in range(1, 4):
+        t = root.time - day * 86_400.0
+        model.presence.observe(
+            root.model_copy(
+                update={"time": t, "people_rooms": {"eva": "near"}, "people_seen_at": {"eva": t}}
+            )
+        )
+    speak = SkillCall(skill="speak", args={"text": "Hello everyone!"})
+
+    def spoken_in(place: str) -> float:
+        s = model.initial_state(root)
+        model.step(s, SkillCall(skill="navigate", args={"place": place}), None)
+        return model.step(s, speak, None).goods[Feature.SOCIAL]
+
+    assert spoken_in("near") > spoken_in("far") > 0.0

@@ -115,13 +115,17 @@ class OptionBuilder:
 
     def _likely_company(self, state: WorldState, seen: set[str]) -> list[tuple[str, str]]:
         """(person, room) for the people not met today and not seen lately, each in the room
-        the presence model finds likeliest now, likeliest first; none below
-        :data:`COMPANY_MIN_P`, and none in the room the robot stands in (it would see them)."""
+        the presence model finds likeliest now, likeliest first; only people the robot has
+        seen at this hour before (a desk alone says nothing of who is in at night), none
+        below :data:`COMPANY_MIN_P`, and none in the room it stands in (it would see them)."""
         found = []
+        presence = self.presence
         for person in self.knowledge.people:
             if person in seen or state.met_today.get(person):
                 continue
-            where = self.presence.where(person, state.time)
+            if not presence.sightings(person, state.time):
+                continue
+            where = presence.where(person, state.time)
             if not where:
                 continue
             room, p = where[0]

@@ -43,6 +43,8 @@ class PresenceModel:
         self._recent: dict[str, tuple[str, float]] = {}
         # person -> room -> when they were last looked for there in vain
         self._missed: dict[str, dict[str, float]] = {}
+        # expected_people() per hour of day between two observations
+        self._crowd: dict[int, dict[str, float]] = {}
         # searches in vain per (person, hour of day, room): the learned side of a miss
         self._misses: dict[str, dict[int, dict[str, float]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(float))
@@ -56,6 +58,7 @@ class PresenceModel:
     def observe(self, state: WorldState) -> None:
         """Count each sighting once (a sighting is a new ``people_seen_at`` time)."""
         self._where.clear()
+        self._crowd.clear()
         for person in sorted(state.people_seen_at):
             seen_at = state.people_seen_at[person]
             room = state.people_rooms.get(person)
@@ -75,6 +78,7 @@ class PresenceModel:
         self._missed.setdefault(person, {})[room] = time
         self._misses[person][int(hour_of_day(time))][room] += 1.0
         self._where.clear()
+        self._crowd.clear()
 
     def missed_rooms(self, person: str, time: float) -> frozenset[str]:
         """Rooms where ``person`` was looked for in vain during the last :data:`RECENT_S`."""
@@ -96,6 +100,10 @@ class PresenceModel:
                 (room, p) for room, p in self._by_hour(person, hour, recent) if room not in skip
             ]
         return list(hit)
+
+    def sightings(self, person: str, time: float) -> float:
+        """How often ``person`` was seen at this hour of day (any day, any room)."""
+        return sum(self._counts.get(person, {}).get(int(hour_of_day(time)), {}).values())
 
     def _by_hour(
         self, person: str, hour: int, recent: tuple[str, float] | None
@@ -151,6 +159,14 @@ class PresenceModel:
                 expected[state.people_rooms[person]] += 1.0
         return sorted(expected.items(), key=lambda kv: (-kv[1], kv[0]))
 
+    def expected_people(self, room: str, time: float) -> float:
+        """How many people ``room`` usually has at this hour of day (from sightings)."""
+        hour = int(hour_of_day(time))
+        crowd = self._crowd.get(hour)
+        if crowd is None:
+            crowd = self._crowd[hour] = dict(self.busiest_rooms(time))
+        return crowd.get(room, 0.0)
+
     # --- persistence ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, object]:
@@ -179,6 +195,7 @@ class PresenceModel:
         if not path.is_file():
             return
         self._where.clear()
+        self._crowd.clear()
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             for person, hours in data["counts"].items():

@@ -269,7 +269,9 @@ class WorldModel:
 
     def _speak(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
         e = self._idle(SPEAK_S, self.robot.idle_w)
-        social = 0.3 if s.near else 0.05
+        # to someone close by; else to whoever the room usually has at this hour
+        crowd = self.presence.expected_people(s.place, s.time) if s.place else 0.0
+        social = 0.3 if s.near else max(0.05, 0.3 * min(1.0, crowd))
         return StepOutcome(SPEAK_S, e, True, {_SOCIAL: social}, conservation=0.8)
 
     def _express(self, s: ModelState, call: SkillCall, rng: random.Random | None) -> StepOutcome:
