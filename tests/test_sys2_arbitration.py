@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from sys2_support import deliberator, state
 
+from pepa.agent.sys2.deliberator import carries_on
 from pepa.messages import (
     CandidateKind,
     Condition,
@@ -201,3 +202,37 @@ def test_a_wider_battery_reserve_tops_up_earlier() -> None:
     (top_up,) = builder.need_options(between, to_dock=0.01, reserve=0.5)
     assert top_up.kind == CandidateKind.IDLE and top_up.steps[0].skill == "dock_and_charge"
     assert builder.need_options(between, to_dock=0.01, reserve=0.2) == []
+
+
+def test_a_running_charge_is_weighed_against_what_came_up_not_left_out() -> None:
+    builder = deliberator("working").options
+    low = state(battery=0.5, charging=True)
+    # charging as its own errand: carrying on is one of the options of a search meanwhile
+    (charge,) = builder.need_options(
+        low.model_copy(update={"current_skill": "dock_and_charge", "idle": False}),
+        to_dock=0.01,
+        reserve=0.25,
+    )
+    assert charge.steps[0].skill == "dock_and_charge"
+    # charging anyway, resting on the dock: no errand to the dock is offered
+    resting = low.model_copy(update={"current_skill": "rest", "idle": False})
+    assert builder.need_options(resting, to_dock=0.01, reserve=0.25) == []
+
+
+def test_a_search_that_chooses_what_runs_already_does_not_interrupt_it() -> None:
+    d = deliberator("working")
+    ws = state(battery=0.3)
+    first = d.decide(ws)
+    assert first is not None
+    left = first.plan.steps[first.plan.progress :]
+    same_steps = first.model_copy(
+        update={"chosen": first.chosen.model_copy(update={"ref": "other", "label": "other"})}
+    )
+    assert carries_on(same_steps, first)
+    other = first.model_copy(
+        update={
+            "chosen": first.chosen.model_copy(update={"ref": "other", "label": "other"}),
+            "plan": first.plan.model_copy(update={"steps": [*left, *left]}),
+        }
+    )
+    assert not carries_on(other, first)

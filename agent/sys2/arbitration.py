@@ -197,8 +197,9 @@ class OptionBuilder:
     def need_options(self, state: WorldState, to_dock: float, reserve: float) -> list[Option]:
         margin = state.battery - to_dock - reserve
         charge = (SkillCall(skill="dock_and_charge"),)
-        if state.charging:
-            return []
+        if state.charging and state.current_skill != "dock_and_charge":
+            return []  # charging anyway (resting on the dock): no errand to the dock
+        # while its own charge runs, carrying on is weighed against what came up meanwhile
         if margin < self.config.charge_need_margin:
             urgency = 1.0 - max(0.0, margin) / max(self.config.charge_need_margin, 1e-6)
             return [

@@ -338,9 +338,7 @@ class Deliberator:
                 return None
             decision = self._search(state, now, preface=f"Interrupting to act on {trigger}. ")
             cur = self.current
-            if decision is None or (
-                decision.chosen.ref == cur.chosen.ref and decision.chosen.kind == cur.chosen.kind
-            ):
+            if decision is None or carries_on(decision, cur):
                 return None
             self._interrupt(now, f"preempted by: {decision.chosen.label}")
             self._adopt(decision, now)
@@ -628,3 +626,12 @@ def _emotions_for(personality: PersonalityLike | None) -> tuple[str, ...]:
     if personality is not None and personality.big_five.extraversion >= 0.6:
         return ("dance", "wag", "jump")
     return ("wag", "nod", "stretch")
+
+
+def carries_on(decision: Decision, current: Decision) -> bool:
+    """Whether a search during ``current`` chose to go on with it: the same option, or the
+    same steps as are left of it (a charge for a need that has lapsed, chosen as a top-up)."""
+    if (decision.chosen.ref, decision.chosen.kind) == (current.chosen.ref, current.chosen.kind):
+        return True
+    plan = current.plan
+    return decision.plan.steps == plan.steps[plan.progress :]
