@@ -454,3 +454,18 @@ def test_speaking_where_people_usually_are_at_this_hour_is_worth_more_than_to_an
         return model.step(s, speak, None).goods[Feature.SOCIAL]
 
     assert spoken_in("near") > spoken_in("far") > 0.0
+
+
+def test_an_idle_wish_to_see_someone_is_not_searched_for_but_the_miss_is_learned() -> None:
+    d = deliberator("playful")
+    ws = state(hour=10.0)
+    decision = d.decide(ws)
+    assert decision is not None and decision.chosen.kind == CandidateKind.IDLE
+    person = sorted(d.knowledge.people)[0]
+    believed = d.presence.where(person, ws.time)[0][0]
+    approach = SkillCall(skill="approach_person", args={"person": person})
+    greet = SkillCall(skill="greet", args={"person": person})
+    d.current = decision.model_copy(update={"plan": Plan(steps=[approach, greet])})
+    assert d.on_skill_result(_fail(approach, f"{person} not found", ws.time), ws) is None
+    assert d.current is None
+    assert believed in d.presence.missed_rooms(person, ws.time + 60.0)

@@ -37,7 +37,7 @@ from pepa.agent.sys2.mcts import MCTS, SearchResult
 from pepa.agent.sys2.options import Option
 from pepa.agent.sys2.parser import RequestParser, StructuredLLM
 from pepa.agent.sys2.presence import PresenceModel
-from pepa.agent.sys2.replanner import Replanner
+from pepa.agent.sys2.replanner import Replanner, missing_person
 from pepa.agent.sys2.request_queue import RequestQueue
 from pepa.agent.sys2.site_map import SiteMap
 from pepa.agent.sys2.travel import MapTravel, TravelEstimator
@@ -570,6 +570,12 @@ class Deliberator:
                 self.queue.move(rid, RequestState.FAILED, now, reason)
 
     def _replan(self, cur: Decision, result: SkillResult, now: float) -> Decision | None:
+        person = missing_person(result)
+        if person is not None and cur.chosen.kind == CandidateKind.IDLE:
+            # a wish to see someone is not a search: learn the miss, choose anew
+            self.replanner.missed(person, now)
+            self._give_up(cur, now, f"{result.call.label()} failed ({result.reason})")
+            return None
         repair = self.replanner.repair(cur.plan, result, self._attempts, now)
         if repair.steps is None:
             self._give_up(cur, now, repair.reason)

@@ -84,21 +84,22 @@ class Replanner:
                 [SkillCall(skill="dock_and_charge"), call, *rest],
                 f"{call.label()} stopped for the battery ({why}); charging first, then resuming",
             )
-        if call.skill in PERSON_SKILLS and (
-            "not found" in low or "lost" in low or "no person" in low or "absent" in low
-        ):
-            person = str(call.args.get("person", ""))
+        person = missing_person(failed)
+        if person is not None:
             return self._search_person(person, call, rest, why, now)
         if call.skill == "dock_and_charge":
             return Repair([call, *rest], f"charging failed ({why}); trying the dock again")
         return Repair([call, *rest], f"{call.label()} failed ({why}); trying again")
 
+    def missed(self, person: str, now: float) -> None:
+        """Where ``person`` was believed to be is where they were not found."""
+        for room, _p in self.presence.where(person, now)[:1]:
+            self.presence.missed(person, room, now)
+
     def _search_person(
         self, person: str, call: SkillCall, rest: list[SkillCall], why: str, now: float
     ) -> Repair:
-        # where they were believed to be is where they were not found
-        for room, _p in self.presence.where(person, now)[:1]:
-            self.presence.missed(person, room, now)
+        self.missed(person, now)
         # every room searched in vain lately is left out, not only the last: otherwise two
         # rooms take turns as "where they may be"
         tried = self.presence.missed_rooms(person, now)
@@ -117,3 +118,14 @@ class Replanner:
         return Repair(
             [explore, call, *rest], f"{person} not found ({why}); exploring to find them"
         )
+
+
+def missing_person(failed: SkillResult) -> str | None:
+    """The person a failed step was about, when it failed because they were not there."""
+    call = failed.call
+    low = (failed.reason or "").lower()
+    if call.skill in PERSON_SKILLS and (
+        "not found" in low or "lost" in low or "no person" in low or "absent" in low
+    ):
+        return str(call.args.get("person", ""))
+    return None
