@@ -469,3 +469,17 @@ def test_an_idle_wish_to_see_someone_is_not_searched_for_but_the_miss_is_learned
     assert d.on_skill_result(_fail(approach, f"{person} not found", ws.time), ws) is None
     assert d.current is None
     assert believed in d.presence.missed_rooms(person, ws.time + 60.0)
+
+
+def test_someone_who_stepped_away_is_approached_again_not_greeted_into_thin_air() -> None:
+    d = deliberator("working")
+    ws = state(hour=10.0)
+    greet = SkillCall(skill="greet", args={"person": "bob"})
+    plan = Plan(steps=[SkillCall(skill="approach_person", args={"person": "bob"}), greet])
+    plan.progress = 1
+    repair = d.replanner.repair(
+        plan, _fail(greet, "Bob Dvorak is not nearby", ws.time), 0, ws.time
+    )
+    assert repair.steps is not None
+    assert [s.skill for s in repair.steps] == ["approach_person", "greet"]
+    assert repair.steps[0].args == {"person": "bob"}

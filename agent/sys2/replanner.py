@@ -87,6 +87,10 @@ class Replanner:
         person = missing_person(failed)
         if person is not None:
             return self._search_person(person, call, rest, why, now)
+        if call.skill in PERSON_SKILLS and "not nearby" in low and "person" in call.args:
+            # they were reached and stepped away: go up to them again, then carry on
+            again = SkillCall(skill="approach_person", args={"person": call.args["person"]})
+            return Repair([again, call, *rest], f"{why}; going up to them again")
         if call.skill == "dock_and_charge":
             return Repair([call, *rest], f"charging failed ({why}); trying the dock again")
         return Repair([call, *rest], f"{call.label()} failed ({why}); trying again")
