@@ -92,3 +92,8 @@ LUMP_FEATURES: tuple[Feature, ...] = tuple(f for f in Feature if not f.per_time)
 
 RATE_FEATURES: tuple[Feature, ...] = tuple(f for f in Feature if f.per_time)
 """Features earned per unit of time (averaged over an option's duration)."""
+
+
+IDLENESS_CUES: tuple[str, ...] = ("lazy",)
+"""Words of a reviewer's note reproaching the robot for resting when it should work: a note
+with one asks for less energy saving and more task, whatever direction words it has."""

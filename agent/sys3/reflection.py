@@ -26,7 +26,7 @@ from pepa.agent.sys3.self_model import SelfModel
 from pepa.knowledge import SKILLS, WorldKnowledge
 from pepa.messages import DailyGoal, Experience, Goal, Insight, Reflection, WeightChange
 from pepa.personalities.model import Personality
-from pepa.reward_features import FEATURES, Feature
+from pepa.reward_features import FEATURES, IDLENESS_CUES, Feature
 
 if TYPE_CHECKING:
     from pepa.agent.llm.client import LLMClient
@@ -57,7 +57,7 @@ def feedback_signals(notes: list[str]) -> tuple[dict[Feature, float], list[str]]
     for note in notes:
         for sentence in re.split(r"[.;!?\n]+", note.lower()):
             hit = False
-            if "lazy" in sentence:
+            if any(cue in sentence for cue in IDLENESS_CUES):
                 signals[Feature.ENERGY] -= 0.8
                 signals[Feature.TASK] += 0.8
                 hit = True
