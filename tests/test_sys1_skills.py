@@ -10,6 +10,7 @@ from sys1_support import Rig, rig
 from pepa.agent.sys1.context import Blockage
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.skills import SKILL_CLASSES
+from pepa.agent.sys1.skills.social import near_track, talking_band
 from pepa.knowledge import EMOTIONS, SKILLS
 from pepa.messages import SkillCall, SkillStatus
 
@@ -219,6 +220,24 @@ def test_approach_a_person_elsewhere_finds_them() -> None:
     assert r.sys1.ctx.pose.floor == 0
     t = r.sys1.perception.belief.people["alice"]
     assert math.hypot(t.x - r.sys1.ctx.pose.x, t.y - r.sys1.ctx.pose.y) <= 2.5
+
+
+def test_greeting_someone_right_next_to_the_robot_steps_back_to_read_their_badge() -> None:
+    r = rig(hour=10.5)
+    _ok(r.call("approach_person", person="eva"))  # seen: the robot knows where she is
+    eva = r.world.people.state("eva", r.world.now)
+    robot = r.world.robot
+    # right in front of her, facing her: her badge is above the low camera's image
+    robot.x = eva.x + 0.6 * math.cos(eva.heading)
+    robot.y = eva.y + 0.6 * math.sin(eva.heading)
+    robot.theta = eva.heading + math.pi
+    r.sys1.tick(r.world.now)
+    r.sys1.ctx.look()
+    assert near_track(r.sys1.ctx, "eva", 0.0) is None
+    _ok(r.call("greet", person="eva"))
+    near, far = talking_band(r.sys1.ctx, "eva")
+    d = math.hypot(robot.x - eva.x, robot.y - eva.y)
+    assert near - 0.3 <= d <= far + 0.3
 
 
 def test_people_skills_fail_for_unknown_or_absent_people() -> None:

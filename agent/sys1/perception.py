@@ -63,6 +63,13 @@ def nearest_readable_m(config: PerceptionConfig, height_m: float, side_m: float)
     return max(above, below, 0.0) / slope
 
 
+def farthest_readable_m(config: PerceptionConfig, side_m: float) -> float:
+    """The farthest depth at which a marker of ``side_m`` seen squarely still spans
+    ``min_marker_px`` pixels."""
+    focal = config.camera_width_px / 2 / math.tan(math.radians(config.fov_deg) / 2)
+    return focal * side_m / config.min_marker_px
+
+
 class OracleDetector:
     """Ground truth in the field of view through the camera's geometry and a seeded miss and
     noise model.

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 
-from pepa.agent.sys1.context import SkillContext
-from pepa.agent.sys1.perception import Track
+from pepa.agent.sys1.context import NoRouteError, SkillContext
+from pepa.agent.sys1.perception import Track, farthest_readable_m, nearest_readable_m
 from pepa.agent.sys1.planner import Job
 from pepa.agent.sys1.skills.base import Outcome, Script, Skill, failed, why
 from pepa.agent.sys1.skills.motion import Turn, heading_to
@@ -20,6 +20,8 @@ from pepa.messages import SkillResult
 
 QUARTER = math.pi / 2
 APPROACH_TRIES = 3
+#: The robot stands this far inside the band of distances from which it can read a badge.
+TALK_MARGIN_M = 0.25
 
 
 def person_name(ctx: SkillContext, pid: str) -> str:
@@ -36,13 +38,66 @@ def near_track(ctx: SkillContext, pid: str, within_s: float) -> Track | None:
     return t if d <= ctx.config.perception.person_near_m else None
 
 
+def talking_band(ctx: SkillContext, pid: str) -> tuple[float, float]:
+    """How near and how far the robot may stand to talk to someone: far enough back for its
+    low camera to have their badge whole in the image, near enough to read it and be heard."""
+    cfg = ctx.config.perception
+    person = ctx.building.people_by_id[pid]
+    near = nearest_readable_m(cfg, person.badge_height_m, person.badge_size_m) + TALK_MARGIN_M
+    far = min(cfg.person_near_m, farthest_readable_m(cfg, person.badge_size_m)) - TALK_MARGIN_M
+    if near > far:  # no such band: the middle is the least out of reach
+        near = far = (near + far) / 2
+    return near, far
+
+
+def talking_distance(ctx: SkillContext, pid: str) -> float:
+    """Where in the talking band to stand: the configured distance, kept inside the band."""
+    near, far = talking_band(ctx, pid)
+    return min(max(ctx.config.skills.approach_distance_m, near), far)
+
+
+def step_to_talking_distance(
+    ctx: SkillContext, pid: str, t: Track
+) -> Generator[Skill | Job[object] | float | None, SkillResult | None, None]:
+    """Back off from (or close in on) someone last seen at ``t`` when they stand outside the
+    talking band: right next to them the badge is above the image and cannot be read."""
+    near, far = talking_band(ctx, pid)
+    d = math.hypot(ctx.pose.x - t.x, ctx.pose.y - t.y)
+    if near <= d <= far:
+        return
+    away = (
+        math.atan2(ctx.pose.y - t.y, ctx.pose.x - t.x)
+        if d > 1e-6
+        else ctx.pose.theta + math.pi  # on top of them: back off the way it came
+    )
+    stand = talking_distance(ctx, pid)
+    here = (ctx.pose.x, ctx.pose.y)
+    # straight out from them first, then turning aside, to a spot reached in a straight line
+    for turn in (0.0, QUARTER / 2, -QUARTER / 2, QUARTER, -QUARTER):
+        a = away + turn
+        try:
+            spot = ctx.router.free_near(
+                t.floor, (t.x + stand * math.cos(a), t.y + stand * math.sin(a)), 0.3
+            )
+        except NoRouteError:
+            continue
+        if near <= math.hypot(spot[0] - t.x, spot[1] - t.y) <= far and ctx.cspace.segment_free(
+            t.floor, here, spot
+        ):
+            label = f"talking distance from {person_name(ctx, pid)}"
+            yield GoTo(ctx, (t.floor, *spot), label=label)
+            return
+
+
 def face_and_check(
     ctx: SkillContext, pid: str, at: tuple[float, float] | None = None
 ) -> Generator[Skill | Job[object] | float | None, SkillResult | None, bool]:
-    """Turn towards the person (or ``at``) and look; returns whether they are close."""
-    if at is None:
-        t = ctx.perception.person(pid, ctx.now, 60.0)
-        if t is not None and t.floor == ctx.pose.floor:
+    """Turn towards the person (or ``at``) and look, from talking distance when they were seen
+    lately; returns whether they are close."""
+    t = ctx.perception.person(pid, ctx.now, 60.0)
+    if t is not None and t.floor == ctx.pose.floor:
+        yield from step_to_talking_distance(ctx, pid, t)
+        if at is None:
             at = (t.x, t.y)
     if at is not None:
         yield Turn(ctx, heading=heading_to(ctx, *at))
@@ -76,12 +131,12 @@ class ApproachPerson(Skill):
             t = ctx.perception.person(pid, ctx.now, ctx.config.skills.person_recent_s)
             if t is not None:
                 floor, x, y, where = t.floor, t.x, t.y, t.room or f"floor {t.floor}"
-                spots = self._around(floor, x, y)
+                spots = self._around(pid, floor, x, y)
             else:
                 desk = ctx.building.people_by_id[pid].desk
                 floor, x, y = ctx.resolve(desk)
                 where = desk
-                spots = [(x, y)] if attempt == 0 else self._around(floor, x, y)
+                spots = [(x, y)] if attempt == 0 else self._around(pid, floor, x, y)
             if where not in looked:
                 looked.append(where)
             for sx, sy in spots:
@@ -104,17 +159,17 @@ class ApproachPerson(Skill):
                     break  # seen further away: go there
         return Outcome(False, f"{name} not found (looked in {', '.join(looked)})")
 
-    def _around(self, floor: int, x: float, y: float) -> list[tuple[float, float]]:
+    def _around(self, pid: str, floor: int, x: float, y: float) -> list[tuple[float, float]]:
         """Viewpoints at talking distance around (x, y), the robot's side first."""
         ctx = self.ctx
-        d = ctx.config.skills.approach_distance_m
+        d = talking_distance(ctx, pid)
         a0 = math.atan2(ctx.pose.y - y, ctx.pose.x - x) if ctx.pose.floor == floor else 0.0
         out = []
         for da in (0.0, QUARTER, -QUARTER, math.pi):
             p = (x + d * math.cos(a0 + da), y + d * math.sin(a0 + da))
             try:
                 q = ctx.router.free_near(floor, p, 1.0)
-            except Exception:  # NoRouteError: no floor to stand on there
+            except NoRouteError:  # no floor to stand on there
                 continue
             if math.hypot(q[0] - x, q[1] - y) <= ctx.config.perception.person_near_m:
                 out.append(q)
