@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sys2_support import deliberator, state
 
+from pepa.agent.sys2.arbitration import COMPANY_MIN_P
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.mcts import MCTS
 from pepa.agent.sys2.options import Option
@@ -405,6 +406,41 @@ def test_a_search_in_vain_at_an_hour_makes_that_room_less_likely_then_on_later_d
     assert dict(fresh.presence.where(person, tomorrow)).get(room, 0.0) == p1
     evening = tomorrow + 6 * 3600.0
     assert dict(fresh.presence.where(person, evening)).get(room, 0.0) == p0
+
+
+def test_each_search_in_vain_today_makes_it_likelier_the_person_is_not_in_until_seen() -> None:
+    d = deliberator("working")
+    person = next(p for p, desk in d.presence.site.people.items() if desk.location is not None)
+    ws = state(hour=9.0, day=1)
+    chances = [d.presence.where(person, ws.time)[0][1]]
+    # looked for every hour at the likeliest room, in vain: a day off, not a busy desk
+    for k in range(1, 4):
+        t = ws.time + k * 3600.0
+        room = d.presence.where(person, t)[0][0]
+        d.presence.missed(person, room, t)
+        chances.append(sum(p for _, p in d.presence.where(person, t + 1800.0)))
+    assert chances == sorted(chances, reverse=True) and chances[-1] < COMPANY_MIN_P
+    # seen again (anywhere): in after all, and the day's misses say nothing more
+    seen_at = ws.time + 4 * 3600.0
+    room = sorted(d.knowledge.places)[0]
+    d.presence.observe(
+        ws.model_copy(
+            update={
+                "time": seen_at,
+                "people_rooms": {person: room},
+                "people_seen_at": {person: seen_at},
+            }
+        )
+    )
+    later = seen_at + 2 * 3600.0
+    assert sum(p for _, p in d.presence.where(person, later)) > chances[-1]
+    # and the next day starts without them (away from the hour the miss was learned at)
+    unseen = next(p for p in d.presence.site.people if p != person)
+    d.presence.missed(unseen, d.presence.where(unseen, ws.time)[0][0], ws.time)
+    tomorrow = ws.time + 86_400.0 + 6 * 3600.0
+    assert d.presence.where(unseen, tomorrow) == deliberator("working").presence.where(
+        unseen, tomorrow
+    )
 
 
 def test_people_not_met_today_are_looked_for_where_they_were_seen_at_this_hour() -> None:

@@ -10,6 +10,9 @@ robot keeps glimpsing them there: seen is not reachable, and believing it would 
 back to the same room after every failure. A failed search is also remembered per hour of day,
 like a sighting with the opposite sign: a room where someone was looked for in vain at this
 hour weighs less on later days, so a desk they are never at by noon stops drawing the robot.
+Within a day, each search in vain is also evidence that the person is not in at all today (a
+day off, a trip): the chance they are in the building falls by Bayes' rule with the chance
+they had of being where they were not found, until someone sees them again.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from pepa.agent.sys2.site_map import SiteMap
-from pepa.clock import hour_of_day
+from pepa.clock import day_of, hour_of_day
 from pepa.world_state import WorldState
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,8 @@ class PresenceModel:
         self._missed: dict[str, dict[str, float]] = {}
         # expected_people() per hour of day between two observations
         self._crowd: dict[int, dict[str, float]] = {}
+        # person -> today's searches in vain: (when, the chance of finding them there if in)
+        self._vain_today: dict[str, list[tuple[float, float]]] = {}
         # searches in vain per (person, hour of day, room): the learned side of a miss
         self._misses: dict[str, dict[int, dict[str, float]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(float))
@@ -52,7 +57,7 @@ class PresenceModel:
         # where() per (person, hour, last seen room, rooms just searched in vain) between two
         # observations: the search asks it dozens of times per decision, learning nothing
         self._where: dict[
-            tuple[str, int, str | None, frozenset[str]], list[tuple[str, float]]
+            tuple[str, int, str | None, frozenset[str]], tuple[float, list[tuple[str, float]]]
         ] = {}
 
     def observe(self, state: WorldState) -> None:
@@ -75,6 +80,10 @@ class PresenceModel:
 
     def missed(self, person: str, room: str, time: float) -> None:
         """A search for ``person`` in ``room`` failed at ``time``."""
+        present, ranked = self._hourly(person, time)
+        chance = dict(ranked).get(room, 0.0) / present if present > 0 else 0.0
+        today = [v for v in self._vain_today.get(person, []) if day_of(v[0]) == day_of(time)]
+        self._vain_today[person] = [*today, (time, chance)]
         self._missed.setdefault(person, {})[room] = time
         self._misses[person][int(hour_of_day(time))][room] += 1.0
         self._where.clear()
@@ -92,14 +101,36 @@ class PresenceModel:
         skip = self.missed_rooms(person, time) if person in self._missed else frozenset()
         if recent is not None and time - recent[1] <= RECENT_S and recent[0] not in skip:
             return [(recent[0], 0.9)]
+        present, ranked = self._hourly(person, time, skip)
+        vain = self._vain_since_seen(person, time)
+        if vain < 1.0:
+            # P(in | not found) = P(in) q / (P(in) q + P(out)), q: the chance of every miss
+            factor = vain / (present * vain + 1.0 - present)
+            return [(room, p * factor) for room, p in ranked]
+        return list(ranked)
+
+    def _hourly(
+        self, person: str, time: float, skip: frozenset[str] = frozenset()
+    ) -> tuple[float, list[tuple[str, float]]]:
+        """:meth:`_by_hour`, without the rooms in ``skip``, cached between observations."""
+        recent = self._recent.get(person)
         hour = int(hour_of_day(time))
         key = (person, hour, None if recent is None else recent[0], skip)
         hit = self._where.get(key)
         if hit is None:
-            hit = self._where[key] = [
-                (room, p) for room, p in self._by_hour(person, hour, recent) if room not in skip
-            ]
-        return list(hit)
+            present, ranked = self._by_hour(person, hour, recent)
+            hit = self._where[key] = (present, [(r, p) for r, p in ranked if r not in skip])
+        return hit
+
+    def _vain_since_seen(self, person: str, time: float) -> float:
+        """The chance of having missed ``person`` in today's searches since they were last
+        seen, were they in the building (1.0: no such search)."""
+        seen = self._recent.get(person, ("", -math.inf))[1]
+        q = 1.0
+        for t, chance in self._vain_today.get(person, ()):
+            if day_of(t) == day_of(time) and seen < t <= time:
+                q *= 1.0 - min(chance, 0.99)
+        return q
 
     def sightings(self, person: str, time: float) -> float:
         """How often ``person`` was seen at this hour of day (any day, any room)."""
@@ -107,7 +138,8 @@ class PresenceModel:
 
     def _by_hour(
         self, person: str, hour: int, recent: tuple[str, float] | None
-    ) -> list[tuple[str, float]]:
+    ) -> tuple[float, list[tuple[str, float]]]:
+        """The chance ``person`` is in the building at this hour, and where (best first)."""
         scores: dict[str, float] = defaultdict(float)
         by_hour = self._counts.get(person, {})
         for dh, weight in ((0, 1.0), (-1, 0.4), (1, 0.4)):
@@ -120,7 +152,7 @@ class PresenceModel:
             scores[recent[0]] += 0.3
         total = sum(scores.values())
         if total <= 0:
-            return []
+            return 0.0, []
         misses = self._misses.get(person)
         if misses:
             # a room's share shrinks with the searches in vain there; what it loses goes to
@@ -140,7 +172,7 @@ class PresenceModel:
             else min(0.9, 0.3 + sum(by_hour.get(hour, {}).values()) / max(1.0, seen_hours / 8.0))
         )
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [(room, present * s / total) for room, s in ranked[:3]]
+        return present, [(room, present * s / total) for room, s in ranked[:3]]
 
     def busiest_rooms(
         self, time: float, state: WorldState | None = None
