@@ -1,6 +1,7 @@
 """Any building: the five personalities living in generated buildings they have never seen.
 
     python bench/robustness.py [--buildings 8] [--days 2] [--out DIR] [--workers N]
+                               [--embedder static|minilm]
 
 K generated buildings (shapes l, t, u, bar in turn; 3-6 floors; every fourth with a basement)
 x the five personalities x D days, offline engines, oracle perception, one worker process per
@@ -8,7 +9,10 @@ core (the study's runner), plus the same personalities in the default office for
 skill-failure baseline. Targets over the generated robot-days: no rescue (carried to the dock),
 no battery-empty event, no livelock left undetected (an oscillation in the trace with no
 livelock stop, :mod:`pepa.agent.oscillation`), skill failures per robot-day at most 1.5 x the
-office's, and all of it within ten minutes on two cores. Prints per-building lines and, last,
+office's, and all of it within ten minutes on two cores. Memories are embedded with the static
+embedder by default: nothing here asks memory by meaning (no memory QA, and the agent's own
+decisions read memory by day, not by similarity; a test checks they are the same under either
+embedder), and MiniLM would be half of the CPU. Prints per-building lines and, last,
 one JSON object.
 """
 
@@ -25,6 +29,7 @@ from pathlib import Path
 from pepa.agent.oscillation import oscillations, undetected
 from pepa.agent.study.record import RunRecord, read_traces
 from pepa.agent.study.runner import RUNS_DIR, StudyConfig, resolve_personalities, run_all
+from pepa.memory.embedders import EmbedderKind
 from pepa.sim.generator import Shape, generate_building, write_building
 
 SHAPES = (Shape.L, Shape.T, Shape.U, Shape.BAR)
@@ -101,6 +106,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=100, help="building k: this + k")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=None, help="default: a temporary directory")
+    parser.add_argument(
+        "--embedder", choices=[k.value for k in EmbedderKind], default=EmbedderKind.STATIC.value
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     out = args.out or Path(tempfile.mkdtemp(prefix="pepa-robustness-"))
@@ -111,6 +119,7 @@ def main() -> None:
         "personalities": resolve_personalities("all"),
         "workers": args.workers,
         "qa_per_kind": 0,
+        "embedder": args.embedder,
         "requests_per_person_hour": None,  # the simulator's own day
         "busy_requests_per_person_hour": None,  # and none of the study's extra busy runs
     }

@@ -18,7 +18,10 @@ from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.runtime.runtime import Runtime
 from pepa.agent.sys2.request_queue import LEGACY_QUEUE_FILE, QUEUE_FILE, RequestQueue
 from pepa.building.layout import load_building
-from pepa.clock import at
+from pepa.clock import SimClock, at
+from pepa.memory.embedders import EmbedderKind, embedder
+from pepa.memory.episodic import EpisodicMemory
+from pepa.memory.store import recorded_embedder
 from pepa.messages import TERMINAL_REQUEST_STATES, RequestState
 from pepa.sim.events import EventGenerator, PersonRequest
 
@@ -117,6 +120,24 @@ def test_people_requests_from_the_sim_are_handled_with_history(two_days: Path) -
 def test_same_seed_gives_the_same_summary(two_days: Path, tmp_path: Path) -> None:
     run_experiment(_config(), 2, tmp_path)
     assert _summary(tmp_path) == _summary(two_days)
+
+
+def _decisions(out: Path) -> list[str]:
+    memory = EpisodicMemory(SimClock(at(2, 0.0)), out, create=False)
+    found = memory.iter_episodes(where={"kind": "decision"}, include_archived=True)
+    return [e.caption for e in sorted(found, key=lambda e: (e.time, e.caption))]
+
+
+def test_the_agent_lives_the_same_days_whichever_embedder_keeps_its_memories(
+    two_days: Path, tmp_path: Path
+) -> None:
+    # nothing the agent decides reads memory by similarity, so the fast static embedder is a
+    # fair choice for benchmarks that measure behaviour, not recall
+    assert _config().embedder == EmbedderKind.MINILM
+    run_experiment(_config().model_copy(update={"embedder": EmbedderKind.STATIC}), 2, tmp_path)
+    assert recorded_embedder(tmp_path / "memory").id == embedder(EmbedderKind.STATIC).id
+    assert _summary(tmp_path) == _summary(two_days)
+    assert _decisions(tmp_path) == _decisions(two_days) != []
 
 
 def test_interrupted_run_resumes_without_duplicates(two_days: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pepa.agent.runtime.ablation import Ablation
 from pepa.building.layout import Building, building_path, load_building
+from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind
 from pepa.personalities import loader
 from pepa.personalities.model import Personality
 from pepa.sim.events import EventConfig
@@ -44,6 +45,10 @@ class RuntimeConfig(BaseModel):
         default="off", description="policy: Sys1 follows the onboard policy between deliberations"
     )
     policy_model: str | None = Field(default=None, description="the onboard policy's directory")
+    embedder: EmbedderKind = Field(
+        default=DEFAULT_EMBEDDER,
+        description="what embeds memory's captions (static: a run that wants speed, not recall)",
+    )
     memory_batch: int = Field(default=512, ge=1, le=5000, description="episodes per write")
     checkpoint_every_s: float = Field(
         default=4 * 3600.0, gt=0, description="simulated seconds between flushes of memory"

@@ -71,6 +71,7 @@ from pepa.agent.trace import TRACE_DIR, DayTrace, TraceRecorder
 from pepa.clock import DAY_S, SimClock, at, format_time
 from pepa.durable import write_json
 from pepa.knowledge import WorldKnowledge
+from pepa.memory.embedders import embedder
 from pepa.memory.episodic import EpisodicMemory
 from pepa.messages import (
     AgentStatus,
@@ -165,7 +166,9 @@ class Runtime:
             rooms.setdefault(floor, set()).add(f"floor_{floor}")  # between rooms
         for place in self.knowledge.places.values():  # Sys3 files reflections at home (a
             rooms.setdefault(place.floor, set()).add(place.name)  # place such as the dock)
-        self.memory = EpisodicMemory(self.clock, data_dir, known_places=rooms)
+        self.memory = EpisodicMemory(
+            self.clock, data_dir, known_places=rooms, embedder=embedder(config.embedder)
+        )
         self.sink = BatchedMemorySink(self.memory, config.memory_batch)
         self.llm2, self.llm3 = self._llm_clients()
         self.sys3 = Sys3(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pepa.agent.runtime.ablation import Ablation
 from pepa.agent.study.claims import Verdict
+from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--busy-days", type=int, default=1, help="days of each busy run (default 1)")
     p.add_argument("--qa", type=int, default=4, help="memory QA questions per type and run")
+    p.add_argument(
+        "--embedder",
+        choices=[k.value for k in EmbedderKind],
+        default=DEFAULT_EMBEDDER.value,
+        help="what embeds the runs' memories: the static one is much faster and recalls less "
+        f"(default {DEFAULT_EMBEDDER.value}; see docs/architecture.md)",
+    )
     p.add_argument("--out", type=Path, required=True, help="the study's directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
@@ -161,6 +169,7 @@ def _study(args: argparse.Namespace) -> int:
         "llm": args.llm,
         "perception": args.perception,
         "qa_per_kind": args.qa,
+        "embedder": args.embedder,
         "requests_per_person_hour": _load(args.load),
         "busy_requests_per_person_hour": _busy_load(args.busy_load),
         "busy_days": args.busy_days,

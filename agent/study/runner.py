@@ -30,6 +30,7 @@ from pepa.agent.study.record import RunRecord, RunSet, RunSpec
 from pepa.agent.study.report import write_report
 from pepa.agent.study.worker import RECORD_FILE, WorkerJob
 from pepa.building.layout import DEFAULT_WORLD, load_building
+from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind
 from pepa.personalities import loader
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class StudyConfig(BaseModel):
     perception: Literal["oracle", "camera"] = "oracle"
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     qa_per_kind: int = Field(default=4, ge=0, le=50)
+    embedder: EmbedderKind = DEFAULT_EMBEDDER
     day_start_h: float = Field(default=8.0, ge=0.0, lt=24.0)
     day_end_h: float = Field(default=24.0, gt=0.0, le=24.0)
     requests_per_person_hour: float | None = Field(
@@ -146,6 +148,7 @@ class StudyConfig(BaseModel):
             llm=self.llm,
             perception=self.perception,
             qa_per_kind=self.qa_per_kind,
+            embedder=self.embedder,
             day_start_h=self.day_start_h,
             day_end_h=self.day_end_h,
             requests_per_person_hour=(

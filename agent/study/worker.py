@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pepa.agent.runtime.ablation import Ablation, shuffled_personality
 from pepa.agent.runtime.config import RuntimeConfig
 from pepa.agent.study.record import RunRecord, RunSpec, build_record, read_traces
+from pepa.memory.embedders import DEFAULT_EMBEDDER, EmbedderKind
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class WorkerJob(BaseModel):
     llm: str = "offline"
     perception: str = "oracle"
     qa_per_kind: int = Field(default=4, ge=0)
+    embedder: EmbedderKind = DEFAULT_EMBEDDER
     day_start_h: float = 8.0
     day_end_h: float = 24.0
     requests_per_person_hour: float | None = None
@@ -61,6 +63,7 @@ def run_job(job: WorkerJob, progress: bool = False) -> RunRecord:
         llm=job.llm,
         world=job.world,
         ablation=job.spec.ablation,
+        embedder=job.embedder,
         day_start_h=job.day_start_h,
         day_end_h=job.day_end_h,
         requests_per_person_hour=job.requests_per_person_hour,
