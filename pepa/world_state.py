@@ -40,6 +40,8 @@ class WorldState(Message):
     # person -> exchanges with them completed today (greetings, reports, messages, guiding):
     # a greeting means less to someone already greeted twice
     met_today: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    # person -> when the last exchange with them ended: one greeting per encounter
+    met_at: dict[str, Seconds] = Field(default_factory=dict)
     # floor -> share of its reachable area never seen: what exploring it can still show (a
     # floor missing here is judged by its rooms alone)
     floor_unseen: dict[int, Unit] = Field(default_factory=dict)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sys2_support import deliberator, state
 
-from pepa.agent.sys2.arbitration import COMPANY_MIN_P
+from pepa.agent.sys2.arbitration import COMPANY_MIN_P, LATELY_S
 from pepa.agent.sys2.config import Sys2Config
 from pepa.agent.sys2.mcts import MCTS
 from pepa.agent.sys2.options import Option
@@ -384,6 +384,23 @@ def test_greeting_offers_people_met_least_today_first_not_the_first_names() -> N
     offered = [o.ref for o in d.options.idle_options(seen, 0) if o.label.startswith("greet ")]
     # not met today first, the one seen most recently before the other
     assert offered == [people[2], people[3]]
+
+
+def test_someone_greeted_minutes_ago_is_not_greeted_again_while_still_around() -> None:
+    d = deliberator("working")
+    ws = state(hour=11.0)
+    person = sorted(d.knowledge.people)[0]
+    around = {"people_rooms": {person: ws.room}, "people_seen_at": {person: ws.time - 5.0}}
+
+    def greets(**update: object) -> bool:
+        options = d.options.idle_options(ws.model_copy(update={**around, **update}), 0)
+        return any(o.label == f"greet {person}" for o in options)
+
+    assert greets()
+    just_now = {"met_today": {person: 1}, "met_at": {person: ws.time - 2.0}}
+    assert not greets(**just_now)
+    # a later encounter is a new one
+    assert greets(met_today={person: 1}, met_at={person: ws.time - 2 * LATELY_S})
 
 
 def test_a_search_in_vain_at_an_hour_makes_that_room_less_likely_then_on_later_days(

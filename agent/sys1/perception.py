@@ -281,6 +281,7 @@ class Belief:
     visited_today: dict[str, int] = field(default_factory=dict)  # room -> entries today
     visited_at: dict[str, float] = field(default_factory=dict)  # room -> last time there
     met_today: dict[str, int] = field(default_factory=dict)  # person -> exchanges today
+    met_at: dict[str, float] = field(default_factory=dict)  # person -> last exchange's end
     room: str | None = None  # where the last look was taken from
     rooms_ever: set[str] = field(default_factory=set)
     day: int = 0
@@ -336,6 +337,7 @@ class Perception:
         self._roll_day(now)
         met = self.belief.met_today
         met[person] = met.get(person, 0) + 1
+        self.belief.met_at[person] = now
 
     def update(self, pose: RobotPose, now: float) -> list[Notable]:
         """Look once from ``pose``: update beliefs, return what is worth recording."""
@@ -460,6 +462,7 @@ class Perception:
             visited_today=dict(b.visited_today),
             visited_at=dict(b.visited_at),
             met_today=dict(b.met_today),
+            met_at=dict(b.met_at),
             pending_requests=pending_requests,
             idle=current_skill is None,
             current_skill=current_skill,

@@ -13,6 +13,7 @@ Three jobs, each with its reasons spelt out:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -95,6 +96,9 @@ def expand_call(call: SkillCall) -> tuple[SkillCall, ...]:
     return (call,)
 
 
+LATELY_S = 600.0
+"""People seen within this are around to greet; someone greeted within it is not greeted again
+(one greeting per encounter, however little else there is to do)."""
 COMPANY_MIN_P = 0.3
 """The least chance, by the presence model, of finding someone where the robot would look."""
 
@@ -257,13 +261,14 @@ class OptionBuilder:
         emotions = [e for e in self.favourite_emotions if e in EMOTIONS] or list(EMOTIONS)
         emotion = emotions[serial % len(emotions)]
         add(f"express {emotion}", SkillCall(skill="express", args={"emotion": emotion}))
-        # socialise: greet people seen lately (those met least today first, then the most
-        # recently seen), or go where people usually are at this hour
+        # socialise: greet people seen lately and not greeted lately (those met least today
+        # first, then the most recently seen), or go where people usually are at this hour
         seen = sorted(
-            (p for p in state.people_in(within_s=600.0) if p in self.knowledge.people),
+            (p for p in state.people_in(within_s=LATELY_S) if p in self.knowledge.people),
             key=lambda p: (state.met_today.get(p, 0), -state.people_seen_at.get(p, 0.0), p),
         )
-        for person in seen[:2]:
+        greetable = [p for p in seen if state.time - state.met_at.get(p, -math.inf) > LATELY_S]
+        for person in greetable[:2]:
             add(
                 f"greet {person}",
                 SkillCall(skill="approach_person", args={"person": person}),
