@@ -10,7 +10,7 @@ from sys1_support import Rig, rig
 from pepa.agent.sys1.context import Blockage
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.skills import SKILL_CLASSES
-from pepa.agent.sys1.skills.social import near_track, talking_band
+from pepa.agent.sys1.skills.social import near_track, talking_band, talking_distance
 from pepa.knowledge import EMOTIONS, SKILLS
 from pepa.messages import SkillCall, SkillStatus
 
@@ -238,6 +238,26 @@ def test_greeting_someone_right_next_to_the_robot_steps_back_to_read_their_badge
     near, far = talking_band(r.sys1.ctx, "eva")
     d = math.hypot(robot.x - eva.x, robot.y - eva.y)
     assert near - 0.3 <= d <= far + 0.3
+
+
+def test_greeting_someone_who_turned_away_looks_from_their_other_sides() -> None:
+    r = rig(hour=10.5)
+    _ok(r.call("approach_person", person="eva"))  # seen: the robot knows where she is
+    eva = r.world.people.state("eva", r.world.now)
+    robot = r.world.robot
+    # behind her at talking distance, facing her back: a badge is read only from the front
+    stand = talking_distance(r.sys1.ctx, "eva")
+    free = r.sys1.ctx.router.free_near
+    robot.x, robot.y = free(
+        eva.floor,
+        (eva.x - stand * math.cos(eva.heading), eva.y - stand * math.sin(eva.heading)),
+        0.5,
+    )
+    robot.theta = math.atan2(eva.y - robot.y, eva.x - robot.x)
+    r.sys1.tick(r.world.now)
+    r.sys1.ctx.look()
+    assert near_track(r.sys1.ctx, "eva", 0.0) is None
+    _ok(r.call("greet", person="eva"))
 
 
 def test_people_skills_fail_for_unknown_or_absent_people() -> None:

@@ -105,6 +105,41 @@ def face_and_check(
     return near_track(ctx, pid, 2.0) is not None
 
 
+def viewpoints_around(
+    ctx: SkillContext, pid: str, floor: int, x: float, y: float
+) -> list[tuple[float, float]]:
+    """Viewpoints at talking distance around (x, y), the robot's side first."""
+    d = talking_distance(ctx, pid)
+    a0 = math.atan2(ctx.pose.y - y, ctx.pose.x - x) if ctx.pose.floor == floor else 0.0
+    out = []
+    for da in (0.0, QUARTER, -QUARTER, math.pi):
+        p = (x + d * math.cos(a0 + da), y + d * math.sin(a0 + da))
+        try:
+            q = ctx.router.free_near(floor, p, 1.0)
+        except NoRouteError:  # no floor to stand on there
+            continue
+        if math.hypot(q[0] - x, q[1] - y) <= ctx.config.perception.person_near_m:
+            out.append(q)
+    return out
+
+
+def check_from_their_other_sides(
+    ctx: SkillContext, pid: str
+) -> Generator[Skill | Job[object] | float | None, SkillResult | None, bool]:
+    """Look at someone seen lately from their other sides: a badge is read only from the
+    front, and a person close by who has turned away is not gone."""
+    t = ctx.perception.person(pid, ctx.now, 60.0)
+    if t is None or t.floor != ctx.pose.floor:
+        return False
+    for sx, sy in viewpoints_around(ctx, pid, t.floor, t.x, t.y)[1:]:
+        res = yield GoTo(ctx, (t.floor, sx, sy), label=f"{person_name(ctx, pid)}, another side")
+        if failed(res):
+            continue
+        if (yield from face_and_check(ctx, pid, (t.x, t.y))):
+            return True
+    return False
+
+
 def _check_person(ctx: SkillContext, pid: str) -> str | None:
     if pid not in ctx.building.people_by_id:
         return f"unknown person {pid!r}"
@@ -131,12 +166,12 @@ class ApproachPerson(Skill):
             t = ctx.perception.person(pid, ctx.now, ctx.config.skills.person_recent_s)
             if t is not None:
                 floor, x, y, where = t.floor, t.x, t.y, t.room or f"floor {t.floor}"
-                spots = self._around(pid, floor, x, y)
+                spots = viewpoints_around(ctx, pid, floor, x, y)
             else:
                 desk = ctx.building.people_by_id[pid].desk
                 floor, x, y = ctx.resolve(desk)
                 where = desk
-                spots = [(x, y)] if attempt == 0 else self._around(pid, floor, x, y)
+                spots = [(x, y)] if attempt == 0 else viewpoints_around(ctx, pid, floor, x, y)
             if where not in looked:
                 looked.append(where)
             for sx, sy in spots:
@@ -159,22 +194,6 @@ class ApproachPerson(Skill):
                     break  # seen further away: go there
         return Outcome(False, f"{name} not found (looked in {', '.join(looked)})")
 
-    def _around(self, pid: str, floor: int, x: float, y: float) -> list[tuple[float, float]]:
-        """Viewpoints at talking distance around (x, y), the robot's side first."""
-        ctx = self.ctx
-        d = talking_distance(ctx, pid)
-        a0 = math.atan2(ctx.pose.y - y, ctx.pose.x - x) if ctx.pose.floor == floor else 0.0
-        out = []
-        for da in (0.0, QUARTER, -QUARTER, math.pi):
-            p = (x + d * math.cos(a0 + da), y + d * math.sin(a0 + da))
-            try:
-                q = ctx.router.free_near(floor, p, 1.0)
-            except NoRouteError:  # no floor to stand on there
-                continue
-            if math.hypot(q[0] - x, q[1] - y) <= ctx.config.perception.person_near_m:
-                out.append(q)
-        return out
-
 
 class Greet(Skill):
     name = "greet"
@@ -187,6 +206,8 @@ class Greet(Skill):
             return Outcome(False, bad)
         name = person_name(ctx, pid)
         close = yield from face_and_check(ctx, pid)
+        if not close:
+            close = yield from check_from_their_other_sides(ctx, pid)
         if not close:
             return Outcome(False, f"{name} is not nearby")
         ctx.say(f"Hello, {name}!", pid, self.name)
@@ -207,6 +228,8 @@ class Speak(Skill):
             if bad:
                 return Outcome(False, bad)
             close = yield from face_and_check(ctx, pid)
+            if not close:
+                close = yield from check_from_their_other_sides(ctx, pid)
             if not close:
                 return Outcome(False, f"{person_name(ctx, pid)} is not nearby to hear it")
         ctx.say(text, pid, self.name)
