@@ -52,6 +52,13 @@ def _tiny_world() -> tuple[WorldKnowledge, WorldModel, Sys2Config]:
     return knowledge, model, config
 
 
+def _sighting(ws: WorldState, person: str, room: str, t: float) -> WorldState:
+    """``ws`` at ``t``, when ``person`` was just seen in ``room``."""
+    return ws.model_copy(
+        update={"time": t, "people_rooms": {person: room}, "people_seen_at": {person: t}}
+    )
+
+
 def _request(label: str, place: str, value: float) -> Option:
     return Option(
         kind=CandidateKind.REQUEST,
@@ -301,16 +308,7 @@ def test_a_search_for_a_person_never_goes_back_to_a_room_just_searched_in_vain()
     rooms = [p for p in sorted(d.knowledge.places) if d.knowledge.places[p].kind != "dock"]
     # seen about the building on earlier days at this hour, and in one room just now
     for day, room in enumerate(rooms[:3]):
-        seen = ws.time - (day + 1) * 86_400.0
-        d.presence.observe(
-            ws.model_copy(
-                update={
-                    "time": seen,
-                    "people_rooms": {person: room},
-                    "people_seen_at": {person: seen},
-                }
-            )
-        )
+        d.presence.observe(_sighting(ws, person, room, ws.time - (day + 1) * 86_400.0))
     d.presence.observe(
         ws.model_copy(
             update={"people_rooms": {person: rooms[3]}, "people_seen_at": {person: ws.time - 5.0}}
@@ -440,15 +438,7 @@ def test_each_search_in_vain_today_makes_it_likelier_the_person_is_not_in_until_
     # seen again (anywhere): in after all, and the day's misses say nothing more
     seen_at = ws.time + 4 * 3600.0
     room = sorted(d.knowledge.places)[0]
-    d.presence.observe(
-        ws.model_copy(
-            update={
-                "time": seen_at,
-                "people_rooms": {person: room},
-                "people_seen_at": {person: seen_at},
-            }
-        )
-    )
+    d.presence.observe(_sighting(ws, person, room, seen_at))
     later = seen_at + 2 * 3600.0
     assert sum(p for _, p in d.presence.where(person, later)) > chances[-1]
     # and the next day starts without them (away from the hour the miss was learned at)
@@ -467,12 +457,7 @@ def test_people_not_met_today_are_looked_for_where_they_were_seen_at_this_hour()
     people = sorted(d.knowledge.people)[:3]
     # yesterday at this hour each was seen somewhere (not where the robot is now)
     for person, room in zip(people, (r for r in rooms if r != ws.room), strict=False):
-        t = ws.time - 86_400.0
-        d.presence.observe(
-            ws.model_copy(
-                update={"time": t, "people_rooms": {person: room}, "people_seen_at": {person: t}}
-            )
-        )
+        d.presence.observe(_sighting(ws, person, room, ws.time - 86_400.0))
     offered = {o.ref: o for o in d.options.idle_options(ws, 0) if o.label.startswith("look for ")}
     assert 0 < len(offered) <= 2 and set(offered) <= set(people)
     for person, option in offered.items():
@@ -493,12 +478,7 @@ def test_speaking_where_people_usually_are_at_this_hour_is_worth_more_than_to_an
     root = _root(model)
     # seen in "near" at this hour on three earlier days
     for day in range(1, 4):
-        t = root.time - day * 86_400.0
-        model.presence.observe(
-            root.model_copy(
-                update={"time": t, "people_rooms": {"eva": "near"}, "people_seen_at": {"eva": t}}
-            )
-        )
+        model.presence.observe(_sighting(root, "eva", "near", root.time - day * 86_400.0))
     speak = SkillCall(skill="speak", args={"text": "Hello everyone!"})
 
     def spoken_in(place: str) -> float:
