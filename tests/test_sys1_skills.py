@@ -10,6 +10,7 @@ from sys1_support import Rig, rig
 from pepa.agent.sys1.context import Blockage
 from pepa.agent.sys1.executor import HandleState
 from pepa.agent.sys1.skills import SKILL_CLASSES
+from pepa.agent.sys1.skills.motion import Turn
 from pepa.agent.sys1.skills.social import near_track, talking_band, talking_distance
 from pepa.knowledge import EMOTIONS, SKILLS
 from pepa.messages import SkillCall, SkillStatus
@@ -313,3 +314,27 @@ def test_feedback_reports_the_innermost_running_skill(r: Rig) -> None:
     assert h is not None and h.state == HandleState.CANCELLED
     assert h.results[-1].status == SkillStatus.CANCELLED
     assert not r.world.robot.moving
+
+
+@pytest.mark.parametrize("angle", [math.pi, -math.pi, 2.0, 0.3, 0.07])
+def test_a_turn_polled_at_the_control_period_ends_without_dithering_about_its_goal(
+    r: Rig, angle: float
+) -> None:
+    """The ROS node polls every control period, not at the hold a step returns: the end of a
+    turn must not overshoot the tolerance from one poll to the next (half a turn did, and
+    swung back and forth for up to half a minute)."""
+    ctx = r.sys1.ctx
+    theta = ctx.pose.theta
+    turn = Turn(ctx, by=angle)
+    signs: list[float] = []
+    end = r.world.now + 60.0
+    while r.world.now < end:
+        ctx.refresh(r.world.now)
+        if turn.poll(r.world.now) is not None:
+            break
+        if r.world.robot.w:
+            signs.append(math.copysign(1.0, r.world.robot.w))
+        r.world.step(ctx.control_dt)
+    assert turn.result is not None and turn.result.status == SkillStatus.SUCCESS
+    assert abs(math.remainder(ctx.pose.theta - theta - angle, 2 * math.pi)) < 0.1
+    assert set(signs) == {math.copysign(1.0, angle)}, "the turn swung back"

@@ -227,8 +227,15 @@ class Turn(Skill):
         if abs(self._left) < 0.05:
             ctx.stop()
             return Outcome(True)
-        hold = min(self.max_step_s, abs(self._left) / rate)
-        ctx.drive(0.0, math.copysign(rate, self._left), hold)
+        # Whole control periods at the turn rate, then the rest in one period, slower: a host
+        # that polls at its control rate rather than at the returned hold (the ROS node) would
+        # otherwise overshoot by up to rate x period, past the tolerance, and swing back and
+        # forth about the goal.
+        dt = ctx.control_dt
+        left = abs(self._left)
+        periods = min(int(left / (rate * dt)), max(1, int(self.max_step_s / dt)))
+        w, hold = (rate, periods * dt) if periods else (left / dt, dt)
+        ctx.drive(0.0, math.copysign(w, self._left), hold)
         self.set_feedback(f"turning, {math.degrees(abs(self._left)):.0f} deg to go", 0.5)
         return max(hold, 1e-3)
 
