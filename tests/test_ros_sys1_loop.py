@@ -31,6 +31,7 @@ pytestmark = pytest.mark.ros
 
 TICKS_WHILE_BUSY = 10  # half a second of control at 20 Hz
 GIVE_UP_S = 60.0
+WAITING_STEP_MS = 500.0  # a step that waited for the searches would take the whole window
 PLACES = ("reception", "mail_room", "ground_kitchen", "meeting_room_atlas", "dock")
 
 
@@ -108,7 +109,7 @@ def test_control_loop_keeps_its_rate_while_routes_are_searched(
             # The rate itself is the latency benchmark's to measure (bench/ros_latency.py): a
             # tick count over a wall-clock window fails on a loaded machine.
             step_ms = 1e3 * sys1.loop_stats.max_step_s
-            assert step_ms < 1e3 * (busy_end - t0) / 4, (  # a quarter of the busy window
+            assert step_ms < WAITING_STEP_MS, (
                 f"a control step took {step_ms:.0f} ms: it waited for a search"
             )
             assert wait_for(lambda: any(t >= busy_end for t in moves), 5), "it moves once routed"
